@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io.percussd.Massager1 on the bus: the vtable below is the interface
+ * (../shared/design/DBUS.md); daemon/io.percussd.Massager1.xml is its
+ * introspection, checked against this by tests/test-dbus.
+ */
+#include "bus.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "macro.h"
+
+#define ERROR_NO_SUCH_ROUTINE "io.percussd.Error.NoSuchRoutine"
+#define ERROR_BUSY "io.percussd.Error.Busy"
+#define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
+#define ERROR_FAULTED "io.percussd.Error.Faulted"
+
+/* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
+#define NAME_IN_MESSAGE_MAX 64
+
+static const struct profile_step *current_step(struct manager *m)
+{
+        return session_current_step(&m->session);
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", session_state_to_string(m->session.state));
+}
+
+static int property_get_routine(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", m->session.profile ? m->session.profile->id : "");
+}
+
+static int property_get_routines(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->routines.count; i++) {
+                r = sd_bus_message_append(reply, "s", m->routines.items[i]->id);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_step(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", current_step(m) ? m->session.step : 0u);
+}
+
+static int property_get_step_count(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", m->session.profile ? m->session.profile->n_steps : 0u);
+}
+
+static int property_get_muscle_group(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error)
+{
+        const struct profile_step *step = current_step(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", step ? step->muscle : "");
+}
+
+static int property_get_side(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error)
+{
+        const struct profile_step *step = current_step(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", step ? step->side : "");
+}
+
+static int property_get_step_remaining(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_step_remaining_s(&m->session));
+}
+
+static int property_get_elapsed(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_elapsed_s(&m->session));
+}
+
+static int property_get_target_speed(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_target_speed_ppm(&m->session));
+}
+
+static int property_get_target_amplitude(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply,
+                                         void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_target_amplitude_mm(&m->session));
+}
+
+static int property_get_speed(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.speed_ppm);
+}
+
+static int property_get_fault(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        bool message = strcmp(property, "FaultMessage") == 0;
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        return sd_bus_message_append(reply, "s",
+                                     message ? m->session.fault_message : m->session.fault);
+}
+
+static int property_get_control_period(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", (uint32_t)(m->rt.period_ns / 1000));
+}
+
+static int property_get_overruns(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "t", m->telemetry.overruns);
+}
+
+static int property_get_max_latency(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "u", m->telemetry.max_latency_us);
+}
+
+static int property_get_realtime(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "b", m->rt.realtime);
+}
+
+static int property_get_simulated(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "b", m->gun.simulated);
+}
+
+static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
+{
+        const char *state = session_state_to_string(m->session.state);
+
+        switch (r) {
+        case -ENOTCONN:
+                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "No session is running.");
+        case -EBUSY:
+                return sd_bus_error_setf(error, ERROR_BUSY,
+                                         "Routine %s is %s; stop it first.",
+                                         m->session.profile->id, state);
+        case -EHOSTDOWN:
+                return sd_bus_error_setf(error, ERROR_FAULTED,
+                                         "The gun is stopped by a %s fault: %s Clear the fault first.",
+                                         m->session.fault, m->session.fault_message);
+        default:
+                return r;
+        }
+}
+
+static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        const struct profile *profile;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &id);
+        if (r < 0)
+                return r;
+        profile = routines_find(&m->routines, id);
+        if (!profile)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+                                         "There is no routine \"%.*s\"%s; the Routines property lists them.",
+                                         NAME_IN_MESSAGE_MAX, id,
+                                         strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+        r = session_start(&m->session, profile);
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_session_action(sd_bus_message *message, void *userdata, sd_bus_error *error,
+                                 int (*action)(struct session *s))
+{
+        struct manager *m = userdata;
+        int r = action(&m->session);
+
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, session_stop);
+}
+
+static int method_pause(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, session_pause);
+}
+
+static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        if (m->session.state == SESSION_RUNNING)
+                return sd_bus_error_setf(error, ERROR_BUSY, "Routine %s is already running.",
+                                         m->session.profile->id);
+        return method_session_action(message, userdata, error, session_resume);
+}
+
+static int method_next(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, session_next);
+}
+
+static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r = session_clear_fault(&m->session);
+
+        if (r == -ENOTCONN)
+                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const struct profile *profile;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &id);
+        if (r < 0)
+                return r;
+        profile = routines_find(&m->routines, id);
+        if (!profile)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+                                         "There is no routine \"%.*s\"%s; the Routines property lists them.",
+                                         NAME_IN_MESSAGE_MAX, id,
+                                         strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", profile->title);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssdddd)");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < profile->n_steps; i++) {
+                const struct profile_step *s = &profile->steps[i];
+
+                r = sd_bus_message_append(reply, "(ssdddd)", s->muscle, s->side, s->speed_ppm,
+                                          s->amplitude_mm, s->duration_s, s->ramp_s);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+#define PROPERTY(name, sig, getter) \
+        SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define PROPERTY_CONST(name, sig, getter) \
+        SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_CONST)
+
+static const sd_bus_vtable massager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        PROPERTY("State", "s", property_get_state),
+        PROPERTY("Routine", "s", property_get_routine),
+        PROPERTY("Routines", "as", property_get_routines),
+        PROPERTY("Step", "u", property_get_step),
+        PROPERTY("StepCount", "u", property_get_step_count),
+        PROPERTY("MuscleGroup", "s", property_get_muscle_group),
+        PROPERTY("Side", "s", property_get_side),
+        PROPERTY("StepRemaining", "d", property_get_step_remaining),
+        PROPERTY("Elapsed", "d", property_get_elapsed),
+        PROPERTY("TargetSpeed", "d", property_get_target_speed),
+        PROPERTY("Speed", "d", property_get_speed),
+        PROPERTY("TargetAmplitude", "d", property_get_target_amplitude),
+        PROPERTY("Fault", "s", property_get_fault),
+        PROPERTY("FaultMessage", "s", property_get_fault),
+        PROPERTY_CONST("ControlPeriod", "u", property_get_control_period),
+        PROPERTY("Overruns", "t", property_get_overruns),
+        PROPERTY("MaxLatency", "u", property_get_max_latency),
+        PROPERTY_CONST("Realtime", "b", property_get_realtime),
+        PROPERTY_CONST("Simulated", "b", property_get_simulated),
+
+        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
+                                method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Next", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_next, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearFault", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_clear_fault, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRoutine", SD_BUS_ARGS("s", routine),
+                                SD_BUS_RESULT("s", title, "a(ssdddd)", steps),
+                                method_get_routine, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("StepStarted", SD_BUS_ARGS("u", step, "s", muscle, "s", side), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Finished",
+                                SD_BUS_ARGS("s", routine, "d", seconds, "b", completed), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
+        SD_BUS_VTABLE_END,
+};
+
+static void emit_changed(struct manager *m, char **names)
+{
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, names);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PropertiesChanged on %s: %m", BUS_PATH);
+}
+
+static void on_session_changed(void *userdata, unsigned what)
+{
+        struct manager *m = userdata;
+        char *names[16];
+        size_t n = 0;
+
+        if (what & SESSION_CHANGED_STATE) {
+                names[n++] = (char *)"State";
+                names[n++] = (char *)"Elapsed";
+                names[n++] = (char *)"StepRemaining";
+        }
+        if (what & SESSION_CHANGED_ROUTINE) {
+                names[n++] = (char *)"Routine";
+                names[n++] = (char *)"StepCount";
+        }
+        if (what & (SESSION_CHANGED_STEP | SESSION_CHANGED_STATE)) {
+                names[n++] = (char *)"Step";
+                names[n++] = (char *)"MuscleGroup";
+                names[n++] = (char *)"Side";
+                names[n++] = (char *)"TargetSpeed";
+                names[n++] = (char *)"TargetAmplitude";
+        }
+        if (what & SESSION_CHANGED_FAULT) {
+                names[n++] = (char *)"Fault";
+                names[n++] = (char *)"FaultMessage";
+        }
+        names[n] = NULL;
+        emit_changed(m, names);
+
+        /* telemetry flows while the motor runs or spins down */
+        if ((what & SESSION_CHANGED_STATE) && m->publish_timer)
+                (void)sd_event_source_set_enabled(m->publish_timer, SD_EVENT_ON);
+}
+
+static void emit_signal(struct manager *m, const char *member, const char *types, ...)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        va_list ap;
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, member);
+        if (r >= 0) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(signal, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_send(m->bus, signal, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit signal %s: %m", member);
+}
+
+static void on_step_started(void *userdata, unsigned step, const struct profile_step *s)
+{
+        emit_signal(userdata, "StepStarted", "uss", step, s->muscle, s->side);
+}
+
+static void on_finished(void *userdata, const char *routine, double seconds, bool completed)
+{
+        emit_signal(userdata, "Finished", "sdb", routine, seconds, (int)completed);
+}
+
+static void on_fault_raised(void *userdata, const char *code, const char *message)
+{
+        emit_signal(userdata, "FaultRaised", "ss", code, message);
+}
+
+const struct session_callbacks bus_session_callbacks = {
+        .changed = on_session_changed,
+        .step_started = on_step_started,
+        .finished = on_finished,
+        .fault_raised = on_fault_raised,
+};
+
+void bus_publish_telemetry(struct manager *m)
+{
+        double elapsed_s = session_elapsed_s(&m->session);
+        double remaining_s = session_step_remaining_s(&m->session);
+        char *names[6];
+        size_t n = 0;
+
+        if (m->telemetry.speed_ppm != m->published.speed_ppm)
+                names[n++] = (char *)"Speed";
+        if (elapsed_s != m->published_elapsed_s)
+                names[n++] = (char *)"Elapsed";
+        if (remaining_s != m->published_step_remaining_s)
+                names[n++] = (char *)"StepRemaining";
+        if (m->telemetry.overruns != m->published.overruns)
+                names[n++] = (char *)"Overruns";
+        if (m->telemetry.max_latency_us != m->published.max_latency_us)
+                names[n++] = (char *)"MaxLatency";
+        names[n] = NULL;
+        if (n == 0)
+                return;
+        m->published = m->telemetry;
+        m->published_elapsed_s = elapsed_s;
+        m->published_step_remaining_s = remaining_s;
+        emit_changed(m, names);
+}
+
+static int open_bus(const struct options *o, sd_bus **ret)
+{
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        switch (o->bus_kind) {
+        case BUS_SYSTEM:
+                r = sd_bus_open_system(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+                break;
+        case BUS_SESSION:
+                r = sd_bus_open_user(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the session bus "
+                                               "(DBUS_SESSION_BUS_ADDRESS): %m");
+                break;
+        case BUS_ADDRESS:
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, o->bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the bus at %s: %m",
+                                               o->bus_address);
+                break;
+        }
+        *ret = bus;
+        bus = NULL;
+        return 0;
+}
+
+int bus_setup(struct manager *m)
+{
+        int r;
+
+        r = open_bus(&m->options, &m->bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish %s: %m", BUS_PATH);
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        if (r == -EEXIST)
+                return log_error_errno(r, "The name %s is already owned on this bus: is "
+                                       "another percussd running?", BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to own the name %s: %m", BUS_NAME);
+        return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * One control period: read the sensors, estimate, run the loops, drive
+ * the actuators. The RT thread calls this once per period; tests call it
+ * on the simulated gun in simulated time. No allocation, no stdio.
+ */
+
+#include "control-speed.h"
+#include "driver.h"
+#include "handoff.h"
+#include "speed-estimator.h"
+
+struct control_period {
+        struct speed_estimator speed_estimator;
+        struct speed_control speed_control;
+        double period_s;
+        uint32_t generation;        /* of the setpoint being followed */
+        double slew_ppm_per_s;      /* from that setpoint's ramp */
+        bool motor_on;
+        enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
+        uint32_t fault_clears;
+        int fault_errno;
+};
+
+void control_period_init(struct control_period *cp, const struct speed_control_params *params,
+                         enum encoder_quantity quantity, unsigned control_hz);
+
+/* Forget the estimator's history, after the thread slept while idle. */
+void control_period_reset(struct control_period *cp);
+
+/* Runs one period and fills tm (but for the timing fields, which belong to
+ * the caller). A failed driver call puts the gun in the safe state, latches
+ * the fault and returns its negative errno. */
+int control_period_run(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
+                       struct telemetry *tm);
+
+/* Duty 0, enable off, stroke left where it is. Returns the first error. */
+int control_safe_state(struct gun *gun);

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "bus.h"
+#include "config.h"
+#include "manager.h"
+
+#define CONTROL_HZ_DEFAULT 1000
+#define CONTROL_HZ_MIN 250
+#define CONTROL_HZ_MAX 4000
+#define RT_PRIORITY_DEFAULT 80
+/* ~10 PropertiesChanged a second while running (DBUS.md) */
+#define PUBLISH_INTERVAL_US 100000
+#define SIM_SEED 0x5045524355535344ull /* fixed: the simulated gun behaves the same every run */
+
+static void print_help(void)
+{
+        printf("Usage: percussd [OPTION]...\n"
+               "The daemon of the percussd massage gun: plays percussion routines and\n"
+               "publishes io.percussd.Massager1 on D-Bus.\n"
+               "\n"
+               "  -s, --simulate            run on the simulated gun instead of hardware\n"
+               "      --system              use the system bus (default)\n"
+               "      --session-bus         use the session bus (DBUS_SESSION_BUS_ADDRESS)\n"
+               "      --bus-address=ADDRESS use the bus at ADDRESS, e.g. unix:path=/run/x\n"
+               "  -p, --profiles-dir=DIR    load routines from DIR; repeat for more, a later\n"
+               "                            directory overrides an earlier one by id\n"
+               "                            (default: %s then %s)\n"
+               "      --control-hz=HZ       control loop rate, %d..%d (default %d)\n"
+               "      --rt-priority=PRIO    SCHED_FIFO priority of the control thread,\n"
+               "                            1..99 (default %d)\n"
+               "  -v, --verbose             log debug messages too\n"
+               "  -h, --help                show this help and exit\n"
+               "      --version             show the version and exit\n",
+               PROFILES_DIR, ADMIN_PROFILES_DIR, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
+               CONTROL_HZ_DEFAULT, RT_PRIORITY_DEFAULT);
+}
+
+static int parse_unsigned(const char *option, const char *value, unsigned min, unsigned max,
+                          unsigned *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(value, &end, 10);
+        if (errno || end == value || *end || value[0] == '-' || v < min || v > max) {
+                fprintf(stderr, "percussd: --%s=%s: expected a whole number from %u to %u.\n",
+                        option, value, min, max);
+                return -EINVAL;
+        }
+        *ret = (unsigned)v;
+        return 0;
+}
+
+enum {
+        ARG_SYSTEM = 0x100,
+        ARG_SESSION_BUS,
+        ARG_BUS_ADDRESS,
+        ARG_CONTROL_HZ,
+        ARG_RT_PRIORITY,
+        ARG_VERSION,
+};
+
+/* Returns 1 to go on, 0 to exit with success, negative errno on a bad option. */
+static int parse_argv(int argc, char *argv[], struct options *o)
+{
+        static const struct option options[] = {
+                { "simulate", no_argument, NULL, 's' },
+                { "system", no_argument, NULL, ARG_SYSTEM },
+                { "session-bus", no_argument, NULL, ARG_SESSION_BUS },
+                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+                { "profiles-dir", required_argument, NULL, 'p' },
+                { "control-hz", required_argument, NULL, ARG_CONTROL_HZ },
+                { "rt-priority", required_argument, NULL, ARG_RT_PRIORITY },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        unsigned value;
+        int c, r;
+
+        *o = (struct options){
+                .bus_kind = BUS_SYSTEM,
+                .control_hz = CONTROL_HZ_DEFAULT,
+                .rt_priority = RT_PRIORITY_DEFAULT,
+                .log_level = LOG_LEVEL_INFO,
+        };
+
+        while ((c = getopt_long(argc, argv, "sp:vh", options, NULL)) >= 0) {
+                switch (c) {
+                case 's':
+                        o->simulate = true;
+                        break;
+                case ARG_SYSTEM:
+                        o->bus_kind = BUS_SYSTEM;
+                        break;
+                case ARG_SESSION_BUS:
+                        o->bus_kind = BUS_SESSION;
+                        break;
+                case ARG_BUS_ADDRESS:
+                        o->bus_kind = BUS_ADDRESS;
+                        o->bus_address = optarg;
+                        break;
+                case 'p':
+                        if (o->n_profile_dirs == PROFILE_DIRS_MAX) {
+                                fprintf(stderr, "percussd: --profiles-dir: at most %d directories.\n",
+                                        PROFILE_DIRS_MAX);
+                                return -E2BIG;
+                        }
+                        o->profile_dirs[o->n_profile_dirs++] = optarg;
+                        break;
+                case ARG_CONTROL_HZ:
+                        r = parse_unsigned("control-hz", optarg, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
+                                           &o->control_hz);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_RT_PRIORITY:
+                        r = parse_unsigned("rt-priority", optarg, 1, 99, &value);
+                        if (r < 0)
+                                return r;
+                        o->rt_priority = (int)value;
+                        break;
+                case 'v':
+                        o->log_level = LOG_LEVEL_DEBUG;
+                        break;
+                case 'h':
+                        print_help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("percussd %s\n", PACKAGE_VERSION);
+                        return 0;
+                default:
+                        fprintf(stderr, "Try 'percussd --help'.\n");
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "percussd: unexpected argument '%s'. Try 'percussd --help'.\n",
+                        argv[optind]);
+                return -EINVAL;
+        }
+        if (o->n_profile_dirs == 0) {
+                o->profile_dirs[o->n_profile_dirs++] = PROFILES_DIR;
+                o->profile_dirs[o->n_profile_dirs++] = ADMIN_PROFILES_DIR;
+        }
+        return 1;
+}
+
+static uint64_t monotonic_now_ns(void *userdata)
+{
+        struct timespec ts;
+
+        (void)userdata;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int open_gun(struct manager *m)
+{
+        static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
+        struct sim_gun_params params;
+        int r;
+
+        if (!m->options.simulate)
+                return log_error_errno(-EOPNOTSUPP, "Hardware drivers are not built yet; run "
+                                       "with --simulate to use the simulated gun.");
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&m->sim_gun, &params, SIM_SEED);
+        r = sim_gun_drivers_open(&m->gun, &m->sim_gun, &clock);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the simulated gun: %m");
+        r = sim_panel_open(&m->gun, &m->sim_panel, monotonic_now_ns, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the simulated buttons: %m");
+        log_info("Running on the simulated gun.");
+        return 0;
+}
+
+static const char *rt_fault_code(enum rt_fault fault)
+{
+        return fault == RT_FAULT_SENSOR_LOST ? "sensor-lost" : "actuator";
+}
+
+static void raise_rt_fault(struct manager *m)
+{
+        const struct telemetry *tm = &m->telemetry;
+        char message[256];
+
+        if (tm->fault == RT_FAULT_SENSOR_LOST)
+                snprintf(message, sizeof(message),
+                         "The encoder (%s) stopped answering: %s. The motor was stopped.",
+                         m->gun.encoder.ops->name, strerror(tm->fault_errno));
+        else
+                snprintf(message, sizeof(message),
+                         "Driving the motor (%s) or stroke actuator (%s) failed: %s. "
+                         "The motor was stopped.",
+                         m->gun.motor.ops->name, m->gun.stroke.ops->name,
+                         strerror(tm->fault_errno));
+        session_fault(&m->session, rt_fault_code(tm->fault), message);
+}
+
+static int on_rt_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+{
+        struct manager *m = userdata;
+
+        (void)source, (void)fd, (void)revents;
+        rt_ack_event(&m->rt);
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        if (m->telemetry.fault != RT_FAULT_NONE && m->session.state != SESSION_FAULT &&
+            m->telemetry.fault_errno != 0)
+                raise_rt_fault(m);
+        return 0;
+}
+
+static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        bool spinning;
+
+        (void)usec;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        bus_publish_telemetry(m);
+        /* telemetry goes quiet once the session no longer runs and the crank stopped */
+        spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
+        if (m->session.state != SESSION_RUNNING && !spinning)
+                return sd_event_source_set_enabled(source, SD_EVENT_OFF);
+        return sd_event_source_set_time_relative(source, PUBLISH_INTERVAL_US);
+}
+
+static int on_terminate(sd_event_source *source, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct manager *m = userdata;
+
+        (void)source;
+        log_info("Received %s, stopping the motor.", strsignal((int)si->ssi_signo));
+        (void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping the motor.");
+        if (session_stop(&m->session) < 0)
+                rt_set_setpoint(&m->rt, &(struct setpoint){ .motor_on = false });
+        return sd_event_exit(sd_event_source_get_event(source), 0);
+}
+
+static int setup_event_loop(struct manager *m)
+{
+        sigset_t mask;
+        int r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
+
+        /* blocked before the control thread exists, so it inherits the mask
+         * and the signals reach the loop's signalfd only */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        r = -pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to block SIGTERM and SIGINT: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
+
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the systemd watchdog: %m");
+        return 0;
+}
+
+static int setup_rt(struct manager *m)
+{
+        struct speed_control_params params;
+        struct rt_config config = {
+                .control_hz = m->options.control_hz,
+                .priority = m->options.rt_priority,
+#if defined(__SANITIZE_ADDRESS__)
+                /* ASan's shadow memory is terabytes of address space */
+                .lock_memory = false,
+#else
+                .lock_memory = true,
+#endif
+        };
+        int r;
+
+        speed_control_params_default(&params);
+        r = rt_start(&m->rt, &m->gun, &params, &config);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the control thread's events: %m");
+        r = sd_event_add_time_relative(m->event, &m->publish_timer, CLOCK_MONOTONIC,
+                                       PUBLISH_INTERVAL_US, 0, on_publish_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the telemetry timer: %m");
+        r = sd_event_source_set_enabled(m->publish_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the telemetry timer: %m");
+        return 0;
+}
+
+static void manager_free(struct manager *m)
+{
+        session_done(&m->session);
+        m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
+        m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
+        rt_stop(&m->rt);
+        gun_close(&m->gun);
+        routines_clear(&m->routines);
+        m->bus = sd_bus_flush_close_unref(m->bus);
+        m->event = sd_event_unref(m->event);
+}
+
+static int run(struct manager *m)
+{
+        char status[128];
+        int r;
+
+        r = setup_event_loop(m);
+        if (r < 0)
+                return r;
+
+        r = routines_load(&m->routines, m->options.profile_dirs, m->options.n_profile_dirs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load routines: %m");
+        if (m->routines.count == 0)
+                log_warning("No routine loaded from %s%s: Start will refuse every routine.",
+                            m->options.profile_dirs[0],
+                            m->options.n_profile_dirs > 1 ? " and the other directories" : "");
+
+        r = open_gun(m);
+        if (r < 0)
+                return r;
+        r = setup_rt(m);
+        if (r < 0)
+                return r;
+        session_init(&m->session, m->event, &m->rt, &bus_session_callbacks, m);
+
+        r = bus_setup(m);
+        if (r < 0)
+                return r;
+
+        snprintf(status, sizeof(status), "READY=1\nSTATUS=Idle, %zu routines loaded%s.",
+                 m->routines.count, m->gun.simulated ? ", simulated gun" : "");
+        (void)sd_notify(0, status);
+        log_info("Ready: %zu routines, %s on the bus.", m->routines.count, BUS_NAME);
+
+        return sd_event_loop(m->event);
+}
+
+int main(int argc, char *argv[])
+{
+        static struct manager m; /* static: the simulated gun and the rt state are large */
+        int r;
+
+        r = parse_argv(argc, argv, &m.options);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        log_set_max_level(m.options.log_level);
+
+        r = run(&m);
+        manager_free(&m);
+        if (r < 0) {
+                (void)sd_notifyf(0, "ERRNO=%d", -r);
+                return EXIT_FAILURE;
+        }
+        log_info("Stopped.");
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The real-time thread: paces control_period_run() with
+ * clock_nanosleep(TIMER_ABSTIME) on CLOCK_MONOTONIC, under SCHED_FIFO with
+ * memory locked when the system allows it. It sleeps (blocked, no
+ * wake-ups) while the motor is off and the crank has stopped.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "control-period.h"
+#include "handoff.h"
+#include "triple-buffer.h"
+
+struct rt_config {
+        unsigned control_hz;    /* 250..4000 */
+        int priority;           /* SCHED_FIFO priority, 1..99 */
+        bool lock_memory;       /* mlockall(); off under AddressSanitizer */
+};
+
+struct rt {
+        struct gun *gun;
+        struct control_period control;
+        uint64_t period_ns;
+
+        struct triple_buffer setpoint_handoff;   /* main → RT */
+        struct setpoint setpoint_slots[3];
+        struct triple_buffer telemetry_handoff;  /* RT → main */
+        struct telemetry telemetry_slots[3];
+
+        int wake_fd;            /* eventfd, main → RT: new setpoint or quit */
+        int event_fd;           /* eventfd, RT → main: fault, or the motor stopped */
+        atomic_bool quit;
+
+        pthread_t thread;
+        bool thread_started;
+        bool realtime;          /* SCHED_FIFO granted on a PREEMPT_RT kernel */
+        bool fifo;              /* SCHED_FIFO granted */
+        bool memory_locked;
+
+        /* owned by the main thread */
+        struct setpoint setpoint;
+};
+
+int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,
+             const struct rt_config *config);
+
+/* Main thread: hand a new setpoint to the loop and wake it. */
+void rt_set_setpoint(struct rt *rt, const struct setpoint *sp);
+
+/* Main thread: the newest telemetry; returns true when it is new. */
+bool rt_read_telemetry(struct rt *rt, struct telemetry *out);
+
+/* Drains the RT → main eventfd; call when it is readable. */
+void rt_ack_event(struct rt *rt);
+
+/* Stops the thread and leaves the gun in the safe state. */
+void rt_stop(struct rt *rt);

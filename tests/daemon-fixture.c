@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon-fixture.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUS_NAME "io.percussd.Massager1"
+#define BUS_PATH "/io/percussd/Massager1"
+#define BUS_INTERFACE "io.percussd.Massager1"
+
+static long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static pid_t spawn(const char *const *argv, const char *notify_socket)
+{
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (notify_socket)
+                        setenv("NOTIFY_SOCKET", notify_socket, 1);
+                else
+                        unsetenv("NOTIFY_SOCKET");
+                execvp(argv[0], (char *const *)argv);
+                fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        return pid;
+}
+
+static void wait_for_path(const char *path, int timeout_ms)
+{
+        long deadline = now_ms() + timeout_ms;
+        struct stat st;
+
+        while (stat(path, &st) < 0) {
+                ck_assert_msg(now_ms() < deadline, "%s did not appear within %d ms", path,
+                              timeout_ms);
+                usleep(5000);
+        }
+}
+
+static void wait_for_ready(int notify_fd, int timeout_ms)
+{
+        long deadline = now_ms() + timeout_ms;
+        char buf[512];
+
+        for (;;) {
+                struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
+                long left = deadline - now_ms();
+                ssize_t n;
+
+                ck_assert_msg(left > 0, "percussd sent no READY=1 within %d ms", timeout_ms);
+                if (poll(&pfd, 1, (int)left) <= 0)
+                        continue;
+                n = recv(notify_fd, buf, sizeof(buf) - 1, 0);
+                ck_assert_int_ge(n, 0);
+                buf[n] = '\0';
+                if (strstr(buf, "READY=1"))
+                        return;
+        }
+}
+
+void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
+{
+        const char *argv[32];
+        char bus_path[96], notify_path[96];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t n = 0;
+        int notify_fd, r;
+
+        memset(f, 0, sizeof(*f));
+        snprintf(f->dir, sizeof(f->dir), "/tmp/percussd-test-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(f->dir));
+        snprintf(bus_path, sizeof(bus_path), "%s/bus", f->dir);
+        snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
+        snprintf(notify_path, sizeof(notify_path), "%s/notify", f->dir);
+
+        f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
+                                                   "--nopidfile", "--address", f->address,
+                                                   NULL },
+                            NULL);
+        wait_for_path(bus_path, 5000);
+
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(notify_fd, 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
+        ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+        argv[n++] = PERCUSSD_PATH;
+        argv[n++] = "--simulate";
+        argv[n++] = "--bus-address";
+        argv[n++] = f->address;
+        argv[n++] = "--profiles-dir";
+        argv[n++] = PROFILES_SRC_DIR;
+        for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
+                argv[n++] = extra_args[i];
+        argv[n] = NULL;
+        f->percussd_pid = spawn(argv, notify_path);
+        wait_for_ready(notify_fd, 10000);
+        close(notify_fd);
+
+        r = sd_bus_new(&f->bus);
+        if (r >= 0)
+                r = sd_bus_set_address(f->bus, f->address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(f->bus, true);
+        if (r >= 0)
+                r = sd_bus_start(f->bus);
+        ck_assert_msg(r >= 0, "connecting to %s: %s", f->address, strerror(-r));
+}
+
+int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
+{
+        long deadline = now_ms() + timeout_ms;
+        int status;
+
+        if (f->percussd_pid <= 0)
+                return -1;
+        kill(f->percussd_pid, SIGTERM);
+        while (waitpid(f->percussd_pid, &status, WNOHANG) == 0) {
+                if (now_ms() > deadline)
+                        return -1;
+                usleep(5000);
+        }
+        f->percussd_pid = 0;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void kill_and_reap(pid_t *pid)
+{
+        if (*pid > 0) {
+                kill(*pid, SIGKILL);
+                waitpid(*pid, NULL, 0);
+        }
+        *pid = 0;
+}
+
+void daemon_fixture_stop(struct daemon_fixture *f)
+{
+        char path[96];
+
+        f->bus = sd_bus_flush_close_unref(f->bus);
+        kill_and_reap(&f->percussd_pid);
+        kill_and_reap(&f->dbus_pid);
+        snprintf(path, sizeof(path), "%s/bus", f->dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/notify", f->dir);
+        unlink(path);
+        rmdir(f->dir);
+}
+
+static sd_bus_message *get_property(struct daemon_fixture *f, const char *property,
+                                    const char *type)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_get_property(f->bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, property, &error,
+                                &reply, type);
+        ck_assert_msg(r >= 0, "Get %s: %s", property, error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+        return reply;
+}
+
+char *fixture_get_string(struct daemon_fixture *f, const char *property)
+{
+        sd_bus_message *reply = get_property(f, property, "s");
+        const char *value;
+        char *copy;
+
+        ck_assert_int_ge(sd_bus_message_read(reply, "s", &value), 0);
+        copy = strdup(value);
+        sd_bus_message_unref(reply);
+        return copy;
+}
+
+double fixture_get_double(struct daemon_fixture *f, const char *property)
+{
+        sd_bus_message *reply = get_property(f, property, "d");
+        double value;
+
+        ck_assert_int_ge(sd_bus_message_read(reply, "d", &value), 0);
+        sd_bus_message_unref(reply);
+        return value;
+}
+
+uint32_t fixture_get_u32(struct daemon_fixture *f, const char *property)
+{
+        sd_bus_message *reply = get_property(f, property, "u");
+        uint32_t value;
+
+        ck_assert_int_ge(sd_bus_message_read(reply, "u", &value), 0);
+        sd_bus_message_unref(reply);
+        return value;
+}
+
+bool fixture_get_bool(struct daemon_fixture *f, const char *property)
+{
+        sd_bus_message *reply = get_property(f, property, "b");
+        int value;
+
+        ck_assert_int_ge(sd_bus_message_read(reply, "b", &value), 0);
+        sd_bus_message_unref(reply);
+        return value;
+}
+
+int fixture_call(struct daemon_fixture *f, const char *method, const char *arg,
+                 char **error_name, char **error_message)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (arg)
+                r = sd_bus_call_method(f->bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, method, &error,
+                                       NULL, "s", arg);
+        else
+                r = sd_bus_call_method(f->bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, method, &error,
+                                       NULL, NULL);
+        if (error_name)
+                *error_name = r < 0 && error.name ? strdup(error.name) : NULL;
+        if (error_message)
+                *error_message = r < 0 && error.message ? strdup(error.message) : NULL;
+        sd_bus_error_free(&error);
+        return r < 0 ? r : 0;
+}
+
+bool fixture_wait_string(struct daemon_fixture *f, const char *property, const char *expected,
+                         int timeout_ms)
+{
+        long deadline = now_ms() + timeout_ms;
+
+        for (;;) {
+                char *value = fixture_get_string(f, property);
+                bool match = strcmp(value, expected) == 0;
+
+                free(value);
+                if (match)
+                        return true;
+                if (now_ms() > deadline)
+                        return false;
+                usleep(20000);
+        }
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Runs the real percussd --simulate on a private dbus-daemon, for the
+ * integration tests. Both processes die with the test process
+ * (PR_SET_PDEATHSIG), so a failed assertion leaves nothing behind.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+struct daemon_fixture {
+        char dir[64];           /* private temporary directory */
+        char address[128];      /* unix:path=DIR/bus */
+        pid_t dbus_pid;
+        pid_t percussd_pid;
+        sd_bus *bus;            /* the test's own connection */
+};
+
+/* Starts dbus-daemon and percussd (with extra_args, NULL-terminated, may
+ * be NULL), waits for READY=1 on NOTIFY_SOCKET. */
+void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args);
+
+/* SIGTERM to percussd; returns its exit status (or -1 if it did not exit
+ * within timeout_ms or died from a signal). */
+int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms);
+
+void daemon_fixture_stop(struct daemon_fixture *f);
+
+/* Helpers on the test's connection. */
+char *fixture_get_string(struct daemon_fixture *f, const char *property);
+double fixture_get_double(struct daemon_fixture *f, const char *property);
+uint32_t fixture_get_u32(struct daemon_fixture *f, const char *property);
+bool fixture_get_bool(struct daemon_fixture *f, const char *property);
+/* Calls a method with no arguments or one string; returns 0 or negative
+ * errno, and the D-Bus error name in *error_name (caller frees). */
+int fixture_call(struct daemon_fixture *f, const char *method, const char *arg,
+                 char **error_name, char **error_message);
+/* Runs the event loop of the test's connection until property reads
+ * `expected` (string comparison of its s value) or timeout. */
+bool fixture_wait_string(struct daemon_fixture *f, const char *property, const char *expected,
+                         int timeout_ms);

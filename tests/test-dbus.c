@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration: the real percussd --simulate on a private dbus-daemon,
+ * driven over D-Bus as the companion app and busctl would.
+ */
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+
+static struct daemon_fixture fixture;
+
+static void setup(void)
+{
+        daemon_fixture_start(&fixture, NULL);
+}
+
+static void teardown(void)
+{
+        daemon_fixture_stop(&fixture);
+}
+
+static long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *read_file(const char *path)
+{
+        FILE *file = fopen(path, "re");
+        char *text = NULL;
+        size_t size = 0;
+
+        ck_assert_msg(file, "cannot open %s", path);
+        ck_assert_int_ge(getdelim(&text, &size, '\0', file), 0);
+        fclose(file);
+        return text;
+}
+
+/* The <interface name="io.percussd.Massager1"> element, each line
+ * stripped of its indentation, so that only the content is compared. */
+static char *interface_element(const char *xml)
+{
+        const char *begin = strstr(xml, "<interface name=\"io.percussd.Massager1\">");
+        const char *end;
+        char *out, *o;
+        bool line_start = true;
+
+        ck_assert_ptr_nonnull(begin);
+        end = strstr(begin, "</interface>");
+        ck_assert_ptr_nonnull(end);
+        end += strlen("</interface>");
+        out = o = calloc(1, (size_t)(end - begin) + 1);
+        for (const char *p = begin; p < end; p++) {
+                if (line_start && (*p == ' ' || *p == '\t'))
+                        continue;
+                line_start = *p == '\n';
+                *o++ = *p;
+        }
+        return out;
+}
+
+START_TEST(test_introspection_matches_shipped_xml)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *live;
+        char *shipped = read_file(INTROSPECTION_XML);
+        char *live_interface, *shipped_interface;
+
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Massager1",
+                                            "org.freedesktop.DBus.Introspectable", "Introspect",
+                                            &error, &reply, NULL),
+                         0);
+        ck_assert_int_ge(sd_bus_message_read(reply, "s", &live), 0);
+        live_interface = interface_element(live);
+        shipped_interface = interface_element(shipped);
+        ck_assert_msg(strcmp(live_interface, shipped_interface) == 0,
+                      "daemon/io.percussd.Massager1.xml differs from what the daemon answers:\n"
+                      "--- daemon ---\n%s\n--- shipped ---\n%s",
+                      live_interface, shipped_interface);
+        free(live_interface);
+        free(shipped_interface);
+        free(shipped);
+        sd_bus_message_unref(reply);
+}
+END_TEST
+
+struct state_log {
+        char states[16][16];
+        unsigned count;
+};
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct state_log *log = userdata;
+        const char *interface, *name, *value;
+        int r;
+
+        (void)error;
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0 || strcmp(interface, "io.percussd.Massager1") != 0)
+                return 0;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                r = sd_bus_message_read(m, "s", &name);
+                if (r >= 0 && strcmp(name, "State") == 0) {
+                        r = sd_bus_message_read(m, "v", "s", &value);
+                        if (r >= 0 && log->count < 16)
+                                snprintf(log->states[log->count++], 16, "%s", value);
+                } else if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        return 0;
+}
+
+/* Processes the test's connection until the State log holds `state`. */
+static bool wait_state_signal(struct state_log *log, const char *state, int timeout_ms)
+{
+        long deadline = now_ms() + timeout_ms;
+
+        for (;;) {
+                for (unsigned i = 0; i < log->count; i++)
+                        if (strcmp(log->states[i], state) == 0)
+                                return true;
+                if (now_ms() > deadline)
+                        return false;
+                if (sd_bus_process(fixture.bus, NULL) > 0)
+                        continue;
+                sd_bus_wait(fixture.bus, 50000);
+        }
+}
+
+static void assert_error(const char *method, const char *arg, const char *expected_name)
+{
+        char *name = NULL, *message = NULL;
+        int r = fixture_call(&fixture, method, arg, &name, &message);
+
+        ck_assert_msg(r < 0, "%s(%s) succeeded, expected %s", method, arg ? arg : "",
+                      expected_name);
+        ck_assert_str_eq(name, expected_name);
+        ck_assert_msg(message && strlen(message) > 10 && message[strlen(message) - 1] == '.',
+                      "%s: \"%s\" is not a sentence", expected_name, message ? message : "");
+        free(name);
+        free(message);
+}
+
+START_TEST(test_start_plays_routine_then_stops)
+{
+        struct state_log log = {0};
+        sd_bus_slot *slot = NULL;
+        double target_ppm, speed_ppm = 0.0;
+        long deadline;
+        char *s;
+
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1",
+                                             "org.freedesktop.DBus.Properties",
+                                             "PropertiesChanged", on_properties_changed, &log),
+                         0);
+        s = fixture_get_string(&fixture, "State");
+        ck_assert_str_eq(s, "idle");
+        free(s);
+        ck_assert(fixture_get_bool(&fixture, "Simulated"));
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert_msg(wait_state_signal(&log, "running", 2000), "no PropertiesChanged State=running");
+        s = fixture_get_string(&fixture, "Routine");
+        ck_assert_str_eq(s, "calves");
+        free(s);
+        s = fixture_get_string(&fixture, "MuscleGroup");
+        ck_assert_str_eq(s, "calves");
+        free(s);
+        s = fixture_get_string(&fixture, "Side");
+        ck_assert_str_eq(s, "left");
+        free(s);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Step"), 0);
+        ck_assert_uint_ge(fixture_get_u32(&fixture, "StepCount"), 2);
+
+        /* the step's ramp is a few seconds; the loop then holds ±2 % */
+        target_ppm = fixture_get_double(&fixture, "TargetSpeed");
+        ck_assert(target_ppm >= 1200 && target_ppm <= 3200);
+        deadline = now_ms() + 15000;
+        while (now_ms() < deadline) {
+                speed_ppm = fixture_get_double(&fixture, "Speed");
+                if (fabs(speed_ppm - target_ppm) <= 0.02 * target_ppm)
+                        break;
+                usleep(100000);
+        }
+        ck_assert_msg(fabs(speed_ppm - target_ppm) <= 0.02 * target_ppm,
+                      "Speed %.0f ppm never came within 2 %% of TargetSpeed %.0f ppm", speed_ppm,
+                      target_ppm);
+        ck_assert(fixture_get_double(&fixture, "Elapsed") > 0.0);
+
+        assert_error("Start", "calves", "io.percussd.Error.Busy");
+        assert_error("Start", "no-such-routine", "io.percussd.Error.NoSuchRoutine");
+
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert_msg(wait_state_signal(&log, "idle", 2000), "no PropertiesChanged State=idle");
+        ck_assert(fixture_get_double(&fixture, "TargetSpeed") == 0.0);
+        assert_error("Stop", NULL, "io.percussd.Error.NotRunning");
+
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 3000), 0);
+        sd_bus_slot_unref(slot);
+}
+END_TEST
+
+START_TEST(test_sigterm_while_running_exits_cleanly)
+{
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+        usleep(500000);
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 3000), 0);
+}
+END_TEST
+
+START_TEST(test_unknown_routine_and_huge_name)
+{
+        char *huge = malloc(65536 + 1);
+
+        memset(huge, 'x', 65536);
+        huge[65536] = '\0';
+        assert_error("Start", "", "io.percussd.Error.NoSuchRoutine");
+        assert_error("Start", huge, "io.percussd.Error.NoSuchRoutine");
+        free(huge);
+        assert_error("Pause", NULL, "io.percussd.Error.NotRunning");
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+}
+END_TEST
+
+/* The busctl lines the README gives, run as a person would. */
+START_TEST(test_readme_busctl_lines)
+{
+        char command[512], line[256] = "";
+        FILE *out;
+
+        snprintf(command, sizeof(command),
+                 "busctl --address=%s call io.percussd.Massager1 /io/percussd/Massager1 "
+                 "io.percussd.Massager1 Start s calves",
+                 fixture.address);
+        ck_assert_int_eq(system(command), 0);
+
+        snprintf(command, sizeof(command),
+                 "busctl --address=%s get-property io.percussd.Massager1 /io/percussd/Massager1 "
+                 "io.percussd.Massager1 State",
+                 fixture.address);
+        out = popen(command, "r");
+        ck_assert_ptr_nonnull(out);
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), out));
+        ck_assert_int_eq(pclose(out), 0);
+        ck_assert_str_eq(line, "s \"running\"\n");
+
+        snprintf(command, sizeof(command),
+                 "busctl --address=%s introspect io.percussd.Massager1 /io/percussd/Massager1 "
+                 "io.percussd.Massager1 >/dev/null",
+                 fixture.address);
+        ck_assert_int_eq(system(command), 0);
+
+        snprintf(command, sizeof(command),
+                 "busctl --address=%s call io.percussd.Massager1 /io/percussd/Massager1 "
+                 "io.percussd.Massager1 Stop",
+                 fixture.address);
+        ck_assert_int_eq(system(command), 0);
+}
+END_TEST
+
+static Suite *dbus_suite(void)
+{
+        Suite *s = suite_create("dbus");
+        TCase *tc = tcase_create("daemon");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_introspection_matches_shipped_xml);
+        tcase_add_test(tc, test_start_plays_routine_then_stops);
+        tcase_add_test(tc, test_sigterm_while_running_exits_cleanly);
+        tcase_add_test(tc, test_unknown_routine_and_huge_name);
+        tcase_add_test(tc, test_readme_busctl_lines);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *runner = srunner_create(dbus_suite());
+        int failed;
+
+        srunner_run_all(runner, CK_ENV);
+        failed = srunner_ntests_failed(runner);
+        srunner_free(runner);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
