@@ -243,7 +243,7 @@ static int on_terminate(sd_event_source *source, const struct signalfd_siginfo *
         struct manager *m = userdata;
 
         (void)source;
-        log_info("Received %s, stopping the motor.", strsignal((int)si->ssi_signo));
+        log_info("Received SIG%s, stopping the motor.", sigabbrev_np((int)si->ssi_signo));
         (void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping the motor.");
         if (session_stop(&m->session) < 0)
                 rt_set_setpoint(&m->rt, &(struct setpoint){ .motor_on = false });
