@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * A routine ("profile") read from one INI file: a title and an ordered
+ * list of steps, each working one muscle on one side. The format and the
+ * shipped routines are described in shared/design/ROUTINES.md; a sample:
+ *
+ *   [routine]
+ *   title = Calves
+ *   [step 1]
+ *   muscle = calves
+ *   side = left
+ *   speed = 1900
+ *   ...
+ *
+ * Parsing happens on the main thread, never on the RT thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PROFILE_STEPS_MAX 32
+#define PROFILE_ID_MAX 32          /* characters of [a-z0-9-], the file name without .ini */
+#define PROFILE_MUSCLE_MAX 31      /* characters of a muscle name */
+
+/* The daemon's global envelope (ROUTINES.md, from commercial guns). Every
+ * step must lie inside it; per-muscle envelopes will narrow it. */
+#define PROFILE_SPEED_MIN_PPM 1200.0
+#define PROFILE_SPEED_MAX_PPM 3200.0
+#define PROFILE_AMPLITUDE_MIN_MM 4.0
+#define PROFILE_AMPLITUDE_MAX_MM 16.0
+#define PROFILE_DURATION_MAX_S 600.0
+#define PROFILE_PAUSE_MAX_S 600.0
+
+enum step_after {
+        STEP_AFTER_CONTINUE,    /* go straight on to the next step */
+        STEP_AFTER_WAIT,        /* motor off until the user presses the button */
+        STEP_AFTER_PAUSE,       /* motor off for pause_s, then go on */
+};
+
+enum step_pattern {
+        STEP_PATTERN_CONSTANT,
+        STEP_PATTERN_PULSE,
+        STEP_PATTERN_WAVE,
+};
+
+struct profile_step {
+        char muscle[PROFILE_MUSCLE_MAX + 1];    /* "calves", "glute-med", … */
+        char side[8];                           /* "left", "right" or "" */
+        double speed_ppm;
+        double amplitude_mm;
+        double duration_s;                      /* includes the ramp */
+        double ramp_s;                          /* soft start from the previous speed */
+        enum step_pattern pattern;
+        enum step_after after;
+        double pause_s;                         /* only for STEP_AFTER_PAUSE, else 0 */
+};
+
+struct profile {
+        char id[PROFILE_ID_MAX + 1];
+        char *title;
+        char *description;                      /* "" when the file has none */
+        bool gentle;                            /* allowed while resting after a race */
+        unsigned n_steps;
+        struct profile_step steps[PROFILE_STEPS_MAX];
+};
+
+/* Parses one file; the id is its name without ".ini". On failure returns a
+ * negative errno and writes "path:line: reason" (or "path: reason" for
+ * what has no line, such as an I/O error with strerror) into error. */
+int profile_load_file(const char *path, struct profile **ret, char *error, size_t error_size);
+
+/* Returns NULL, so that callers can write p = profile_free(p). */
+struct profile *profile_free(struct profile *p);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The set of loaded routines: the shipped directory first, then the
+ * admin's, where a file overrides the shipped one with the same id
+ * (ARCHITECTURE.md, "Where things live on a device").
+ */
+
+#include <stddef.h>
+
+#include "profile.h"
+
+struct routines {
+        struct profile **items; /* sorted by id */
+        size_t count;
+};
+
+/* Loads the *.ini files of each directory in order, each directory's in
+ * sorted order; a later directory's file overrides an earlier one with the
+ * same id. A missing or unreadable directory and a bad file are logged and
+ * skipped, and the rest loads. On success the old contents of *set are
+ * freed (pointers into them become invalid) and replaced; the number of
+ * routines is returned. On a real failure (ENOMEM) a negative errno is
+ * returned and *set is left as it was. */
+int routines_load(struct routines *set, const char *const *dirs, size_t n_dirs);
+
+/* NULL when no routine has that id. */
+const struct profile *routines_find(const struct routines *set, const char *id);
+
+void routines_clear(struct routines *set);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#include "sim-drivers.h"
+
+#include <errno.h>
+#include <math.h>
+
+/* After a long idle sleep, only this much time is simulated: the crank
+ * stopped long before, and integrating minutes of 20 µs sub-steps in the
+ * RT thread's first period would make it overrun. */
+#define SIM_CATCH_UP_MAX_S 0.5
+
+struct sim_drivers {
+        struct sim_gun *model;
+        const struct sim_clock *clock;
+        uint64_t last_ns;       /* the model's time, on the clock; 0 = not yet */
+};
+
+/* One gun at a time: the daemon runs one, each test process one. */
+static struct sim_drivers sim;
+
+static uint64_t advance_to_now(void)
+{
+        uint64_t now_ns = sim.clock->now_ns(sim.clock->userdata);
+
+        if (sim.last_ns != 0 && now_ns > sim.last_ns)
+                sim_gun_advance(sim.model, fmin((double)(now_ns - sim.last_ns) * 1e-9,
+                                                SIM_CATCH_UP_MAX_S));
+        sim.last_ns = now_ns;
+        return now_ns;
+}
+
+static int sim_encoder_read(struct encoder *enc, struct encoder_sample *out)
+{
+        (void)enc;
+        out->time_ns = advance_to_now();
+        out->value = sim_gun_encoder_angle(sim.model);
+        return 0;
+}
+
+static const struct encoder_ops sim_encoder_ops = {
+        .name = "sim-encoder",
+        .read = sim_encoder_read,
+};
+
+static int sim_imu_read(struct imu *imu, struct imu_sample *out)
+{
+        (void)imu;
+        out->time_ns = advance_to_now();
+        sim_gun_imu_read(sim.model, out->accel_m_s2, out->gyro_rad_s);
+        return 0;
+}
+
+static int sim_imu_read_temperature(struct imu *imu, double *celsius)
+{
+        (void)imu;
+        *celsius = sim_gun_temperature(sim.model);
+        return 0;
+}
+
+static const struct imu_ops sim_imu_ops = {
+        .name = "sim-imu",
+        .read = sim_imu_read,
+        .read_temperature = sim_imu_read_temperature,
+};
+
+static int sim_motor_set_duty(struct motor *motor, double duty)
+{
+        (void)motor;
+        if (!(duty >= 0.0 && duty <= 1.0))
+                return -EINVAL;
+        sim_gun_set_duty(sim.model, duty);
+        return 0;
+}
+
+static int sim_motor_set_enable(struct motor *motor, bool enabled)
+{
+        (void)motor;
+        sim_gun_set_enable(sim.model, enabled);
+        return 0;
+}
+
+static const struct motor_ops sim_motor_ops = {
+        .name = "sim-motor",
+        .set_duty = sim_motor_set_duty,
+        .set_enable = sim_motor_set_enable,
+};
+
+static int sim_stroke_set_position(struct stroke *stroke, double position)
+{
+        (void)stroke;
+        if (!(position >= 0.0 && position <= 1.0))
+                return -EINVAL;
+        sim_gun_set_stroke_position(sim.model, position);
+        return 0;
+}
+
+static const struct stroke_ops sim_stroke_ops = {
+        .name = "sim-stroke",
+        .set_position = sim_stroke_set_position,
+};
+
+int sim_gun_drivers_open(struct gun *gun, struct sim_gun *model, const struct sim_clock *clock)
+{
+        if (!model || !clock || !clock->now_ns)
+                return -EINVAL;
+        sim = (struct sim_drivers){ .model = model, .clock = clock };
+
+        gun->encoder = (struct encoder){
+                .ops = &sim_encoder_ops,
+                .quantity = ENCODER_ANGLE,
+                .resolution = 2.0 * M_PI / model->p.encoder_counts,
+        };
+        gun->imu = (struct imu){ .ops = &sim_imu_ops };
+        gun->motor = (struct motor){ .ops = &sim_motor_ops };
+        gun->stroke = (struct stroke){
+                .ops = &sim_stroke_ops,
+                .min_mm = model->p.stroke_min_mm,
+                .max_mm = model->p.stroke_max_mm,
+        };
+        gun->simulated = true;
+        return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The simulated gun's model behind the driver operations: encoder, IMU,
+ * motor and stroke actuator (its buttons and LEDs are in sim-panel.h). */
+
+#include <stdint.h>
+
+#include "driver.h"
+#include "sim-gun.h"
+
+/* Where the simulated drivers take the time from: CLOCK_MONOTONIC in the
+ * daemon, a counter the test moves in tests. */
+struct sim_clock {
+        uint64_t (*now_ns)(void *userdata);
+        void *userdata;
+};
+
+/* Fills gun->encoder, imu, motor and stroke; model and clock must outlive
+ * them. Reading a sensor first advances the model to the clock's time. */
+int sim_gun_drivers_open(struct gun *gun, struct sim_gun *model, const struct sim_clock *clock);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include "sim-gun.h"
+
+#include <math.h>
+
+#define TWO_PI (2.0 * M_PI)
+#define STANDARD_GRAVITY_M_S2 9.80665
+/* Coulomb friction is smoothed over this speed so that it does not
+ * chatter around standstill. */
+#define COULOMB_SMOOTHING_RAD_S 0.5
+/* The hand feels the contact force through its own low-pass. */
+#define HAND_TIME_CONSTANT_S 0.05
+
+void sim_gun_params_default(struct sim_gun_params *p)
+{
+        *p = (struct sim_gun_params){
+                .bus_voltage_v = 24.0,
+                .resistance_ohm = 0.4,
+                .inductance_h = 0.15e-3,
+                .torque_constant_nm_per_a = 60.0 / (2.0 * M_PI * 150.0),
+                .inertia_kg_m2 = 3e-5,
+                .viscous_nm_s_per_rad = 2e-5,
+                .coulomb_nm = 0.01,
+                .head_mass_kg = 0.1,
+                .body_mass_kg = 1.0,
+                .stroke_min_mm = 4.0,
+                .stroke_max_mm = 16.0,
+                .stroke_time_constant_s = 0.05,
+                .tissue_stiffness_n_per_m = 5000.0,
+                .tissue_damping_n_s_per_m = 30.0,
+                .hand_gain_m_per_n_s = 0.002,
+                .encoder_counts = 4096,
+                .imu_noise_m_s2 = 0.2,
+                .imu_bias_m_s2 = 0.1,
+                .imu_range_m_s2 = 16.0 * STANDARD_GRAVITY_M_S2,
+                .board_temperature_c = 35.0,
+                .substep_s = 20e-6,
+        };
+}
+
+void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t seed)
+{
+        *gun = (struct sim_gun){
+                .p = *p,
+                .rng = seed ? seed : 0x9e3779b97f4a7c15ull,
+                .stroke_mm = p->stroke_min_mm,
+        };
+        atomic_init(&gun->contact_force_n, 0.0);
+        atomic_init(&gun->true_speed_ppm, 0.0);
+        atomic_init(&gun->true_stroke_mm, p->stroke_min_mm);
+        atomic_init(&gun->temperature_c, p->board_temperature_c);
+}
+
+/* xorshift64*: deterministic, cheap, good enough for sensor noise. */
+static double uniform(struct sim_gun *gun)
+{
+        gun->rng ^= gun->rng >> 12;
+        gun->rng ^= gun->rng << 25;
+        gun->rng ^= gun->rng >> 27;
+        return (double)((gun->rng * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53;
+}
+
+/* Zero-mean, unit-variance, bell-shaped: the sum of twelve uniforms. */
+static double gaussian(struct sim_gun *gun)
+{
+        double sum = 0.0;
+
+        for (int i = 0; i < 12; i++)
+                sum += uniform(gun);
+        return sum - 6.0;
+}
+
+static double crank_radius_m(const struct sim_gun *gun)
+{
+        return gun->stroke_mm * 0.5e-3;
+}
+
+/* The contact force on the head for head position x and velocity v. The
+ * tissue pushes, never pulls. */
+static double contact_force(const struct sim_gun *gun, double x_m, double v_m_s)
+{
+        double depth_m = x_m - gun->surface_m;
+        double f;
+
+        if (depth_m <= 0.0)
+                return 0.0;
+        f = gun->p.tissue_stiffness_n_per_m * depth_m + gun->p.tissue_damping_n_s_per_m * v_m_s;
+        return f > 0.0 ? f : 0.0;
+}
+
+static void substep(struct sim_gun *gun, double dt)
+{
+        const struct sim_gun_params *p = &gun->p;
+        double user_n = atomic_load_explicit(&gun->contact_force_n, memory_order_relaxed);
+        double r = crank_radius_m(gun);
+        double s = sin(gun->angle_rad), c = cos(gun->angle_rad);
+        double w = gun->speed_rad_s;
+        double x = r * (1.0 - c), v = r * s * w;
+        double volts, torque, friction, load, inertia, accel;
+
+        /* the hand: no force wanted means the head is in the air */
+        if (user_n <= 0.0) {
+                gun->surface_m = 2.0 * r + 0.01;
+                gun->mean_contact_n = 0.0;
+        } else {
+                if (gun->surface_m > 2.0 * r)
+                        gun->surface_m = 2.0 * r; /* the gun is put on the skin */
+                gun->surface_m += p->hand_gain_m_per_n_s * (gun->mean_contact_n - user_n) * dt;
+        }
+        gun->contact_n = contact_force(gun, x, v);
+        gun->mean_contact_n += (gun->contact_n - gun->mean_contact_n) * dt / HAND_TIME_CONSTANT_S;
+
+        /* the driver off leaves the windings open: no current */
+        if (gun->enabled) {
+                volts = gun->duty * p->bus_voltage_v;
+                gun->current_a += (volts - p->resistance_ohm * gun->current_a -
+                                   p->torque_constant_nm_per_a * w) / p->inductance_h * dt;
+                /* the implicit form would be exact; the explicit one is
+                 * stable while dt < 2 L/R, which the default sub-step keeps */
+        } else
+                gun->current_a = 0.0;
+
+        torque = p->torque_constant_nm_per_a * gun->current_a;
+        friction = p->viscous_nm_s_per_rad * w + p->coulomb_nm * tanh(w / COULOMB_SMOOTHING_RAD_S);
+        /* Lagrange with the angle-dependent inertia J + m (r sin θ)²:
+         * its change with θ gives the m r² sin θ cos θ ω² term */
+        load = gun->contact_n * r * s + p->head_mass_kg * r * r * s * c * w * w;
+        inertia = p->inertia_kg_m2 + p->head_mass_kg * r * r * s * s;
+        accel = (torque - friction - load) / inertia;
+
+        gun->speed_rad_s += accel * dt;
+        gun->angle_rad += gun->speed_rad_s * dt;
+        gun->head_accel_m_s2 = r * (c * w * w + s * accel);
+
+        gun->stroke_mm += (p->stroke_min_mm + gun->stroke_position * (p->stroke_max_mm - p->stroke_min_mm) -
+                           gun->stroke_mm) * dt / p->stroke_time_constant_s;
+        gun->time_s += dt;
+}
+
+void sim_gun_advance(struct sim_gun *gun, double dt_s)
+{
+        double step = gun->p.substep_s;
+
+        while (dt_s > 0.0) {
+                double dt = dt_s < step ? dt_s : step;
+
+                substep(gun, dt);
+                dt_s -= dt;
+        }
+        atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
+                              memory_order_relaxed);
+        atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
+}
+
+static double clamp01(double v)
+{
+        return v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+}
+
+void sim_gun_set_duty(struct sim_gun *gun, double duty)
+{
+        gun->duty = clamp01(duty);
+}
+
+void sim_gun_set_enable(struct sim_gun *gun, bool enabled)
+{
+        gun->enabled = enabled;
+}
+
+void sim_gun_set_stroke_position(struct sim_gun *gun, double position)
+{
+        gun->stroke_position = clamp01(position);
+}
+
+void sim_gun_set_contact_force(struct sim_gun *gun, double force_n)
+{
+        atomic_store_explicit(&gun->contact_force_n, force_n > 0.0 ? force_n : 0.0,
+                              memory_order_relaxed);
+}
+
+void sim_gun_set_temperature(struct sim_gun *gun, double celsius)
+{
+        atomic_store_explicit(&gun->temperature_c, celsius, memory_order_relaxed);
+}
+
+double sim_gun_encoder_angle(const struct sim_gun *gun)
+{
+        double counts = (double)gun->p.encoder_counts;
+        double turns = gun->angle_rad / TWO_PI;
+
+        return floor((turns - floor(turns)) * counts) / counts * TWO_PI;
+}
+
+static double saturate(double v, double range)
+{
+        return v > range ? range : v < -range ? -range : v;
+}
+
+void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3])
+{
+        const struct sim_gun_params *p = &gun->p;
+        double user_n = atomic_load_explicit(&gun->contact_force_n, memory_order_relaxed);
+        /* the body recoils from the head it drives and from the tissue */
+        double body_m_s2 = -(p->head_mass_kg * gun->head_accel_m_s2 + gun->contact_n - user_n) /
+                           p->body_mass_kg;
+        double specific[3] = { body_m_s2, 0.0, STANDARD_GRAVITY_M_S2 };
+
+        for (int i = 0; i < 3; i++) {
+                accel_m_s2[i] = saturate(specific[i] + p->imu_bias_m_s2 +
+                                                 p->imu_noise_m_s2 * gaussian(gun),
+                                         p->imu_range_m_s2);
+                gyro_rad_s[i] = 0.01 * gaussian(gun);
+        }
+}
+
+double sim_gun_temperature(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->temperature_c, memory_order_relaxed);
+}
+
+double sim_gun_true_speed_ppm(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->true_speed_ppm, memory_order_relaxed);
+}
+
+double sim_gun_true_stroke_mm(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->true_stroke_mm, memory_order_relaxed);
+}
+
+double sim_gun_time_s(const struct sim_gun *gun)
+{
+        return gun->time_s;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The simulated gun: a deterministic physics model of a brushless
+ * percussion massage gun, integrated in fixed sub-steps of simulated time.
+ *
+ * Motor: the BLDC and its driver seen as an equivalent DC motor,
+ *   L di/dt = duty·V_bus − R i − k_e ω,   torque = k_t i.
+ * Crank and head (scotch yoke, on the motor shaft): head position
+ *   x = r (1 − cos θ), r = stroke / 2, so the head adds an inertia
+ *   m_head (r sin θ)² that changes with the angle.
+ * Contact: the user presses the gun into the muscle with force F_user;
+ *   the tissue is a spring-damper the head meets past the skin surface,
+ *   and the hand moves the gun (the surface) until the mean contact force
+ *   is F_user.
+ * IMU on the board in the handle: the body's reaction to the head and the
+ *   contact, −(m_head a_head + F_contact − F_user) / m_body, along the
+ *   percussion axis (x), plus gravity (z), bias, noise and saturation.
+ * Encoder: 12-bit magnetic, on the crank.
+ *
+ * Threads: the model is advanced only by the thread that reads its
+ * sensors; the user's inputs and the ground truth are atomics any thread
+ * may touch.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sim_gun_params {
+        double bus_voltage_v;           /* 24 V: a 6S Li-ion pack */
+        double resistance_ohm;          /* 0.4 Ω winding, phase to phase */
+        double inductance_h;            /* 0.15 mH */
+        double torque_constant_nm_per_a;/* 0.064 N·m/A = V·s/rad: 150 rpm/V */
+        double inertia_kg_m2;           /* 3e-5 kg·m²: rotor, crank, flywheel */
+        double viscous_nm_s_per_rad;    /* 2e-5 N·m·s/rad: bearings, air */
+        double coulomb_nm;              /* 0.01 N·m: seals, brushes of the yoke */
+        double head_mass_kg;            /* 0.1 kg: head and attachment */
+        double body_mass_kg;            /* 1.0 kg: the rest of the gun */
+        double stroke_min_mm;           /* 4 mm at actuator position 0 */
+        double stroke_max_mm;           /* 16 mm at position 1 */
+        double stroke_time_constant_s;  /* 0.05 s: the stroke actuator's lag */
+        double tissue_stiffness_n_per_m;/* 5000 N/m: relaxed muscle */
+        double tissue_damping_n_s_per_m;/* 30 N·s/m */
+        double hand_gain_m_per_n_s;     /* 0.002 m/(N·s): how fast the hand corrects the force */
+        unsigned encoder_counts;        /* 4096 per revolution */
+        double imu_noise_m_s2;          /* 0.2 m/s² RMS */
+        double imu_bias_m_s2;           /* 0.1 m/s² on every axis */
+        double imu_range_m_s2;          /* ±16 g = 157 m/s² */
+        double board_temperature_c;     /* 35 °C */
+        double substep_s;               /* 20 µs: well under the 0.4 ms L/R */
+};
+
+struct sim_gun {
+        struct sim_gun_params p;
+        uint64_t rng;                   /* xorshift64* state */
+        double time_s;
+
+        /* state */
+        double angle_rad;               /* unwrapped crank angle */
+        double speed_rad_s;
+        double current_a;
+        double stroke_mm;
+        double surface_m;               /* skin surface, in the head's travel frame */
+        double mean_contact_n;          /* the hand feels a smoothed force */
+        double contact_n;               /* this instant */
+        double head_accel_m_s2;
+
+        /* actuator inputs, from the thread that advances the model */
+        double duty;
+        bool enabled;
+        double stroke_position;
+
+        /* any thread */
+        _Atomic double contact_force_n;
+        _Atomic double true_speed_ppm;
+        _Atomic double true_stroke_mm;
+        _Atomic double temperature_c;
+};
+
+void sim_gun_params_default(struct sim_gun_params *p);
+void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t seed);
+
+/* Integrates dt_s of simulated time, in fixed sub-steps. */
+void sim_gun_advance(struct sim_gun *gun, double dt_s);
+
+void sim_gun_set_duty(struct sim_gun *gun, double duty);             /* 0..1 */
+void sim_gun_set_enable(struct sim_gun *gun, bool enabled);
+void sim_gun_set_stroke_position(struct sim_gun *gun, double position); /* 0..1 */
+
+/* Any thread. */
+void sim_gun_set_contact_force(struct sim_gun *gun, double force_n);
+void sim_gun_set_temperature(struct sim_gun *gun, double celsius);
+
+double sim_gun_encoder_angle(const struct sim_gun *gun);            /* quantised, [0, 2π) */
+void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3]);
+double sim_gun_temperature(const struct sim_gun *gun);
+
+/* Ground truth, any thread. */
+double sim_gun_true_speed_ppm(const struct sim_gun *gun);
+double sim_gun_true_stroke_mm(const struct sim_gun *gun);
+double sim_gun_time_s(const struct sim_gun *gun);
