@@ -6,9 +6,9 @@
 void speed_control_params_default(struct speed_control_params *p)
 {
         *p = (struct speed_control_params){
-                .kp_duty_per_ppm = 4e-4,
-                .ki_duty_per_ppm_s = 8e-3,
-                .ff_duty_per_ppm = 1.0 / 3600.0,
+                .kp_duty_per_ppm = 5e-4,
+                .ki_duty_per_ppm_s = 4e-2,
+                .ff_duty_per_ppm = 1.0 / 4080.0,
                 .ff_duty_offset = 0.01,
                 .default_slew_ppm_per_s = 1000.0,
                 .duty_max = 0.95,

@@ -17,7 +17,7 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .bus_voltage_v = 24.0,
                 .resistance_ohm = 0.4,
                 .inductance_h = 0.15e-3,
-                .torque_constant_nm_per_a = 60.0 / (2.0 * M_PI * 150.0),
+                .torque_constant_nm_per_a = 60.0 / (2.0 * M_PI * 170.0),
                 .inertia_kg_m2 = 3e-5,
                 .viscous_nm_s_per_rad = 2e-5,
                 .coulomb_nm = 0.01,

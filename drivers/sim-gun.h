@@ -32,7 +32,7 @@ struct sim_gun_params {
         double bus_voltage_v;           /* 24 V: a 6S Li-ion pack */
         double resistance_ohm;          /* 0.4 Ω winding, phase to phase */
         double inductance_h;            /* 0.15 mH */
-        double torque_constant_nm_per_a;/* 0.064 N·m/A = V·s/rad: 150 rpm/V */
+        double torque_constant_nm_per_a;/* 0.056 N·m/A = V·s/rad: 170 rpm/V */
         double inertia_kg_m2;           /* 3e-5 kg·m²: rotor, crank, flywheel */
         double viscous_nm_s_per_rad;    /* 2e-5 N·m·s/rad: bearings, air */
         double coulomb_nm;              /* 0.01 N·m: seals, brushes of the yoke */

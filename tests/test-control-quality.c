@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The speed bars of shared/design/QUALITY.md on the simulated gun, in
+ * simulated time: settling after a ramp, steady-state error, the dip when
+ * the user presses the gun into the muscle, anti-windup; and the speed
+ * estimator and the model on their own. The figures are printed so that
+ * they can be quoted.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control-period.h"
+#include "sim-drivers.h"
+#include "sim-gun.h"
+
+#define CONTROL_HZ 1000u
+#define PERIOD_NS (1000000000ull / CONTROL_HZ)
+
+static uint64_t now_ns;
+static struct sim_gun model;
+static struct gun gun;
+static struct control_period cp;
+static struct telemetry tm;
+
+static uint64_t fake_now_ns(void *userdata)
+{
+        (void)userdata;
+        return now_ns;
+}
+
+static void setup(void)
+{
+        static const struct sim_clock clock = { .now_ns = fake_now_ns };
+        struct sim_gun_params params;
+        struct speed_control_params control;
+
+        now_ns = 1000000000ull;
+        sim_gun_params_default(&params);
+        sim_gun_init(&model, &params, 7);
+        ck_assert_int_eq(sim_gun_drivers_open(&gun, &model, &clock), 0);
+        speed_control_params_default(&control);
+        control_period_init(&cp, &control, gun.encoder.quantity, CONTROL_HZ);
+        memset(&tm, 0, sizeof(tm));
+}
+
+static void period(const struct setpoint *sp)
+{
+        now_ns += PERIOD_NS;
+        ck_assert_int_eq(control_period_run(&cp, &gun, sp, &tm), 0);
+}
+
+static void run(const struct setpoint *sp, unsigned periods)
+{
+        for (unsigned i = 0; i < periods; i++)
+                period(sp);
+}
+
+/* Runs `periods` and returns after how many of them the speed entered the
+ * band ±tolerance around target_ppm for good; also the RMS error and the
+ * worst dip below target over the whole run. */
+struct run_figures {
+        unsigned settled_after;
+        double rms_error_ppm;
+        double min_ppm;
+};
+
+static struct run_figures run_measured(const struct setpoint *sp, unsigned periods,
+                                       double target_ppm, double tolerance)
+{
+        struct run_figures f = { .min_ppm = INFINITY };
+        double sum_sq = 0.0;
+        unsigned last_outside = 0;
+
+        for (unsigned i = 1; i <= periods; i++) {
+                double error_ppm;
+
+                period(sp);
+                error_ppm = tm.speed_ppm - target_ppm;
+                sum_sq += error_ppm * error_ppm;
+                f.min_ppm = fmin(f.min_ppm, tm.speed_ppm);
+                if (fabs(error_ppm) > tolerance * target_ppm)
+                        last_outside = i;
+        }
+        f.settled_after = last_outside;
+        f.rms_error_ppm = sqrt(sum_sq / periods);
+        return f;
+}
+
+START_TEST(test_settles_after_ramp_and_holds)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 3.0,
+                               .stroke_mm = 12, .generation = 1 };
+        struct run_figures settle, steady;
+
+        run(&sp, 3000); /* the ramp */
+        settle = run_measured(&sp, 5000, 2000, 0.02);
+        steady = run_measured(&sp, 5000, 2000, 0.02);
+        fprintf(stderr, "speed 2000 ppm after a 3 s ramp: within ±2 %% %u ms after the ramp "
+                        "ended; steady-state RMS error %.2f ppm (%.3f %%)\n",
+                settle.settled_after, steady.rms_error_ppm, steady.rms_error_ppm / 20.0);
+        ck_assert_uint_le(settle.settled_after, 300);
+        ck_assert_uint_eq(steady.settled_after, 0);
+        ck_assert_double_le(steady.rms_error_ppm, 0.005 * 2000);
+}
+END_TEST
+
+START_TEST(test_every_shipped_speed_settles)
+{
+        static const double speeds_ppm[] = { 1200, 1750, 2400, 2700, 3200 };
+
+        for (size_t i = 0; i < sizeof(speeds_ppm) / sizeof(speeds_ppm[0]); i++) {
+                struct setpoint sp = { .motor_on = true, .speed_ppm = speeds_ppm[i], .ramp_s = 2.0,
+                                       .stroke_mm = 16, .generation = (uint32_t)i + 1 };
+                struct run_figures f;
+
+                run(&sp, 2000);
+                f = run_measured(&sp, 2000, speeds_ppm[i], 0.02);
+                fprintf(stderr, "speed %.0f ppm at 16 mm: within ±2 %% %u ms after the ramp\n",
+                        speeds_ppm[i], f.settled_after);
+                ck_assert_uint_le(f.settled_after, 300);
+        }
+}
+END_TEST
+
+START_TEST(test_contact_force_step)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 2.0,
+                               .stroke_mm = 12, .generation = 1 };
+        struct run_figures f;
+        double dip;
+
+        run(&sp, 4000);
+        sim_gun_set_contact_force(&model, 40.0);
+        f = run_measured(&sp, 2000, 2000, 0.01);
+        dip = (2000 - f.min_ppm) / 2000;
+        fprintf(stderr, "contact 0 → 40 N at 2000 ppm: dip %.2f %%, back within ±1 %% after %u ms\n",
+                100 * dip, f.settled_after);
+        ck_assert_double_le(dip, 0.05);
+        ck_assert_uint_le(f.settled_after, 150);
+}
+END_TEST
+
+START_TEST(test_saturation_does_not_wind_up)
+{
+        /* beyond what 24 V can reach: the duty sits at its limit */
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 4500, .ramp_s = 1.0,
+                               .stroke_mm = 16, .generation = 1 };
+        struct run_figures f;
+
+        run(&sp, 4000);
+        ck_assert_double_eq(tm.duty, cp.speed_control.p.duty_max);
+        sp = (struct setpoint){ .motor_on = true, .speed_ppm = 2000, .ramp_s = 1.0,
+                                .stroke_mm = 16, .generation = 2 };
+        run(&sp, 1000);
+        f = run_measured(&sp, 2000, 2000, 0.02);
+        fprintf(stderr, "after 3 s saturated: lowest %.0f ppm on the way to 2000, within ±2 %% "
+                        "after %u ms\n", f.min_ppm, f.settled_after);
+        ck_assert_double_ge(f.min_ppm, 0.95 * 2000);
+        ck_assert_uint_le(f.settled_after, 300);
+}
+END_TEST
+
+START_TEST(test_estimator_wraps_and_quantises)
+{
+        struct speed_estimator est;
+        const double counts = 4096, rev_per_s = 2000.0 / 60.0;
+
+        speed_estimator_init(&est, ENCODER_ANGLE, CONTROL_HZ);
+        for (unsigned i = 0; i < 3000; i++) {
+                double turns = rev_per_s * i / CONTROL_HZ;
+                double wrapped = turns - floor(turns);
+                struct encoder_sample s = {
+                        .time_ns = i * PERIOD_NS,
+                        .value = floor(wrapped * counts) / counts * 2 * M_PI,
+                };
+
+                speed_estimator_update(&est, &s);
+        }
+        /* the fast window is 4 ms: one count of 4096 in it is 3.7 ppm */
+        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2000), 60.0 / 4096 / 0.004 + 1e-9);
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2000), 2000 * 0.002);
+}
+END_TEST
+
+START_TEST(test_estimator_angular_velocity)
+{
+        struct speed_estimator est;
+
+        speed_estimator_init(&est, ENCODER_ANGULAR_VELOCITY, CONTROL_HZ);
+        for (unsigned i = 0; i < 500; i++) {
+                struct encoder_sample s = { .time_ns = i * PERIOD_NS,
+                                            .value = 2500.0 / 60.0 * 2 * M_PI };
+
+                speed_estimator_update(&est, &s);
+        }
+        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2500), 1e-6);
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2500), 1e-6);
+}
+END_TEST
+
+START_TEST(test_estimator_turning_backwards)
+{
+        struct speed_estimator est;
+
+        speed_estimator_init(&est, ENCODER_ANGLE, CONTROL_HZ);
+        for (unsigned i = 0; i < 500; i++) {
+                double turns = -1500.0 / 60.0 * i / CONTROL_HZ;
+                struct encoder_sample s = { .time_ns = i * PERIOD_NS,
+                                            .value = (turns - floor(turns)) * 2 * M_PI };
+
+                speed_estimator_update(&est, &s);
+        }
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) + 1500), 1.0);
+}
+END_TEST
+
+START_TEST(test_model_is_deterministic)
+{
+        static struct sim_gun a, b;
+        struct sim_gun_params params;
+        double acc_a[3], acc_b[3], gyro[3];
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&a, &params, 99);
+        sim_gun_init(&b, &params, 99);
+        for (struct sim_gun *g = &a; g; g = g == &a ? &b : NULL) {
+                sim_gun_set_enable(g, true);
+                sim_gun_set_duty(g, 0.6);
+                sim_gun_set_stroke_position(g, 0.5);
+                sim_gun_set_contact_force(g, 25.0);
+                sim_gun_advance(g, 2.0);
+        }
+        sim_gun_imu_read(&a, acc_a, gyro);
+        sim_gun_imu_read(&b, acc_b, gyro);
+        ck_assert(memcmp(acc_a, acc_b, sizeof(acc_a)) == 0);
+        ck_assert(sim_gun_true_speed_ppm(&a) == sim_gun_true_speed_ppm(&b));
+        ck_assert(sim_gun_encoder_angle(&a) == sim_gun_encoder_angle(&b));
+        ck_assert_double_gt(sim_gun_true_speed_ppm(&a), 1000);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("control-quality");
+        TCase *loop = tcase_create("speed-loop");
+        TCase *parts = tcase_create("parts");
+        SRunner *runner;
+        int failed;
+
+        tcase_add_checked_fixture(loop, setup, NULL);
+        tcase_set_timeout(loop, 60);
+        tcase_add_test(loop, test_settles_after_ramp_and_holds);
+        tcase_add_test(loop, test_every_shipped_speed_settles);
+        tcase_add_test(loop, test_contact_force_step);
+        tcase_add_test(loop, test_saturation_does_not_wind_up);
+        suite_add_tcase(s, loop);
+        tcase_add_test(parts, test_estimator_wraps_and_quantises);
+        tcase_add_test(parts, test_estimator_angular_velocity);
+        tcase_add_test(parts, test_estimator_turning_backwards);
+        tcase_add_test(parts, test_model_is_deterministic);
+        suite_add_tcase(s, parts);
+        runner = srunner_create(s);
+        srunner_run_all(runner, CK_ENV);
+        failed = srunner_ntests_failed(runner);
+        srunner_free(runner);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
