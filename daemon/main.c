@@ -177,7 +177,7 @@ static int open_gun(struct manager *m)
 
         sim_gun_params_default(&params);
         sim_gun_init(&m->sim_gun, &params, SIM_SEED);
-        r = sim_gun_drivers_open(&m->gun, &m->sim_gun, &clock);
+        r = sim_gun_drivers_open(&m->gun, &m->sim_drivers, &m->sim_gun, &clock);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
         r = sim_panel_open(&m->gun, &m->sim_panel, monotonic_now_ns, NULL);

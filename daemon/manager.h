@@ -44,6 +44,7 @@ struct manager {
 
         struct gun gun;
         struct sim_gun sim_gun;
+        struct sim_drivers sim_drivers;
         struct sim_panel sim_panel;
 
         struct rt rt;

@@ -9,31 +9,23 @@
  * RT thread's first period would make it overrun. */
 #define SIM_CATCH_UP_MAX_S 0.5
 
-struct sim_drivers {
-        struct sim_gun *model;
-        const struct sim_clock *clock;
-        uint64_t last_ns;       /* the model's time, on the clock; 0 = not yet */
-};
-
-/* One gun at a time: the daemon runs one, each test process one. */
-static struct sim_drivers sim;
-
-static uint64_t advance_to_now(void)
+static uint64_t advance_to_now(struct sim_drivers *sim)
 {
-        uint64_t now_ns = sim.clock->now_ns(sim.clock->userdata);
+        uint64_t now_ns = sim->clock->now_ns(sim->clock->userdata);
 
-        if (sim.last_ns != 0 && now_ns > sim.last_ns)
-                sim_gun_advance(sim.model, fmin((double)(now_ns - sim.last_ns) * 1e-9,
-                                                SIM_CATCH_UP_MAX_S));
-        sim.last_ns = now_ns;
+        if (sim->last_ns != 0 && now_ns > sim->last_ns)
+                sim_gun_advance(sim->model, fmin((double)(now_ns - sim->last_ns) * 1e-9,
+                                                 SIM_CATCH_UP_MAX_S));
+        sim->last_ns = now_ns;
         return now_ns;
 }
 
 static int sim_encoder_read(struct encoder *enc, struct encoder_sample *out)
 {
-        (void)enc;
-        out->time_ns = advance_to_now();
-        out->value = sim_gun_encoder_angle(sim.model);
+        struct sim_drivers *sim = enc->data;
+
+        out->time_ns = advance_to_now(sim);
+        out->value = sim_gun_encoder_angle(sim->model);
         return 0;
 }
 
@@ -44,16 +36,18 @@ static const struct encoder_ops sim_encoder_ops = {
 
 static int sim_imu_read(struct imu *imu, struct imu_sample *out)
 {
-        (void)imu;
-        out->time_ns = advance_to_now();
-        sim_gun_imu_read(sim.model, out->accel_m_s2, out->gyro_rad_s);
+        struct sim_drivers *sim = imu->data;
+
+        out->time_ns = advance_to_now(sim);
+        sim_gun_imu_read(sim->model, out->accel_m_s2, out->gyro_rad_s);
         return 0;
 }
 
 static int sim_imu_read_temperature(struct imu *imu, double *celsius)
 {
-        (void)imu;
-        *celsius = sim_gun_temperature(sim.model);
+        struct sim_drivers *sim = imu->data;
+
+        *celsius = sim_gun_temperature(sim->model);
         return 0;
 }
 
@@ -65,17 +59,19 @@ static const struct imu_ops sim_imu_ops = {
 
 static int sim_motor_set_duty(struct motor *motor, double duty)
 {
-        (void)motor;
+        struct sim_drivers *sim = motor->data;
+
         if (!(duty >= 0.0 && duty <= 1.0))
                 return -EINVAL;
-        sim_gun_set_duty(sim.model, duty);
+        sim_gun_set_duty(sim->model, duty);
         return 0;
 }
 
 static int sim_motor_set_enable(struct motor *motor, bool enabled)
 {
-        (void)motor;
-        sim_gun_set_enable(sim.model, enabled);
+        struct sim_drivers *sim = motor->data;
+
+        sim_gun_set_enable(sim->model, enabled);
         return 0;
 }
 
@@ -87,10 +83,11 @@ static const struct motor_ops sim_motor_ops = {
 
 static int sim_stroke_set_position(struct stroke *stroke, double position)
 {
-        (void)stroke;
+        struct sim_drivers *sim = stroke->data;
+
         if (!(position >= 0.0 && position <= 1.0))
                 return -EINVAL;
-        sim_gun_set_stroke_position(sim.model, position);
+        sim_gun_set_stroke_position(sim->model, position);
         return 0;
 }
 
@@ -99,21 +96,24 @@ static const struct stroke_ops sim_stroke_ops = {
         .set_position = sim_stroke_set_position,
 };
 
-int sim_gun_drivers_open(struct gun *gun, struct sim_gun *model, const struct sim_clock *clock)
+int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
+                         const struct sim_clock *clock)
 {
         if (!model || !clock || !clock->now_ns)
                 return -EINVAL;
-        sim = (struct sim_drivers){ .model = model, .clock = clock };
+        *sim = (struct sim_drivers){ .model = model, .clock = clock };
 
         gun->encoder = (struct encoder){
                 .ops = &sim_encoder_ops,
+                .data = sim,
                 .quantity = ENCODER_ANGLE,
                 .resolution = 2.0 * M_PI / model->p.encoder_counts,
         };
-        gun->imu = (struct imu){ .ops = &sim_imu_ops };
-        gun->motor = (struct motor){ .ops = &sim_motor_ops };
+        gun->imu = (struct imu){ .ops = &sim_imu_ops, .data = sim };
+        gun->motor = (struct motor){ .ops = &sim_motor_ops, .data = sim };
         gun->stroke = (struct stroke){
                 .ops = &sim_stroke_ops,
+                .data = sim,
                 .min_mm = model->p.stroke_min_mm,
                 .max_mm = model->p.stroke_max_mm,
         };

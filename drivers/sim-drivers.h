@@ -16,6 +16,15 @@ struct sim_clock {
         void *userdata;
 };
 
-/* Fills gun->encoder, imu, motor and stroke; model and clock must outlive
- * them. Reading a sensor first advances the model to the clock's time. */
-int sim_gun_drivers_open(struct gun *gun, struct sim_gun *model, const struct sim_clock *clock);
+/* What the simulated drivers share: the model and its time. */
+struct sim_drivers {
+        struct sim_gun *model;
+        const struct sim_clock *clock;
+        uint64_t last_ns;       /* the model's time on the clock; 0 = not yet */
+};
+
+/* Fills gun->encoder, imu, motor and stroke; sim, model and clock must
+ * outlive them. Reading a sensor first advances the model to the clock's
+ * time. */
+int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
+                         const struct sim_clock *clock);

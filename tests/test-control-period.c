@@ -20,6 +20,7 @@
 static struct {
         uint64_t now_ns;
         struct sim_gun model;
+        struct sim_drivers sim;
         struct gun gun;
         struct control_period cp;
         const struct motor_ops *sim_motor_ops;
@@ -67,7 +68,7 @@ static void setup(void)
         t.encoder_error = 0;
         sim_gun_params_default(&params);
         sim_gun_init(&t.model, &params, 42);
-        ck_assert_int_eq(sim_gun_drivers_open(&t.gun, &t.model, &clock), 0);
+        ck_assert_int_eq(sim_gun_drivers_open(&t.gun, &t.sim, &t.model, &clock), 0);
 
         t.sim_motor_ops = t.gun.motor.ops;
         spy_motor_ops = *t.sim_motor_ops;

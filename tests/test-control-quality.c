@@ -21,6 +21,7 @@
 
 static uint64_t now_ns;
 static struct sim_gun model;
+static struct sim_drivers sim;
 static struct gun gun;
 static struct control_period cp;
 static struct telemetry tm;
@@ -40,7 +41,7 @@ static void setup(void)
         now_ns = 1000000000ull;
         sim_gun_params_default(&params);
         sim_gun_init(&model, &params, 7);
-        ck_assert_int_eq(sim_gun_drivers_open(&gun, &model, &clock), 0);
+        ck_assert_int_eq(sim_gun_drivers_open(&gun, &sim, &model, &clock), 0);
         speed_control_params_default(&control);
         control_period_init(&cp, &control, gun.encoder.quantity, CONTROL_HZ);
         memset(&tm, 0, sizeof(tm));
