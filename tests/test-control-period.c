@@ -13,6 +13,7 @@
 #include "control-period.h"
 #include "sim-drivers.h"
 #include "sim-gun.h"
+#include "check-main.h"
 
 #define CONTROL_HZ 1000u
 #define PERIOD_NS (1000000000ull / CONTROL_HZ)
@@ -184,8 +185,6 @@ int main(void)
 {
         Suite *s = suite_create("control-period");
         TCase *tc = tcase_create("sim");
-        SRunner *runner;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_set_timeout(tc, 60);
@@ -193,9 +192,5 @@ int main(void)
         tcase_add_test(tc, test_motor_off_is_safe_state_in_one_period);
         tcase_add_test(tc, test_encoder_error_latches_fault_and_stops);
         suite_add_tcase(s, tc);
-        runner = srunner_create(s);
-        srunner_run_all(runner, CK_ENV);
-        failed = srunner_ntests_failed(runner);
-        srunner_free(runner);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(s);
 }

@@ -15,6 +15,7 @@
 #include "control-period.h"
 #include "sim-drivers.h"
 #include "sim-gun.h"
+#include "check-main.h"
 
 #define CONTROL_HZ 1000u
 #define PERIOD_NS (1000000000ull / CONTROL_HZ)
@@ -248,8 +249,6 @@ int main(void)
         Suite *s = suite_create("control-quality");
         TCase *loop = tcase_create("speed-loop");
         TCase *parts = tcase_create("parts");
-        SRunner *runner;
-        int failed;
 
         tcase_add_checked_fixture(loop, setup, NULL);
         tcase_set_timeout(loop, 60);
@@ -263,9 +262,5 @@ int main(void)
         tcase_add_test(parts, test_estimator_turning_backwards);
         tcase_add_test(parts, test_model_is_deterministic);
         suite_add_tcase(s, parts);
-        runner = srunner_create(s);
-        srunner_run_all(runner, CK_ENV);
-        failed = srunner_ntests_failed(runner);
-        srunner_free(runner);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(s);
 }

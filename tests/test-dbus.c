@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon-fixture.h"
+#include "check-main.h"
 
 static struct daemon_fixture fixture;
 
@@ -294,11 +295,5 @@ static Suite *dbus_suite(void)
 
 int main(void)
 {
-        SRunner *runner = srunner_create(dbus_suite());
-        int failed;
-
-        srunner_run_all(runner, CK_ENV);
-        failed = srunner_ntests_failed(runner);
-        srunner_free(runner);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(dbus_suite());
 }

@@ -22,6 +22,7 @@
 
 #include "profile.h"
 #include "routines.h"
+#include "check-main.h"
 
 #define ERROR_MAX 1024
 
@@ -681,11 +682,5 @@ static Suite *profile_suite(void)
 
 int main(void)
 {
-        SRunner *sr = srunner_create(profile_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_ENV);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(profile_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "triple-buffer.h"
+#include "check-main.h"
 
 #define PUBLISHES 2000000u
 
@@ -87,16 +88,10 @@ int main(void)
 {
         Suite *s = suite_create("triple-buffer");
         TCase *tc = tcase_create("handoff");
-        SRunner *runner;
-        int failed;
 
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_reader_sees_whole_values_in_order);
         tcase_add_test(tc, test_no_update_without_publish);
         suite_add_tcase(s, tc);
-        runner = srunner_create(s);
-        srunner_run_all(runner, CK_ENV);
-        failed = srunner_ntests_failed(runner);
-        srunner_free(runner);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return run_suite(s);
 }
