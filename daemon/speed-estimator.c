@@ -87,17 +87,35 @@ double speed_estimator_fast_ppm(const struct speed_estimator *est)
         return ppm_between(est, back);
 }
 
+/* Exactly the last revolution: a window even one sample longer would let
+ * part of the ripple inside a revolution (the head's inertia, each impact)
+ * through, so the time the crank was 2π back is interpolated between the
+ * two samples around it. */
 double speed_estimator_revolution_ppm(const struct speed_estimator *est)
 {
-        double newest;
+        double newest, turned = 0.0, before = 0.0, fraction, window_s;
+        uint64_t after_ns, before_ns;
         unsigned back;
 
         if (est->count < 2)
                 return speed_estimator_fast_ppm(est);
         newest = est->angle_rad[est->head];
-        /* the newest sample at least one revolution back, else the whole history */
-        for (back = 1; back < est->count - 1; back++)
-                if (fabs(newest - est->angle_rad[older(est, back)]) >= TWO_PI)
+        for (back = 1; back < est->count; back++) {
+                turned = fabs(newest - est->angle_rad[older(est, back)]);
+                if (turned >= TWO_PI)
                         break;
-        return ppm_between(est, back);
+                before = turned;
+        }
+        if (back == est->count) /* less than a revolution kept: all of it */
+                return ppm_between(est, est->count - 1);
+
+        after_ns = est->time_ns[older(est, back - 1)];
+        before_ns = est->time_ns[older(est, back)];
+        fraction = (TWO_PI - before) / (turned - before);
+        window_s = ((double)(est->time_ns[est->head] - after_ns) +
+                    fraction * (double)(after_ns - before_ns)) * 1e-9;
+        if (window_s <= 0.0)
+                return 0.0;
+        return copysign(TWO_PI, newest - est->angle_rad[older(est, back)]) / window_s *
+               RAD_PER_S_TO_PPM;
 }

@@ -13,10 +13,11 @@ static uint64_t advance_to_now(struct sim_drivers *sim)
 {
         uint64_t now_ns = sim->clock->now_ns(sim->clock->userdata);
 
-        if (sim->last_ns != 0 && now_ns > sim->last_ns)
+        if (sim->started && now_ns > sim->last_ns)
                 sim_gun_advance(sim->model, fmin((double)(now_ns - sim->last_ns) * 1e-9,
                                                  SIM_CATCH_UP_MAX_S));
         sim->last_ns = now_ns;
+        sim->started = true;
         return now_ns;
 }
 

@@ -4,6 +4,7 @@
 /* The simulated gun's model behind the driver operations: encoder, IMU,
  * motor and stroke actuator (its buttons and LEDs are in sim-panel.h). */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "driver.h"
@@ -20,7 +21,8 @@ struct sim_clock {
 struct sim_drivers {
         struct sim_gun *model;
         const struct sim_clock *clock;
-        uint64_t last_ns;       /* the model's time on the clock; 0 = not yet */
+        uint64_t last_ns;       /* the model's time on the clock */
+        bool started;           /* last_ns holds a reading: a clock may start at 0 */
 };
 
 /* Fills gun->encoder, imu, motor and stroke; sim, model and clock must

@@ -32,6 +32,7 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .encoder_counts = 4096,
                 .imu_noise_m_s2 = 0.2,
                 .imu_bias_m_s2 = 0.1,
+                .imu_gyro_noise_rad_s = 0.01,
                 .imu_range_m_s2 = 16.0 * STANDARD_GRAVITY_M_S2,
                 .board_temperature_c = 35.0,
                 .substep_s = 20e-6,
@@ -129,7 +130,13 @@ static void substep(struct sim_gun *gun, double dt)
         accel = (torque - friction - load) / inertia;
 
         gun->speed_rad_s += accel * dt;
+        /* kept in one turn (a sub-step is far less than one): sin and cos
+         * stay fast and exact however long the soak */
         gun->angle_rad += gun->speed_rad_s * dt;
+        if (gun->angle_rad >= TWO_PI)
+                gun->angle_rad -= TWO_PI;
+        else if (gun->angle_rad < 0.0)
+                gun->angle_rad += TWO_PI;
         gun->head_accel_m_s2 = r * (c * w * w + s * accel);
 
         gun->stroke_mm += (p->stroke_min_mm + gun->stroke_position * (p->stroke_max_mm - p->stroke_min_mm) -
@@ -139,14 +146,13 @@ static void substep(struct sim_gun *gun, double dt)
 
 void sim_gun_advance(struct sim_gun *gun, double dt_s)
 {
-        double step = gun->p.substep_s;
+        /* equal sub-steps no longer than substep_s: no sliver of a step
+         * left over by rounding, and the same steps for the same dt */
+        double steps = ceil(dt_s / gun->p.substep_s - 1e-9);
+        unsigned n = steps > 0.0 ? (unsigned)steps : 0;
 
-        while (dt_s > 0.0) {
-                double dt = dt_s < step ? dt_s : step;
-
-                substep(gun, dt);
-                dt_s -= dt;
-        }
+        for (unsigned i = 0; i < n; i++)
+                substep(gun, dt_s / n);
         atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
                               memory_order_relaxed);
         atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
@@ -186,9 +192,10 @@ void sim_gun_set_temperature(struct sim_gun *gun, double celsius)
 double sim_gun_encoder_angle(const struct sim_gun *gun)
 {
         double counts = (double)gun->p.encoder_counts;
-        double turns = gun->angle_rad / TWO_PI;
+        double count = floor(gun->angle_rad / TWO_PI * counts);
 
-        return floor((turns - floor(turns)) * counts) / counts * TWO_PI;
+        /* an angle a rounding error short of 2π is count 0 of the next turn */
+        return count < counts ? count / counts * TWO_PI : 0.0;
 }
 
 static double saturate(double v, double range)
@@ -209,7 +216,7 @@ void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad
                 accel_m_s2[i] = saturate(specific[i] + p->imu_bias_m_s2 +
                                                  p->imu_noise_m_s2 * gaussian(gun),
                                          p->imu_range_m_s2);
-                gyro_rad_s[i] = 0.01 * gaussian(gun);
+                gyro_rad_s[i] = p->imu_gyro_noise_rad_s * gaussian(gun);
         }
 }
 

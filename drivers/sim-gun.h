@@ -47,6 +47,7 @@ struct sim_gun_params {
         unsigned encoder_counts;        /* 4096 per revolution */
         double imu_noise_m_s2;          /* 0.2 m/s² RMS */
         double imu_bias_m_s2;           /* 0.1 m/s² on every axis */
+        double imu_gyro_noise_rad_s;    /* 0.01 rad/s RMS: the gun does not turn */
         double imu_range_m_s2;          /* ±16 g = 157 m/s² */
         double board_temperature_c;     /* 35 °C */
         double substep_s;               /* 20 µs: well under the 0.4 ms L/R */
@@ -58,7 +59,7 @@ struct sim_gun {
         double time_s;
 
         /* state */
-        double angle_rad;               /* unwrapped crank angle */
+        double angle_rad;               /* crank angle, [0, 2π) */
         double speed_rad_s;
         double current_a;
         double stroke_mm;
