@@ -7,7 +7,10 @@
 #include "bus.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -16,9 +19,12 @@
 #define ERROR_BUSY "io.percussd.Error.Busy"
 #define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
 #define ERROR_FAULTED "io.percussd.Error.Faulted"
+#define ERROR_RESTING "io.percussd.Error.Resting"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
 #define NAME_IN_MESSAGE_MAX 64
+
+static void emit_changed(struct manager *m, char **names);
 
 static const struct profile_step *current_step(struct manager *m)
 {
@@ -167,6 +173,25 @@ static int property_get_fault(sd_bus *bus, const char *path, const char *interfa
                                      message ? m->session.fault_message : m->session.fault);
 }
 
+/* Board temperature, °C; NaN when the gun has no sensor for it. */
+static double board_temperature(struct manager *m)
+{
+        double celsius;
+
+        if (!m->gun.imu.ops || !m->gun.imu.ops->read_temperature ||
+            m->gun.imu.ops->read_temperature(&m->gun.imu, &celsius) < 0)
+                return NAN;
+        return celsius;
+}
+
+static int property_get_temperature(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", board_temperature(userdata));
+}
+
 static int property_get_control_period(sd_bus *bus, const char *path, const char *interface,
                                        const char *property, sd_bus_message *reply,
                                        void *userdata, sd_bus_error *error)
@@ -219,6 +244,63 @@ static int property_get_simulated(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "b", m->gun.simulated);
 }
 
+static int property_get_intensity(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", m->session.intensity);
+}
+
+static int property_set_intensity(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *value, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        uint32_t intensity;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property;
+        r = sd_bus_message_read(value, "u", &intensity);
+        if (r < 0)
+                return r;
+        manager_update_max_intensity(m);
+        r = session_set_intensity(&m->session, intensity);
+        if (r == -ERANGE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Intensity %u is out of range: it goes from %u to %u.",
+                                         intensity, SESSION_INTENSITY_MIN, SESSION_INTENSITY_MAX);
+        if (r == -EDOM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Intensity %u is above today's cap of %u: the muscles are "
+                                         "still recovering from the race.",
+                                         intensity, m->session.max_intensity);
+        return r;
+}
+
+static int property_get_max_intensity(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        manager_update_max_intensity(m);
+        return sd_bus_message_append(reply, "u", m->session.max_intensity);
+}
+
+static int property_get_last_race(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "t", m->recovery.last_race_usec);
+}
+
 static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 {
         const char *state = session_state_to_string(m->session.state);
@@ -239,23 +321,32 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
         }
 }
 
+static int reply_no_such_routine(sd_bus_error *error, const char *id)
+{
+        return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+                                 "There is no routine \"%.*s\"%s; the Routines property lists them.",
+                                 NAME_IN_MESSAGE_MAX, id, strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+}
+
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
-        const struct profile *profile;
+        uint64_t allowed_from_usec;
+        char sentence[256];
         const char *id;
         int r;
 
         r = sd_bus_message_read(message, "s", &id);
         if (r < 0)
                 return r;
-        profile = routines_find(&m->routines, id);
-        if (!profile)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
-                                         "There is no routine \"%.*s\"%s; the Routines property lists them.",
-                                         NAME_IN_MESSAGE_MAX, id,
-                                         strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
-        r = session_start(&m->session, profile);
+        r = manager_start(m, id);
+        if (r == -ENOENT)
+                return reply_no_such_routine(error, id);
+        if (r == -EPERM) {
+                (void)recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec);
+                recovery_format_resting(allowed_from_usec, sentence, sizeof(sentence));
+                return sd_bus_error_set(error, ERROR_RESTING, sentence);
+        }
         if (r < 0)
                 return reply_session_error(error, m, r);
         return sd_bus_reply_method_return(message, NULL);
@@ -322,10 +413,7 @@ static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_er
                 return r;
         profile = routines_find(&m->routines, id);
         if (!profile)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
-                                         "There is no routine \"%.*s\"%s; the Routines property lists them.",
-                                         NAME_IN_MESSAGE_MAX, id,
-                                         strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+                return reply_no_such_routine(error, id);
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
@@ -350,6 +438,83 @@ static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_er
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct history_entry *entries = NULL;
+        size_t n = 0;
+        uint32_t max;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &max);
+        if (r < 0)
+                return r;
+        if (!m->history)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "The session history is not available: its database could "
+                                        "not be opened (see the daemon's log).");
+        r = history_list(m->history, max, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read the session history: %m.");
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsdu)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(tsdu)", entries[i].start_usec,
+                                          entries[i].routine, entries[i].seconds,
+                                          entries[i].steps_completed);
+        free(entries);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        int r = manager_reload(userdata);
+
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to reload the routines: %m.");
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_record_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        uint64_t when_usec;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &when_usec);
+        if (r < 0)
+                return r;
+        r = recovery_record_race(&m->recovery, m->history, when_usec, manager_now_realtime_usec());
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The race time %" PRIu64 " µs since the epoch is in the "
+                                         "future; give 0 for now.", when_usec);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to record the race: %m.");
+        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
+        manager_update_max_intensity(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_clear_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = recovery_clear(&m->recovery, m->history);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to forget the race: %m.");
+        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
+        manager_update_max_intensity(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 #define PROPERTY(name, sig, getter) \
         SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 #define PROPERTY_CONST(name, sig, getter) \
@@ -369,13 +534,18 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("TargetSpeed", "d", property_get_target_speed),
         PROPERTY("Speed", "d", property_get_speed),
         PROPERTY("TargetAmplitude", "d", property_get_target_amplitude),
+        SD_BUS_WRITABLE_PROPERTY("Intensity", "u", property_get_intensity, property_set_intensity, 0,
+                                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
         PROPERTY("Fault", "s", property_get_fault),
         PROPERTY("FaultMessage", "s", property_get_fault),
+        PROPERTY("Temperature", "d", property_get_temperature),
         PROPERTY_CONST("ControlPeriod", "u", property_get_control_period),
         PROPERTY("Overruns", "t", property_get_overruns),
         PROPERTY("MaxLatency", "u", property_get_max_latency),
         PROPERTY_CONST("Realtime", "b", property_get_realtime),
         PROPERTY_CONST("Simulated", "b", property_get_simulated),
+        PROPERTY("LastRace", "t", property_get_last_race),
+        PROPERTY("MaxIntensity", "u", property_get_max_intensity),
 
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -392,6 +562,14 @@ static const sd_bus_vtable massager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetRoutine", SD_BUS_ARGS("s", routine),
                                 SD_BUS_RESULT("s", title, "a(ssdddd)", steps),
                                 method_get_routine, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_ARGS("u", max), SD_BUS_RESULT("a(tsdu)", sessions),
+                                method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RecordRace", SD_BUS_ARGS("t", when), SD_BUS_NO_RESULT,
+                                method_record_race, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearRace", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_clear_race, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("StepStarted", SD_BUS_ARGS("u", step, "s", muscle, "s", side), 0),
         SD_BUS_SIGNAL_WITH_ARGS("Finished",
@@ -411,10 +589,9 @@ static void emit_changed(struct manager *m, char **names)
                 log_warning_errno(r, "Failed to emit PropertiesChanged on %s: %m", BUS_PATH);
 }
 
-static void on_session_changed(void *userdata, unsigned what)
+void bus_emit_session_changed(struct manager *m, unsigned what)
 {
-        struct manager *m = userdata;
-        char *names[16];
+        char *names[20];
         size_t n = 0;
 
         if (what & SESSION_CHANGED_STATE) {
@@ -430,8 +607,14 @@ static void on_session_changed(void *userdata, unsigned what)
                 names[n++] = (char *)"Step";
                 names[n++] = (char *)"MuscleGroup";
                 names[n++] = (char *)"Side";
+        }
+        if (what & (SESSION_CHANGED_STEP | SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY)) {
                 names[n++] = (char *)"TargetSpeed";
                 names[n++] = (char *)"TargetAmplitude";
+        }
+        if (what & SESSION_CHANGED_INTENSITY) {
+                names[n++] = (char *)"Intensity";
+                names[n++] = (char *)"MaxIntensity";
         }
         if (what & SESSION_CHANGED_FAULT) {
                 names[n++] = (char *)"Fault";
@@ -439,10 +622,11 @@ static void on_session_changed(void *userdata, unsigned what)
         }
         names[n] = NULL;
         emit_changed(m, names);
+}
 
-        /* telemetry flows while the motor runs or spins down */
-        if ((what & SESSION_CHANGED_STATE) && m->publish_timer)
-                (void)sd_event_source_set_enabled(m->publish_timer, SD_EVENT_ON);
+void bus_emit_routines_changed(struct manager *m)
+{
+        emit_changed(m, (char *[]){ (char *)"Routines", NULL });
 }
 
 static void emit_signal(struct manager *m, const char *member, const char *types, ...)
@@ -465,33 +649,27 @@ static void emit_signal(struct manager *m, const char *member, const char *types
                 log_warning_errno(r, "Failed to emit signal %s: %m", member);
 }
 
-static void on_step_started(void *userdata, unsigned step, const struct profile_step *s)
+void bus_emit_step_started(struct manager *m, unsigned step, const struct profile_step *s)
 {
-        emit_signal(userdata, "StepStarted", "uss", step, s->muscle, s->side);
+        emit_signal(m, "StepStarted", "uss", step, s->muscle, s->side);
 }
 
-static void on_finished(void *userdata, const char *routine, double seconds, bool completed)
+void bus_emit_finished(struct manager *m, const struct session_summary *summary)
 {
-        emit_signal(userdata, "Finished", "sdb", routine, seconds, (int)completed);
+        emit_signal(m, "Finished", "sdb", summary->routine, summary->seconds, (int)summary->completed);
 }
 
-static void on_fault_raised(void *userdata, const char *code, const char *message)
+void bus_emit_fault_raised(struct manager *m, const char *code, const char *message)
 {
-        emit_signal(userdata, "FaultRaised", "ss", code, message);
+        emit_signal(m, "FaultRaised", "ss", code, message);
 }
-
-const struct session_callbacks bus_session_callbacks = {
-        .changed = on_session_changed,
-        .step_started = on_step_started,
-        .finished = on_finished,
-        .fault_raised = on_fault_raised,
-};
 
 void bus_publish_telemetry(struct manager *m)
 {
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
-        char *names[6];
+        double celsius = board_temperature(m);
+        char *names[8];
         size_t n = 0;
 
         if (m->telemetry.speed_ppm != m->published.speed_ppm)
@@ -500,6 +678,10 @@ void bus_publish_telemetry(struct manager *m)
                 names[n++] = (char *)"Elapsed";
         if (remaining_s != m->published_step_remaining_s)
                 names[n++] = (char *)"StepRemaining";
+        /* a tenth of a degree is what a person reads */
+        if (fabs(celsius - m->published_temperature_c) >= 0.1 ||
+            isnan(celsius) != isnan(m->published_temperature_c))
+                names[n++] = (char *)"Temperature";
         if (m->telemetry.overruns != m->published.overruns)
                 names[n++] = (char *)"Overruns";
         if (m->telemetry.max_latency_us != m->published.max_latency_us)
@@ -510,6 +692,7 @@ void bus_publish_telemetry(struct manager *m)
         m->published = m->telemetry;
         m->published_elapsed_s = elapsed_s;
         m->published_step_remaining_s = remaining_s;
+        m->published_temperature_c = celsius;
         emit_changed(m, names);
 }
 
@@ -558,6 +741,11 @@ int bus_setup(struct manager *m)
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", BUS_PATH);
+        if (m->gun.simulated) {
+                r = bus_add_simulator(m);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");

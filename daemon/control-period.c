@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "pattern.h"
+
 void control_period_init(struct control_period *cp, const struct speed_control_params *params,
                          enum encoder_quantity quantity, unsigned control_hz)
 {
@@ -54,6 +56,7 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
                 return 0;
 
         cp->generation = sp->generation;
+        cp->pattern_s = 0.0;
         if (sp->motor_on && !cp->motor_on) {
                 /* bumpless: ramp from the speed the crank actually has */
                 speed_control_reset(&cp->speed_control, measured_ppm);
@@ -104,7 +107,10 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         }
 
         if (r >= 0 && cp->motor_on && cp->fault == RT_FAULT_NONE) {
-                duty = speed_control_step(&cp->speed_control, sp->speed_ppm, cp->slew_ppm_per_s,
+                double target_ppm = sp->speed_ppm * pattern_speed_factor(sp->pattern, cp->pattern_s);
+
+                cp->pattern_s += cp->period_s;
+                duty = speed_control_step(&cp->speed_control, target_ppm, cp->slew_ppm_per_s,
                                           speed_estimator_fast_ppm(&cp->speed_estimator),
                                           cp->period_s);
                 r = gun->motor.ops->set_duty(&gun->motor, duty);

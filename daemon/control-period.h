@@ -18,6 +18,7 @@ struct control_period {
         double period_s;
         uint32_t generation;        /* of the setpoint being followed */
         double slew_ppm_per_s;      /* from that setpoint's ramp */
+        double pattern_s;           /* time into that setpoint's pattern */
         bool motor_on;
         enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
         uint32_t fault_clears;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "profile.h"
+
 enum rt_fault {
         RT_FAULT_NONE,
         RT_FAULT_SENSOR_LOST,   /* encoder or IMU read failed */
@@ -19,6 +21,7 @@ struct setpoint {
         double speed_ppm;       /* target speed */
         double ramp_s;          /* time to reach it from the present set-point */
         double stroke_mm;       /* target stroke, peak to peak */
+        enum step_pattern pattern; /* how the speed moves around speed_ppm */
         uint32_t fault_clears;  /* bumped to ask the loop to forget its fault */
         uint32_t generation;    /* bumped on every new setpoint */
 };

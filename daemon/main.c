@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 /* ~10 PropertiesChanged a second while running (DBUS.md) */
 #define PUBLISH_INTERVAL_US 100000
 #define SIM_SEED 0x5045524355535344ull /* fixed: the simulated gun behaves the same every run */
+#define STATE_DIR_DEFAULT "/var/lib/percussd"
+#define HISTORY_FILE "history.sqlite"
 
 static void print_help(void)
 {
@@ -34,13 +37,15 @@ static void print_help(void)
                "                            directory overrides an earlier one by id;\n"
                "                            default: %s\n"
                "                            then %s\n"
+               "      --state-dir=DIR       where the session history and the race record\n"
+               "                            live (default: $STATE_DIRECTORY, else %s)\n"
                "      --control-hz=HZ       control loop rate, %d..%d (default %d)\n"
                "      --rt-priority=PRIO    SCHED_FIFO priority of the control thread,\n"
                "                            1..99 (default %d)\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
-               PROFILES_DIR, ADMIN_PROFILES_DIR, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
+               PROFILES_DIR, ADMIN_PROFILES_DIR, STATE_DIR_DEFAULT, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
                CONTROL_HZ_DEFAULT, RT_PRIORITY_DEFAULT);
 }
 
@@ -65,6 +70,7 @@ enum {
         ARG_SYSTEM = 0x100,
         ARG_SESSION_BUS,
         ARG_BUS_ADDRESS,
+        ARG_STATE_DIR,
         ARG_CONTROL_HZ,
         ARG_RT_PRIORITY,
         ARG_VERSION,
@@ -79,6 +85,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 { "session-bus", no_argument, NULL, ARG_SESSION_BUS },
                 { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
                 { "profiles-dir", required_argument, NULL, 'p' },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "control-hz", required_argument, NULL, ARG_CONTROL_HZ },
                 { "rt-priority", required_argument, NULL, ARG_RT_PRIORITY },
                 { "verbose", no_argument, NULL, 'v' },
@@ -119,6 +126,9 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                         }
                         o->profile_dirs[o->n_profile_dirs++] = optarg;
                         break;
+                case ARG_STATE_DIR:
+                        o->state_dir = optarg;
+                        break;
                 case ARG_CONTROL_HZ:
                         r = parse_unsigned("control-hz", optarg, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
                                            &o->control_hz);
@@ -149,6 +159,18 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 fprintf(stderr, "percussd: unexpected argument '%s'. Try 'percussd --help'.\n",
                         argv[optind]);
                 return -EINVAL;
+        }
+        if (!o->state_dir) {
+                /* systemd's StateDirectory= may list several, the first is ours */
+                const char *e = getenv("STATE_DIRECTORY");
+
+                static char first[PATH_MAX];
+
+                if (e && *e && strcspn(e, ":") < sizeof(first)) {
+                        snprintf(first, sizeof(first), "%.*s", (int)strcspn(e, ":"), e);
+                        o->state_dir = first;
+                } else
+                        o->state_dir = STATE_DIR_DEFAULT;
         }
         if (o->n_profile_dirs == 0) {
                 o->profile_dirs[o->n_profile_dirs++] = PROFILES_DIR;
@@ -312,14 +334,39 @@ static int setup_rt(struct manager *m)
         return 0;
 }
 
+/* History and the race record. Without them the gun still works: the
+ * failure is logged and GetHistory says so. */
+static void open_state(struct manager *m)
+{
+        char path[PATH_MAX];
+        int r;
+
+        recovery_params_default(&m->recovery.p);
+        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, HISTORY_FILE);
+        r = history_open(path, &m->history);
+        if (r < 0) {
+                log_warning_errno(r, "Going on without session history and race record (%s): %m",
+                                  path);
+                return;
+        }
+        r = recovery_load(&m->recovery, m->history);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the race record from %s: %m", path);
+        manager_update_max_intensity(m);
+}
+
 static void manager_free(struct manager *m)
 {
-        session_done(&m->session);
+        led_status_stop(&m->led_status);
+        button_input_stop(&m->button_input);
+        m->step_timer = sd_event_source_disable_unref(m->step_timer);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);
         gun_close(&m->gun);
         routines_clear(&m->routines);
+        routines_clear(&m->retired);
+        m->history = history_close(m->history);
         m->bus = sd_bus_flush_close_unref(m->bus);
         m->event = sd_event_unref(m->event);
 }
@@ -347,7 +394,14 @@ static int run(struct manager *m)
         r = setup_rt(m);
         if (r < 0)
                 return r;
-        session_init(&m->session, m->event, &m->rt, &bus_session_callbacks, m);
+        session_init(&m->session, &manager_session_ops, m);
+        open_state(m);
+        r = button_input_start(&m->button_input, m->event, &m->gun.buttons, manager_on_gesture, m);
+        if (r < 0)
+                return r;
+        r = led_status_start(&m->led_status, m->event, &m->gun.leds);
+        if (r < 0)
+                return r;
 
         r = bus_setup(m);
         if (r < 0)

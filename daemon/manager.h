@@ -8,9 +8,13 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "button-input.h"
 #include "driver.h"
 #include "handoff.h"
+#include "history.h"
+#include "led-status.h"
 #include "log.h"
+#include "recovery.h"
 #include "routines.h"
 #include "rt.h"
 #include "session.h"
@@ -32,6 +36,7 @@ struct options {
         const char *bus_address;
         const char *profile_dirs[PROFILE_DIRS_MAX];
         size_t n_profile_dirs;
+        const char *state_dir;  /* history and the race record */
         unsigned control_hz;
         int rt_priority;
         enum log_level log_level;
@@ -49,12 +54,40 @@ struct manager {
 
         struct rt rt;
         struct routines routines;
+        struct routines retired;        /* the set a Reload replaced while a session played from it */
         struct session session;
+        sd_event_source *step_timer;
+        uint64_t session_start_realtime_usec;
+
+        struct history *history;        /* NULL when the state directory is unusable */
+        struct recovery recovery;
+        struct button_input button_input;
+        struct led_status led_status;
 
         struct telemetry telemetry;     /* the newest the RT thread gave */
         struct telemetry published;     /* what PropertiesChanged last said */
         double published_elapsed_s;
         double published_step_remaining_s;
+        double published_temperature_c;
         sd_event_source *rt_event_source;
         sd_event_source *publish_timer;
 };
+
+/* The routine engine's hooks into the event loop, the RT thread, the bus,
+ * the LEDs and the history. */
+extern const struct session_ops manager_session_ops;
+
+/* Start a routine by id: -ENOENT no such routine, -EPERM resting after a
+ * race (not a gentle routine), and session_start()'s errors. */
+int manager_start(struct manager *m, const char *id);
+
+/* Re-reads the routines; a session playing keeps its routine. */
+int manager_reload(struct manager *m);
+
+/* The recovery guard's cap, as of now; updates Intensity if it drops. */
+void manager_update_max_intensity(struct manager *m);
+
+/* What a button gesture does, by state (ROUTINES.md, issue "buttons"). */
+void manager_on_gesture(void *userdata, const char *button, enum gesture gesture);
+
+uint64_t manager_now_realtime_usec(void);

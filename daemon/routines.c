@@ -91,7 +91,7 @@ static int load_file(struct routines *set, const char *dir, const char *name)
         if (!path)
                 return log_error_errno(ENOMEM, "Cannot load routine %s/%s: %m", dir, name);
 
-        r = profile_load_file(path, &p, error, sizeof(error));
+        r = profile_load_file(path, &set->envelopes, &p, error, sizeof(error));
         if (r < 0) {
                 log_error("%s", error);
                 if (r != -ENOMEM)
@@ -136,9 +136,47 @@ static int load_dir(struct routines *set, const char *dir)
         return r;
 }
 
+/* A missing muscles.conf is skipped (0), a bad one logged and skipped;
+ * only running out of memory fails. */
+static int load_envelopes(struct envelopes *envelopes, const char *dir)
+{
+        char error[ROUTINES_ERROR_MAX];
+        char *path;
+        int r;
+
+        path = path_join(dir, ENVELOPES_FILE_NAME);
+        if (!path)
+                return log_error_errno(ENOMEM, "Cannot load %s/%s: %m", dir, ENVELOPES_FILE_NAME);
+
+        r = envelopes_load_file(envelopes, path, error, sizeof(error));
+        if (r == -ENOENT || r == -ENOTDIR) {
+                /* Optional; a directory that is not one is load_dir()'s to report. */
+                log_debug("%s does not exist; skipped.", path);
+                r = 0;
+        } else if (r < 0) {
+                log_error("%s", error);
+                if (r != -ENOMEM)
+                        r = 0;
+        } else
+                log_debug("Loaded muscle envelopes from %s.", path);
+
+        free(path);
+        return r;
+}
+
 int routines_load(struct routines *set, const char *const *dirs, size_t n_dirs)
 {
         struct routines loaded = { 0 };
+
+        /* Every routine is checked against the envelopes of all the
+         * directories, so that an admin's narrower envelope also holds
+         * for the shipped routines. */
+        for (size_t i = 0; i < n_dirs; i++) {
+                int r = load_envelopes(&loaded.envelopes, dirs[i]);
+
+                if (r < 0)
+                        return r;
+        }
 
         for (size_t i = 0; i < n_dirs; i++) {
                 int r = load_dir(&loaded, dirs[i]);

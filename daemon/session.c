@@ -9,8 +9,8 @@
 #include "log.h"
 
 #define USEC_PER_SEC 1000000.0
-/* sd-event's default timer slack is 250 ms; a step's end may slip by at most this */
-#define STEP_TIMER_ACCURACY_US 10000
+/* Each Intensity level away from 3 changes speed and stroke by this much. */
+#define INTENSITY_STEP 0.075
 
 static const char *const state_names[] = {
         [SESSION_IDLE] = "idle",
@@ -27,16 +27,13 @@ const char *session_state_to_string(enum session_state state)
 
 static uint64_t now_us(const struct session *s)
 {
-        uint64_t t = 0;
-
-        (void)sd_event_now(s->event, CLOCK_MONOTONIC, &t);
-        return t;
+        return s->ops->now_usec(s->userdata);
 }
 
 static void changed(struct session *s, unsigned what)
 {
-        if (s->callbacks->changed)
-                s->callbacks->changed(s->userdata, what);
+        if (s->ops->changed)
+                s->ops->changed(s->userdata, what);
 }
 
 static void set_state(struct session *s, enum session_state state)
@@ -48,23 +45,37 @@ static void set_state(struct session *s, enum session_state state)
         changed(s, SESSION_CHANGED_STATE);
 }
 
-static void motor_off(struct session *s)
+static bool active(const struct session *s)
 {
-        rt_set_setpoint(s->rt, &(struct setpoint){
-                .motor_on = false,
-                .stroke_mm = s->rt->setpoint.stroke_mm,
-                .fault_clears = s->rt->setpoint.fault_clears,
-        });
+        return s->state == SESSION_RUNNING || s->state == SESSION_PAUSED ||
+               s->state == SESSION_WAITING;
 }
 
-static void motor_to_step(struct session *s, const struct profile_step *step)
+static void hand_setpoint(struct session *s, const struct setpoint *sp)
 {
-        rt_set_setpoint(s->rt, &(struct setpoint){
+        s->setpoint = *sp;
+        s->ops->set_setpoint(s->userdata, sp);
+}
+
+static void motor_off(struct session *s)
+{
+        struct setpoint sp = s->setpoint;
+
+        sp.motor_on = false;
+        hand_setpoint(s, &sp);
+}
+
+static void motor_to_step(struct session *s, const struct profile_step *step, double ramp_s)
+{
+        unsigned intensity = session_effective_intensity(s);
+
+        hand_setpoint(s, &(struct setpoint){
                 .motor_on = true,
-                .speed_ppm = step->speed_ppm,
-                .ramp_s = step->ramp_s,
-                .stroke_mm = step->amplitude_mm,
-                .fault_clears = s->rt->setpoint.fault_clears,
+                .speed_ppm = session_scaled_speed_ppm(step, intensity),
+                .ramp_s = ramp_s,
+                .stroke_mm = session_scaled_amplitude_mm(step, intensity),
+                .pattern = step->pattern,
+                .fault_clears = s->setpoint.fault_clears,
         });
 }
 
@@ -78,27 +89,8 @@ static void close_segment(struct session *s)
         played_s = (double)(now_us(s) - s->segment_start_us) / USEC_PER_SEC;
         s->step_played_s += played_s;
         s->elapsed_before_s += played_s;
-}
-
-static int on_timer(sd_event_source *source, uint64_t usec, void *userdata);
-
-static int arm_timer(struct session *s, uint64_t at_us)
-{
-        int r;
-
-        if (!s->timer)
-                return sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, at_us,
-                                         STEP_TIMER_ACCURACY_US, on_timer, s);
-        r = sd_event_source_set_time(s->timer, at_us);
-        if (r < 0)
-                return r;
-        return sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
-}
-
-static void disarm_timer(struct session *s)
-{
-        if (s->timer)
-                (void)sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
+        /* counted once, however many paths close it */
+        s->segment_start_us = now_us(s);
 }
 
 /* Runs the current step from where it stands (step_played_s). */
@@ -110,8 +102,10 @@ static void run_step(struct session *s)
 
         s->segment_start_us = now_us(s);
         s->wait_end_us = 0;
-        motor_to_step(s, step);
-        r = arm_timer(s, s->segment_start_us + (uint64_t)(remaining_s * USEC_PER_SEC));
+        /* a soft start every time the motor starts, resumed steps too */
+        motor_to_step(s, step, step->ramp_s);
+        r = s->ops->arm_timer(s->userdata,
+                              s->segment_start_us + (uint64_t)(remaining_s * USEC_PER_SEC));
         if (r < 0) {
                 log_error_errno(r, "Failed to arm the timer of step %u of routine %s: %m",
                                 s->step + 1, s->profile->id);
@@ -127,26 +121,32 @@ static void begin_step(struct session *s, unsigned index)
         s->step_played_s = 0.0;
         changed(s, SESSION_CHANGED_STEP);
         run_step(s);
-        if (s->state == SESSION_RUNNING && s->callbacks->step_started)
-                s->callbacks->step_started(s->userdata, index, &s->profile->steps[index]);
+        if (s->state == SESSION_RUNNING && s->ops->step_started)
+                s->ops->step_started(s->userdata, index, &s->profile->steps[index]);
 }
 
 static void finish(struct session *s, bool completed)
 {
-        double seconds;
+        struct session_summary summary;
 
         close_segment(s);
-        disarm_timer(s);
-        seconds = s->elapsed_before_s;
+        s->ops->disarm_timer(s->userdata);
         if (s->state != SESSION_FAULT) {
                 motor_off(s);
                 set_state(s, SESSION_IDLE);
         }
         changed(s, SESSION_CHANGED_STEP);
-        log_info("Routine %s %s after %.1f s of percussion.", s->profile->id,
-                 completed ? "completed" : "stopped", seconds);
-        if (s->callbacks->finished)
-                s->callbacks->finished(s->userdata, s->profile->id, seconds, completed);
+        summary = (struct session_summary){
+                .routine = s->profile->id,
+                .seconds = s->elapsed_before_s,
+                .steps_completed = s->steps_completed,
+                .completed = completed,
+        };
+        log_info("Routine %s %s after %.1f s of percussion, %u of %u steps.", s->profile->id,
+                 completed ? "completed" : "stopped", summary.seconds, summary.steps_completed,
+                 s->profile->n_steps);
+        if (s->ops->finished)
+                s->ops->finished(s->userdata, &summary);
 }
 
 /* The current step is over: go on as the step's `after` says. */
@@ -155,6 +155,7 @@ static void step_done(struct session *s)
         const struct profile_step *step = &s->profile->steps[s->step];
 
         close_segment(s);
+        s->steps_completed++;
         if (s->step + 1 >= s->profile->n_steps) {
                 finish(s, true);
                 return;
@@ -169,57 +170,38 @@ static void step_done(struct session *s)
         s->step++;
         s->step_played_s = 0.0;
         changed(s, SESSION_CHANGED_STEP);
+        s->wait_end_us = 0;
+        s->ops->disarm_timer(s->userdata);
         if (step->after == STEP_AFTER_PAUSE) {
-                int r;
+                uint64_t end_us = now_us(s) + (uint64_t)(step->pause_s * USEC_PER_SEC);
+                int r = s->ops->arm_timer(s->userdata, end_us);
 
-                s->wait_end_us = now_us(s) + (uint64_t)(step->pause_s * USEC_PER_SEC);
-                r = arm_timer(s, s->wait_end_us);
                 if (r < 0)
                         log_error_errno(r, "Failed to arm the %.0f s pause after step %u: %m; "
-                                        "waiting for Resume instead.", step->pause_s, s->step);
-                if (r < 0)
-                        s->wait_end_us = 0;
-        } else {
-                s->wait_end_us = 0;
-                disarm_timer(s);
+                                        "waiting for the button instead.", step->pause_s, s->step);
+                else
+                        s->wait_end_us = end_us;
         }
         set_state(s, SESSION_WAITING);
 }
 
-static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
+void session_on_timer(struct session *s)
 {
-        struct session *s = userdata;
-
-        (void)source;
-        (void)usec;
         if (s->state == SESSION_RUNNING)
                 step_done(s);
-        else if (s->state == SESSION_WAITING)
+        else if (s->state == SESSION_WAITING && s->wait_end_us)
                 begin_step(s, s->step);
-        return 0;
 }
 
-void session_init(struct session *s, sd_event *event, struct rt *rt,
-                  const struct session_callbacks *callbacks, void *userdata)
+void session_init(struct session *s, const struct session_ops *ops, void *userdata)
 {
         *s = (struct session){
-                .event = event,
-                .rt = rt,
-                .callbacks = callbacks,
+                .ops = ops,
                 .userdata = userdata,
                 .state = SESSION_IDLE,
+                .intensity = SESSION_INTENSITY_DEFAULT,
+                .max_intensity = SESSION_INTENSITY_MAX,
         };
-}
-
-void session_done(struct session *s)
-{
-        s->timer = sd_event_source_disable_unref(s->timer);
-}
-
-static bool active(const struct session *s)
-{
-        return s->state == SESSION_RUNNING || s->state == SESSION_PAUSED ||
-               s->state == SESSION_WAITING;
 }
 
 int session_start(struct session *s, const struct profile *profile)
@@ -231,8 +213,10 @@ int session_start(struct session *s, const struct profile *profile)
 
         s->profile = profile;
         s->elapsed_before_s = 0.0;
+        s->steps_completed = 0;
         changed(s, SESSION_CHANGED_ROUTINE);
-        log_info("Starting routine %s (%u steps).", profile->id, profile->n_steps);
+        log_info("Starting routine %s (%u steps) at intensity %u.", profile->id, profile->n_steps,
+                 session_effective_intensity(s));
         begin_step(s, 0);
         return 0;
 }
@@ -252,7 +236,7 @@ int session_pause(struct session *s)
         if (s->state != SESSION_RUNNING)
                 return 0;
         close_segment(s);
-        disarm_timer(s);
+        s->ops->disarm_timer(s->userdata);
         motor_off(s);
         set_state(s, SESSION_PAUSED);
         return 0;
@@ -285,6 +269,51 @@ int session_next(struct session *s)
         return 0;
 }
 
+unsigned session_effective_intensity(const struct session *s)
+{
+        return s->intensity < s->max_intensity ? s->intensity : s->max_intensity;
+}
+
+/* A new intensity takes effect at once, with a short ramp. */
+static void intensity_changed(struct session *s)
+{
+        changed(s, SESSION_CHANGED_INTENSITY);
+        if (s->state == SESSION_RUNNING)
+                motor_to_step(s, &s->profile->steps[s->step], SESSION_INTENSITY_RAMP_S);
+}
+
+int session_set_intensity(struct session *s, unsigned intensity)
+{
+        if (intensity < SESSION_INTENSITY_MIN || intensity > SESSION_INTENSITY_MAX)
+                return -ERANGE;
+        if (intensity > s->max_intensity)
+                return -EDOM;
+        if (intensity == s->intensity)
+                return 0;
+        s->intensity = intensity;
+        intensity_changed(s);
+        return 0;
+}
+
+void session_set_max_intensity(struct session *s, unsigned max_intensity)
+{
+        unsigned before = session_effective_intensity(s);
+
+        if (max_intensity < SESSION_INTENSITY_MIN)
+                max_intensity = SESSION_INTENSITY_MIN;
+        if (max_intensity > SESSION_INTENSITY_MAX)
+                max_intensity = SESSION_INTENSITY_MAX;
+        if (max_intensity == s->max_intensity)
+                return;
+        s->max_intensity = max_intensity;
+        if (s->intensity > max_intensity)
+                s->intensity = max_intensity;
+        if (session_effective_intensity(s) != before)
+                intensity_changed(s);
+        else
+                changed(s, SESSION_CHANGED_INTENSITY);
+}
+
 void session_fault(struct session *s, const char *code, const char *message)
 {
         bool was_active = active(s);
@@ -296,29 +325,36 @@ void session_fault(struct session *s, const char *code, const char *message)
         snprintf(s->fault_message, sizeof(s->fault_message), "%s", message);
         log_error("Fault %s: %s", code, message);
         close_segment(s);
-        disarm_timer(s);
+        s->ops->disarm_timer(s->userdata);
         set_state(s, SESSION_FAULT);
         changed(s, SESSION_CHANGED_FAULT);
-        if (s->callbacks->fault_raised)
-                s->callbacks->fault_raised(s->userdata, code, message);
+        if (s->ops->fault_raised)
+                s->ops->fault_raised(s->userdata, code, message);
         if (was_active)
                 finish(s, false);
 }
 
 int session_clear_fault(struct session *s)
 {
-        struct setpoint sp;
+        struct setpoint sp = s->setpoint;
 
         if (s->state != SESSION_FAULT)
                 return -ENOTCONN;
-        sp = s->rt->setpoint;
         sp.motor_on = false;
         sp.fault_clears++;
-        rt_set_setpoint(s->rt, &sp);
+        hand_setpoint(s, &sp);
         s->fault[0] = s->fault_message[0] = '\0';
         set_state(s, SESSION_IDLE);
         changed(s, SESSION_CHANGED_FAULT);
         return 0;
+}
+
+void session_forget_routine(struct session *s)
+{
+        if (active(s) || !s->profile)
+                return;
+        s->profile = NULL;
+        changed(s, SESSION_CHANGED_ROUTINE);
 }
 
 const struct profile_step *session_current_step(const struct session *s)
@@ -348,16 +384,35 @@ double session_step_remaining_s(const struct session *s)
         return fmax(0.0, step->duration_s - played_s);
 }
 
+static double scale(double value, unsigned intensity, double min, double max)
+{
+        double scaled = value * (1.0 + INTENSITY_STEP * ((double)intensity - SESSION_INTENSITY_DEFAULT));
+
+        return fmin(max, fmax(min, scaled));
+}
+
+double session_scaled_speed_ppm(const struct profile_step *step, unsigned intensity)
+{
+        return scale(step->speed_ppm, intensity, step->speed_min_ppm, step->speed_max_ppm);
+}
+
+double session_scaled_amplitude_mm(const struct profile_step *step, unsigned intensity)
+{
+        return scale(step->amplitude_mm, intensity, step->amplitude_min_mm, step->amplitude_max_mm);
+}
+
 double session_target_speed_ppm(const struct session *s)
 {
         const struct profile_step *step = session_current_step(s);
 
-        return step && s->state == SESSION_RUNNING ? step->speed_ppm : 0.0;
+        return step && s->state == SESSION_RUNNING ?
+                       session_scaled_speed_ppm(step, session_effective_intensity(s)) : 0.0;
 }
 
 double session_target_amplitude_mm(const struct session *s)
 {
         const struct profile_step *step = session_current_step(s);
 
-        return step && s->state == SESSION_RUNNING ? step->amplitude_mm : 0.0;
+        return step && s->state == SESSION_RUNNING ?
+                       session_scaled_amplitude_mm(step, session_effective_intensity(s)) : 0.0;
 }

@@ -2,18 +2,24 @@
 #pragma once
 
 /*
- * The routine engine: plays a routine's steps in the main loop, hands the
- * set-points to the RT thread, keeps time (Elapsed, StepRemaining) and
- * moves through the states of DBUS.md. Knows nothing of D-Bus; it reports
- * what changed through callbacks.
+ * The routine engine: plays a routine's steps, hands the set-points to the
+ * control loop, keeps time (Elapsed, StepRemaining) and moves through the
+ * states of DBUS.md. It knows neither D-Bus nor the event loop: time, the
+ * one step timer and the set-point sink come in through session_ops, so
+ * that tests play whole routines in simulated time.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
 
+#include "handoff.h"
 #include "profile.h"
-#include "rt.h"
+
+#define SESSION_INTENSITY_MIN 1u
+#define SESSION_INTENSITY_MAX 5u
+#define SESSION_INTENSITY_DEFAULT 3u
+/* Seconds to reach a new speed after Intensity changes mid-step. */
+#define SESSION_INTENSITY_RAMP_S 1.0
 
 enum session_state {
         SESSION_IDLE,
@@ -31,38 +37,53 @@ enum {
         SESSION_CHANGED_ROUTINE = 1u << 1,  /* Routine, StepCount */
         SESSION_CHANGED_STEP = 1u << 2,     /* Step, MuscleGroup, Side, TargetSpeed, TargetAmplitude */
         SESSION_CHANGED_FAULT = 1u << 3,    /* Fault, FaultMessage */
+        SESSION_CHANGED_INTENSITY = 1u << 4,/* Intensity, MaxIntensity, TargetSpeed, TargetAmplitude */
 };
 
-struct session_callbacks {
+struct session_summary {
+        const char *routine;
+        double seconds;                 /* of percussion */
+        unsigned steps_completed;       /* played to their end */
+        bool completed;                 /* the whole routine */
+};
+
+struct session_ops {
+        uint64_t (*now_usec)(void *userdata);                  /* CLOCK_MONOTONIC */
+        int (*arm_timer)(void *userdata, uint64_t at_usec);    /* one shot: then session_on_timer() */
+        void (*disarm_timer)(void *userdata);
+        void (*set_setpoint)(void *userdata, const struct setpoint *sp);
+
         void (*changed)(void *userdata, unsigned what);
         void (*step_started)(void *userdata, unsigned step, const struct profile_step *s);
-        void (*finished)(void *userdata, const char *routine, double seconds, bool completed);
+        void (*finished)(void *userdata, const struct session_summary *summary);
         void (*fault_raised)(void *userdata, const char *code, const char *message);
 };
 
 struct session {
-        sd_event *event;
-        struct rt *rt;
-        const struct session_callbacks *callbacks;
+        const struct session_ops *ops;
         void *userdata;
 
         enum session_state state;
-        enum session_state state_before_fault;
         const struct profile *profile; /* NULL before the first Start */
         unsigned step;
-        sd_event_source *timer;        /* step end, or end of a timed pause */
-        uint64_t segment_start_us;     /* CLOCK_MONOTONIC start of the running stretch */
+        unsigned steps_completed;
+        uint64_t segment_start_us;     /* start of the running stretch */
         double step_played_s;          /* of the current step, before that stretch */
         double elapsed_before_s;       /* of the session, before that stretch */
         uint64_t wait_end_us;          /* end of a timed pause, 0 when waiting for the user */
+        struct setpoint setpoint;      /* the last one handed to the loop */
+
+        unsigned intensity;            /* 1..5, as the user set it */
+        unsigned max_intensity;        /* today's cap from the recovery guard */
 
         char fault[32];
         char fault_message[256];
 };
 
-void session_init(struct session *s, sd_event *event, struct rt *rt,
-                  const struct session_callbacks *callbacks, void *userdata);
-void session_done(struct session *s);
+void session_init(struct session *s, const struct session_ops *ops, void *userdata);
+
+/* The time given to ops->arm_timer has come. */
+void session_on_timer(struct session *s);
 
 /* -EBUSY while a session runs, is paused or waits; -EHOSTDOWN in fault. */
 int session_start(struct session *s, const struct profile *profile);
@@ -72,14 +93,30 @@ int session_pause(struct session *s);
 int session_resume(struct session *s);   /* -EBUSY if already running */
 int session_next(struct session *s);
 
+/* -ERANGE outside 1..5, -EDOM above max_intensity. */
+int session_set_intensity(struct session *s, unsigned intensity);
+/* Lowers the intensity to the cap if it is above. */
+void session_set_max_intensity(struct session *s, unsigned max_intensity);
+unsigned session_effective_intensity(const struct session *s);
+
 /* Safe stop at once, session ended, state fault until cleared. */
 void session_fault(struct session *s, const char *code, const char *message);
 /* -ENOTCONN when not in fault. */
 int session_clear_fault(struct session *s);
 
+/* Forget the routine (its profile is about to be freed); only when no
+ * session is active. */
+void session_forget_routine(struct session *s);
+
 const struct profile_step *session_current_step(const struct session *s);
 double session_elapsed_s(const struct session *s);
 double session_step_remaining_s(const struct session *s);
-/* The step's speed while the motor should run, else 0. */
+/* The current step's speed and stroke at the present intensity, inside
+ * the muscle's envelope; 0 while the motor should not run. */
 double session_target_speed_ppm(const struct session *s);
 double session_target_amplitude_mm(const struct session *s);
+
+/* Pure: a step's speed and stroke at an intensity (1..5): ±7.5 % a level
+ * around the written values (level 3), kept inside the muscle's envelope. */
+double session_scaled_speed_ppm(const struct profile_step *step, unsigned intensity);
+double session_scaled_amplitude_mm(const struct profile_step *step, unsigned intensity);

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 static const char *const sim_button_names[] = { "main", "plus", "minus" };
-static const char *const sim_led_names[] = { "status", "fault" };
+static const char *const sim_led_names[] = { "status", "fault", "level1", "level2", "level3",
+                                              "level4", "level5" };
 
 static int find_name(const char *const *names, unsigned count, const char *name)
 {

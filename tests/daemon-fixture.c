@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +113,8 @@ void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_arg
         argv[n++] = f->address;
         argv[n++] = "--profiles-dir";
         argv[n++] = PROFILES_SRC_DIR;
+        argv[n++] = "--state-dir";
+        argv[n++] = f->dir;
         for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;
@@ -155,18 +158,19 @@ static void kill_and_reap(pid_t *pid)
         *pid = 0;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void)st, (void)type, (void)ftw;
+        remove(path);
+        return 0;
+}
+
 void daemon_fixture_stop(struct daemon_fixture *f)
 {
-        char path[96];
-
         f->bus = sd_bus_flush_close_unref(f->bus);
         kill_and_reap(&f->percussd_pid);
         kill_and_reap(&f->dbus_pid);
-        snprintf(path, sizeof(path), "%s/bus", f->dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/notify", f->dir);
-        unlink(path);
-        rmdir(f->dir);
+        nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static sd_bus_message *get_property(struct daemon_fixture *f, const char *property,
@@ -261,4 +265,16 @@ bool fixture_wait_string(struct daemon_fixture *f, const char *property, const c
                         return false;
                 usleep(20000);
         }
+}
+
+void fixture_button(struct daemon_fixture *f, const char *name, bool pressed)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(f->bus, BUS_NAME, "/io/percussd/Simulator1", "io.percussd.Simulator1",
+                               pressed ? "PressButton" : "ReleaseButton", &error, NULL, "s", name);
+        ck_assert_msg(r >= 0, "%s %s: %s", pressed ? "PressButton" : "ReleaseButton", name,
+                      error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
 }

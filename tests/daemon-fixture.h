@@ -12,7 +12,7 @@
 #include <systemd/sd-bus.h>
 
 struct daemon_fixture {
-        char dir[64];           /* private temporary directory */
+        char dir[64];           /* private temporary directory, also the state dir */
         char address[128];      /* unix:path=DIR/bus */
         pid_t dbus_pid;
         pid_t percussd_pid;
@@ -38,6 +38,8 @@ bool fixture_get_bool(struct daemon_fixture *f, const char *property);
  * errno, and the D-Bus error name in *error_name (caller frees). */
 int fixture_call(struct daemon_fixture *f, const char *method, const char *arg,
                  char **error_name, char **error_message);
+/* Simulator1: press or release a button. */
+void fixture_button(struct daemon_fixture *f, const char *name, bool pressed);
 /* Runs the event loop of the test's connection until property reads
  * `expected` (string comparison of its s value) or timeout. */
 bool fixture_wait_string(struct daemon_fixture *f, const char *property, const char *expected,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "control-period.h"
+#include "pattern.h"
 #include "sim-drivers.h"
 #include "sim-gun.h"
 #include "check-main.h"
@@ -181,6 +182,41 @@ START_TEST(test_encoder_error_latches_fault_and_stops)
 }
 END_TEST
 
+START_TEST(test_patterns_slow_down_never_up)
+{
+        for (double at_s = 0; at_s < 20; at_s += 0.01) {
+                double pulse = pattern_speed_factor(STEP_PATTERN_PULSE, at_s);
+                double wave = pattern_speed_factor(STEP_PATTERN_WAVE, at_s);
+
+                ck_assert(pulse == 1.0 || pulse == PATTERN_PULSE_LOW);
+                ck_assert(wave >= PATTERN_WAVE_LOW - 1e-12 && wave <= 1.0 + 1e-12);
+                ck_assert_double_eq(pattern_speed_factor(STEP_PATTERN_CONSTANT, at_s), 1.0);
+        }
+        ck_assert_double_eq(pattern_speed_factor(STEP_PATTERN_PULSE, 0.5), 1.0);
+        ck_assert_double_eq(pattern_speed_factor(STEP_PATTERN_PULSE, 1.5), PATTERN_PULSE_LOW);
+        ck_assert_double_eq_tol(pattern_speed_factor(STEP_PATTERN_WAVE, PATTERN_WAVE_PERIOD_S / 2),
+                                PATTERN_WAVE_LOW, 1e-12);
+}
+END_TEST
+
+START_TEST(test_pulse_pattern_moves_the_speed)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
+                               .stroke_mm = 10, .pattern = STEP_PATTERN_PULSE, .generation = 1 };
+        struct telemetry tm = {0};
+        double high = 0, low = 1e9;
+
+        run(&sp, 2.0, &tm);
+        for (int i = 0; i < 400; i++) {
+                run(&sp, 0.01, &tm);
+                high = fmax(high, tm.speed_ppm);
+                low = fmin(low, tm.speed_ppm);
+        }
+        ck_assert_msg(high > 1950 && high < 2040, "pulse top %.0f ppm", high);
+        ck_assert_msg(low < 1600 && low > 1450, "pulse bottom %.0f ppm", low);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("control-period");
@@ -191,6 +227,8 @@ int main(void)
         tcase_add_test(tc, test_follows_setpoint_and_ramp);
         tcase_add_test(tc, test_motor_off_is_safe_state_in_one_period);
         tcase_add_test(tc, test_encoder_error_latches_fault_and_stops);
+        tcase_add_test(tc, test_patterns_slow_down_never_up);
+        tcase_add_test(tc, test_pulse_pattern_moves_the_speed);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

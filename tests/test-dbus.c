@@ -86,10 +86,12 @@ START_TEST(test_introspection_matches_shipped_xml)
         ck_assert_int_ge(sd_bus_message_read(reply, "s", &live), 0);
         live_interface = interface_element(live);
         shipped_interface = interface_element(shipped);
+        if (strcmp(live_interface, shipped_interface) != 0)
+                fprintf(stderr, "--- daemon ---\n%s\n--- shipped ---\n%s\n", live_interface,
+                        shipped_interface);
         ck_assert_msg(strcmp(live_interface, shipped_interface) == 0,
-                      "daemon/io.percussd.Massager1.xml differs from what the daemon answers:\n"
-                      "--- daemon ---\n%s\n--- shipped ---\n%s",
-                      live_interface, shipped_interface);
+                      "daemon/io.percussd.Massager1.xml differs from what the daemon answers "
+                      "(both printed on stderr)");
         free(live_interface);
         free(shipped_interface);
         free(shipped);
@@ -277,6 +279,137 @@ START_TEST(test_readme_busctl_lines)
 }
 END_TEST
 
+static int set_intensity(uint32_t value, char **error_name)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_set_property(fixture.bus, "io.percussd.Massager1", "/io/percussd/Massager1",
+                                    "io.percussd.Massager1", "Intensity", &error, "u", value);
+
+        *error_name = r < 0 && error.name ? strdup(error.name) : NULL;
+        sd_bus_error_free(&error);
+        return r;
+}
+
+START_TEST(test_intensity_property)
+{
+        char *name = NULL;
+
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "MaxIntensity"), 5);
+        ck_assert_int_ge(set_intensity(5, &name), 0);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 5);
+        ck_assert_int_lt(set_intensity(0, &name), 0);
+        ck_assert_str_eq(name, "org.freedesktop.DBus.Error.InvalidArgs");
+        free(name);
+        ck_assert_int_lt(set_intensity(6, &name), 0);
+        ck_assert_str_eq(name, "org.freedesktop.DBus.Error.InvalidArgs");
+        free(name);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 5);
+}
+END_TEST
+
+START_TEST(test_history_records_sessions)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *routine;
+        uint64_t start_usec;
+        double seconds;
+        uint32_t steps;
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        usleep(1200000);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Massager1", "io.percussd.Massager1",
+                                            "GetHistory", &error, &reply, "u", 10),
+                         0);
+        ck_assert_int_gt(sd_bus_message_enter_container(reply, 'a', "(tsdu)"), 0);
+        ck_assert_int_gt(sd_bus_message_read(reply, "(tsdu)", &start_usec, &routine, &seconds, &steps), 0);
+        ck_assert_str_eq(routine, "calves");
+        ck_assert(seconds > 1.0 && seconds < 5.0);
+        ck_assert_uint_eq(steps, 0);
+        ck_assert_uint_gt(start_usec, 1700000000ull * 1000000);
+        ck_assert_int_eq(sd_bus_message_read(reply, "(tsdu)", &start_usec, &routine, &seconds, &steps), 0);
+        sd_bus_message_unref(reply);
+
+        /* it survives a restart */
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 3000), 0);
+}
+END_TEST
+
+START_TEST(test_recovery_guard)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *name = NULL, *message = NULL;
+
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Massager1", "io.percussd.Massager1",
+                                            "RecordRace", &error, NULL, "t", (uint64_t)0),
+                         0);
+        ck_assert(fixture_get_u32(&fixture, "MaxIntensity") == 1);
+        ck_assert_int_lt(fixture_call(&fixture, "Start", "calves", &name, &message), 0);
+        ck_assert_str_eq(name, "io.percussd.Error.Resting");
+        ck_assert_msg(strstr(message, "allowed from"), "message \"%s\" says not from when", message);
+        free(name);
+        free(message);
+        ck_assert_int_lt(set_intensity(3, &name), 0);
+        ck_assert_str_eq(name, "org.freedesktop.DBus.Error.InvalidArgs");
+        free(name);
+
+        /* the gentle routine is allowed */
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "race-recovery", NULL, NULL), 0);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+
+        ck_assert_int_eq(fixture_call(&fixture, "ClearRace", NULL, NULL, NULL), 0);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "MaxIntensity"), 5);
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert_int_eq(fixture_call(&fixture, "Reload", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "Routine", "calves", 100));
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+}
+END_TEST
+
+static void click(const char *button, useconds_t held_us)
+{
+        fixture_button(&fixture, button, true);
+        usleep(held_us);
+        fixture_button(&fixture, button, false);
+}
+
+START_TEST(test_buttons_drive_the_engine)
+{
+        /* idle: a press starts the post-run routine (after the double-press window) */
+        click("main", 100000);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+        ck_assert(fixture_wait_string(&fixture, "Routine", "post-run", 100));
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Step"), 0);
+
+        /* a double press skips to the next step */
+        click("main", 80000);
+        usleep(100000);
+        click("main", 80000);
+        usleep(200000);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Step"), 1);
+
+        /* plus raises the intensity at once */
+        click("plus", 50000);
+        usleep(100000);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 4);
+
+        /* a press pauses, another resumes */
+        click("main", 100000);
+        ck_assert(fixture_wait_string(&fixture, "State", "paused", 2000));
+        click("main", 100000);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+
+        /* a long press stops */
+        click("main", 1000000);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 2000));
+}
+END_TEST
+
 static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
@@ -289,6 +422,10 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_sigterm_while_running_exits_cleanly);
         tcase_add_test(tc, test_unknown_routine_and_huge_name);
         tcase_add_test(tc, test_readme_busctl_lines);
+        tcase_add_test(tc, test_intensity_property);
+        tcase_add_test(tc, test_history_records_sessions);
+        tcase_add_test(tc, test_recovery_guard);
+        tcase_add_test(tc, test_buttons_drive_the_engine);
         suite_add_tcase(s, tc);
         return s;
 }

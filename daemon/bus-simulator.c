@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io.percussd.Simulator1 at /io/percussd/Simulator1, only on the simulated
+ * gun (DBUS.md): lets tests and demos act on the model as a user would.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "bus.h"
+
+#define SIM_PATH "/io/percussd/Simulator1"
+#define SIM_INTERFACE "io.percussd.Simulator1"
+/* A hand cannot push a massage gun harder than this into a muscle. */
+#define SIM_CONTACT_FORCE_MAX_N 200.0
+
+static int set_button(sd_bus_message *message, void *userdata, sd_bus_error *error, bool pressed)
+{
+        struct manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = sim_panel_set_button(&m->gun, name, pressed);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The gun has no button \"%.64s\"; it has main, plus and minus.",
+                                         name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to press button %.64s: %m.", name);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_press_button(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return set_button(message, userdata, error, true);
+}
+
+static int method_release_button(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return set_button(message, userdata, error, false);
+}
+
+static int method_set_contact_force(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        double force_n;
+        int r;
+
+        r = sd_bus_message_read(message, "d", &force_n);
+        if (r < 0)
+                return r;
+        if (!isfinite(force_n) || force_n < 0.0 || force_n > SIM_CONTACT_FORCE_MAX_N)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Contact force %g N is out of range: 0 (in the air) to %g N.",
+                                         force_n, SIM_CONTACT_FORCE_MAX_N);
+        sim_gun_set_contact_force(&m->sim_gun, force_n);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set_temperature(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        double celsius;
+        int r;
+
+        r = sd_bus_message_read(message, "d", &celsius);
+        if (r < 0)
+                return r;
+        if (!isfinite(celsius) || celsius < -40.0 || celsius > 150.0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Temperature %g °C is out of range: -40 to 150 °C.", celsius);
+        sim_gun_set_temperature(&m->sim_gun, celsius);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int property_get_model(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        double value;
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        if (strcmp(property, "ContactForce") == 0)
+                value = atomic_load(&m->sim_gun.contact_force_n);
+        else if (strcmp(property, "TrueSpeed") == 0)
+                value = sim_gun_true_speed_ppm(&m->sim_gun);
+        else
+                value = sim_gun_true_stroke_mm(&m->sim_gun);
+        return sd_bus_message_append(reply, "d", value);
+}
+
+static const sd_bus_vtable simulator_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("ContactForce", "d", property_get_model, 0, 0),
+        SD_BUS_PROPERTY("TrueSpeed", "d", property_get_model, 0, 0),
+        SD_BUS_PROPERTY("TrueAmplitude", "d", property_get_model, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("PressButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_press_button, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReleaseButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_release_button, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetContactForce", SD_BUS_ARGS("d", newtons), SD_BUS_NO_RESULT,
+                                method_set_contact_force, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetTemperature", SD_BUS_ARGS("d", celsius), SD_BUS_NO_RESULT,
+                                method_set_temperature, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_add_simulator(struct manager *m)
+{
+        int r = sd_bus_add_object_vtable(m->bus, NULL, SIM_PATH, SIM_INTERFACE, simulator_vtable, m);
+
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish %s: %m", SIM_PATH);
+        return 0;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+#include "manager.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus.h"
+
+#define POST_RUN_ROUTINE "post-run"
+#define MANUAL_ROUTINE "manual"
+
+uint64_t manager_now_realtime_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t session_now_usec(void *userdata)
+{
+        struct manager *m = userdata;
+        uint64_t t = 0;
+
+        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        return t;
+}
+
+static int on_step_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+
+        (void)source, (void)usec;
+        session_on_timer(&m->session);
+        return 0;
+}
+
+/* sd-event's default timer slack is 250 ms; a step's end slips by at most this */
+#define STEP_TIMER_ACCURACY_US 10000
+
+static int session_arm_timer(void *userdata, uint64_t at_usec)
+{
+        struct manager *m = userdata;
+        int r;
+
+        if (!m->step_timer)
+                return sd_event_add_time(m->event, &m->step_timer, CLOCK_MONOTONIC, at_usec,
+                                         STEP_TIMER_ACCURACY_US, on_step_timer, m);
+        r = sd_event_source_set_time(m->step_timer, at_usec);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->step_timer, SD_EVENT_ONESHOT);
+}
+
+static void session_disarm_timer(void *userdata)
+{
+        struct manager *m = userdata;
+
+        if (m->step_timer)
+                (void)sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
+}
+
+static void session_set_setpoint(void *userdata, const struct setpoint *sp)
+{
+        struct manager *m = userdata;
+
+        rt_set_setpoint(&m->rt, sp);
+}
+
+static void session_changed(void *userdata, unsigned what)
+{
+        struct manager *m = userdata;
+
+        bus_emit_session_changed(m, what);
+        if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY))
+                led_status_show(&m->led_status, m->session.state,
+                                session_effective_intensity(&m->session));
+        /* telemetry flows while the motor runs or spins down */
+        if ((what & SESSION_CHANGED_STATE) && m->publish_timer)
+                (void)sd_event_source_set_enabled(m->publish_timer, SD_EVENT_ON);
+}
+
+static void session_step_started(void *userdata, unsigned step, const struct profile_step *s)
+{
+        bus_emit_step_started(userdata, step, s);
+}
+
+/* Routines a Reload replaced can go once no session plays from them; the
+ * last selected routine then points into the new set (or is forgotten). */
+static void retire_old_routines(struct manager *m)
+{
+        const char *id;
+
+        if (m->retired.count == 0)
+                return;
+        id = m->session.profile ? m->session.profile->id : NULL;
+        m->session.profile = id ? routines_find(&m->routines, id) : NULL;
+        bus_emit_session_changed(m, SESSION_CHANGED_ROUTINE);
+        routines_clear(&m->retired);
+}
+
+static void session_finished(void *userdata, const struct session_summary *summary)
+{
+        struct manager *m = userdata;
+        struct history_entry entry = {
+                .start_usec = m->session_start_realtime_usec,
+                .seconds = summary->seconds,
+                .steps_completed = summary->steps_completed,
+        };
+        int r;
+
+        snprintf(entry.routine, sizeof(entry.routine), "%s", summary->routine);
+        if (m->history) {
+                r = history_add(m->history, &entry);
+                if (r < 0)
+                        log_error_errno(r, "Failed to record the session of %s in the history: %m",
+                                        summary->routine);
+        }
+        bus_emit_finished(m, summary);
+        retire_old_routines(m);
+}
+
+static void session_fault_raised(void *userdata, const char *code, const char *message)
+{
+        bus_emit_fault_raised(userdata, code, message);
+}
+
+const struct session_ops manager_session_ops = {
+        .now_usec = session_now_usec,
+        .arm_timer = session_arm_timer,
+        .disarm_timer = session_disarm_timer,
+        .set_setpoint = session_set_setpoint,
+        .changed = session_changed,
+        .step_started = session_step_started,
+        .finished = session_finished,
+        .fault_raised = session_fault_raised,
+};
+
+void manager_update_max_intensity(struct manager *m)
+{
+        session_set_max_intensity(&m->session,
+                                  recovery_max_intensity(&m->recovery, manager_now_realtime_usec()));
+}
+
+int manager_start(struct manager *m, const char *id)
+{
+        const struct profile *profile = routines_find(&m->routines, id);
+        uint64_t allowed_from_usec;
+        int r;
+
+        if (!profile)
+                return -ENOENT;
+        if (!profile->gentle &&
+            recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec))
+                return -EPERM;
+        manager_update_max_intensity(m);
+        m->session_start_realtime_usec = manager_now_realtime_usec();
+        r = session_start(&m->session, profile);
+        return r;
+}
+
+int manager_reload(struct manager *m)
+{
+        struct routines fresh = {0};
+        int r;
+
+        r = routines_load(&fresh, m->options.profile_dirs, m->options.n_profile_dirs);
+        if (r < 0)
+                return r;
+        if (m->session.state == SESSION_RUNNING || m->session.state == SESSION_PAUSED ||
+            m->session.state == SESSION_WAITING) {
+                /* the session goes on with the routine it started with */
+                if (m->retired.count == 0)
+                        m->retired = m->routines;
+                else
+                        routines_clear(&m->routines);
+                m->routines = fresh;
+        } else {
+                routines_clear(&m->retired);
+                m->retired = m->routines;
+                m->routines = fresh;
+                retire_old_routines(m);
+        }
+        log_info("Reloaded %zu routines.", m->routines.count);
+        bus_emit_routines_changed(m);
+        return r;
+}
+
+static void log_refusal(struct manager *m, const char *what, int r)
+{
+        if (r < 0)
+                log_notice_errno(r, "Button: could not %s in state %s: %m", what,
+                                 session_state_to_string(m->session.state));
+}
+
+static void main_button(struct manager *m, enum gesture gesture)
+{
+        struct session *s = &m->session;
+
+        switch (s->state) {
+        case SESSION_IDLE:
+                if (gesture == GESTURE_PRESS)
+                        log_refusal(m, "start " POST_RUN_ROUTINE, manager_start(m, POST_RUN_ROUTINE));
+                else if (gesture == GESTURE_LONG_PRESS)
+                        log_refusal(m, "start " MANUAL_ROUTINE, manager_start(m, MANUAL_ROUTINE));
+                break;
+        case SESSION_RUNNING:
+        case SESSION_PAUSED:
+        case SESSION_WAITING:
+                if (gesture == GESTURE_LONG_PRESS)
+                        log_refusal(m, "stop", session_stop(s));
+                else if (gesture == GESTURE_DOUBLE_PRESS)
+                        log_refusal(m, "skip to the next step", session_next(s));
+                else if (s->state == SESSION_RUNNING)
+                        log_refusal(m, "pause", session_pause(s));
+                else
+                        log_refusal(m, "resume", session_resume(s));
+                break;
+        case SESSION_FAULT:
+                if (gesture == GESTURE_LONG_PRESS)
+                        log_refusal(m, "clear the fault", session_clear_fault(s));
+                break;
+        }
+}
+
+void manager_on_gesture(void *userdata, const char *button, enum gesture gesture)
+{
+        struct manager *m = userdata;
+        unsigned intensity = m->session.intensity;
+
+        if (strcmp(button, "main") == 0)
+                main_button(m, gesture);
+        else if (strcmp(button, "plus") == 0 && gesture == GESTURE_PRESS &&
+                 intensity < m->session.max_intensity)
+                log_refusal(m, "raise the intensity", session_set_intensity(&m->session, intensity + 1));
+        else if (strcmp(button, "minus") == 0 && gesture == GESTURE_PRESS &&
+                 intensity > SESSION_INTENSITY_MIN)
+                log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
+}
