@@ -10,6 +10,7 @@
 #define _XOPEN_SOURCE 700 /* nftw() */
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -177,6 +178,45 @@ static const char *const shipped_ids[] = {
         "calves", "glute-med", "manual", "post-run", "quads", "race-recovery", "warm-up",
 };
 #define N_SHIPPED (sizeof(shipped_ids) / sizeof(shipped_ids[0]))
+
+/* tests/corpus/profiles: each file says on its first line what loading it
+ * must give, "; expect: ok" or "; expect: <what follows the path>". The
+ * corpus also seeds the profile parser's fuzzer. */
+START_TEST(test_corpus)
+{
+        struct envelopes envelopes = shipped_envelopes();
+        struct dirent **names;
+        int n = scandir(CORPUS_DIR, &names, NULL, alphasort);
+        unsigned checked = 0;
+
+        ck_assert_int_ge(n, 0);
+        for (int i = 0; i < n; i++) {
+                char path[PATH_MAX], expect[ERROR_MAX] = "";
+                FILE *f;
+
+                if (!strstr(names[i]->d_name, ".ini")) {
+                        free(names[i]);
+                        continue;
+                }
+                snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR, names[i]->d_name);
+                free(names[i]);
+                f = fopen(path, "re");
+                ck_assert_ptr_nonnull(f);
+                ck_assert_ptr_nonnull(fgets(expect, sizeof(expect), f));
+                fclose(f);
+                ck_assert_msg(strncmp(expect, "; expect: ", 10) == 0, "%s: no expect line", path);
+                memmove(expect, expect + 10, strlen(expect + 10) + 1);
+                expect[strcspn(expect, "\n")] = '\0';
+                if (strcmp(expect, "ok") == 0)
+                        profile_free(load_ok_with(path, &envelopes));
+                else
+                        assert_load_error_with(path, &envelopes, expect);
+                checked++;
+        }
+        free(names);
+        ck_assert_uint_ge(checked, 10);
+}
+END_TEST
 
 START_TEST(test_shipped_load)
 {
@@ -1152,6 +1192,7 @@ static Suite *profile_suite(void)
 
         tc = tcase_create("shipped");
         tcase_add_test(tc, test_shipped_load);
+        tcase_add_test(tc, test_corpus);
         tcase_add_test(tc, test_shipped_calves);
         tcase_add_test(tc, test_shipped_post_run);
         tcase_add_test(tc, test_shipped_manual);
