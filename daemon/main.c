@@ -19,6 +19,8 @@
 #define RT_PRIORITY_DEFAULT 80
 /* ~10 PropertiesChanged a second while running (DBUS.md) */
 #define PUBLISH_INTERVAL_US 100000
+/* sd-event would otherwise let the timer slip by up to 250 ms */
+#define PUBLISH_ACCURACY_US 5000
 #define SIM_SEED 0x5045524355535344ull /* fixed: the simulated gun behaves the same every run */
 #define STATE_DIR_DEFAULT "/var/lib/percussd"
 #define HISTORY_FILE "history.sqlite"
@@ -325,7 +327,7 @@ static int setup_rt(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the control thread's events: %m");
         r = sd_event_add_time_relative(m->event, &m->publish_timer, CLOCK_MONOTONIC,
-                                       PUBLISH_INTERVAL_US, 0, on_publish_timer, m);
+                                       PUBLISH_INTERVAL_US, PUBLISH_ACCURACY_US, on_publish_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the telemetry timer: %m");
         r = sd_event_source_set_enabled(m->publish_timer, SD_EVENT_OFF);

@@ -81,10 +81,34 @@ static void wait_for_ready(int notify_fd, int timeout_ms)
         }
 }
 
-void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
+/* The system-bus-style configuration, from tests/dbus-system.conf.in. */
+static void write_system_config(const char *path, const char *socket_path)
+{
+        FILE *in = fopen(DBUS_SYSTEM_CONF_IN, "re"), *out = fopen(path, "we");
+        char line[512];
+
+        ck_assert_ptr_nonnull(in);
+        ck_assert_ptr_nonnull(out);
+        while (fgets(line, sizeof(line), in)) {
+                char *at;
+
+                if ((at = strstr(line, "@SOCKET@"))) {
+                        *at = '\0';
+                        fprintf(out, "%s%s%s", line, socket_path, at + strlen("@SOCKET@"));
+                } else if ((at = strstr(line, "@POLICY@"))) {
+                        *at = '\0';
+                        fprintf(out, "%s%s%s", line, DBUS_POLICY_FILE, at + strlen("@POLICY@"));
+                } else
+                        fputs(line, out);
+        }
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+}
+
+static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
 {
         const char *argv[32];
-        char bus_path[96], notify_path[96];
+        char bus_path[96], notify_path[96], config_path[96];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         size_t n = 0;
         int notify_fd, r;
@@ -96,10 +120,19 @@ void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_arg
         snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
         snprintf(notify_path, sizeof(notify_path), "%s/notify", f->dir);
 
-        f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
-                                                   "--nopidfile", "--address", f->address,
-                                                   NULL },
-                            NULL);
+        if (system_policy) {
+                /* other users' clients must reach the socket */
+                ck_assert_int_eq(chmod(f->dir, 0755), 0);
+                snprintf(config_path, sizeof(config_path), "%s/bus.conf", f->dir);
+                write_system_config(config_path, bus_path);
+                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
+                                                           "--nofork", "--nopidfile", NULL },
+                                    NULL);
+        } else
+                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
+                                                           "--nopidfile", "--address", f->address,
+                                                           NULL },
+                                    NULL);
         wait_for_path(bus_path, 5000);
 
         notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -130,6 +163,16 @@ void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_arg
         if (r >= 0)
                 r = sd_bus_start(f->bus);
         ck_assert_msg(r >= 0, "connecting to %s: %s", f->address, strerror(-r));
+}
+
+void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
+{
+        start(f, false, extra_args);
+}
+
+void daemon_fixture_start_system_policy(struct daemon_fixture *f)
+{
+        start(f, true, NULL);
 }
 
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)

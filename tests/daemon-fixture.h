@@ -23,6 +23,10 @@ struct daemon_fixture {
  * be NULL), waits for READY=1 on NOTIFY_SOCKET. */
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args);
 
+/* The same on a bus configured like the system bus, with percussd's
+ * D-Bus policy file (systemd/io.percussd.Massager1.conf). */
+void daemon_fixture_start_system_policy(struct daemon_fixture *f);
+
 /* SIGTERM to percussd; returns its exit status (or -1 if it did not exit
  * within timeout_ms or died from a signal). */
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms);

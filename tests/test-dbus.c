@@ -405,10 +405,145 @@ START_TEST(test_buttons_drive_the_engine)
 }
 END_TEST
 
+static void setup_policy(void)
+{
+        daemon_fixture_start_system_policy(&fixture);
+}
+
+/* Runs busctl as the nobody user; returns its exit status, its stderr in err. */
+static int busctl_as_nobody(const char *args, char *err, size_t size)
+{
+        char command[512];
+        FILE *out;
+        size_t n;
+
+        snprintf(command, sizeof(command),
+                 "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=%s %s 2>&1 >/dev/null",
+                 fixture.address, args);
+        out = popen(command, "r");
+        ck_assert_ptr_nonnull(out);
+        n = fread(err, 1, size - 1, out);
+        err[n] = '\0';
+        return pclose(out);
+}
+
+/* The shipped policy on a system-style bus: anyone reads, only root (and
+ * the percussd group) moves the motor. */
+START_TEST(test_policy_others_read_but_may_not_start)
+{
+        static const char object[] = "io.percussd.Massager1 /io/percussd/Massager1 io.percussd.Massager1";
+        char args[256], err[512];
+
+        snprintf(args, sizeof(args), "get-property %s State", object);
+        ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "reading refused: %s", err);
+        snprintf(args, sizeof(args), "call %s GetRoutine s calves", object);
+        ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "GetRoutine refused: %s", err);
+        snprintf(args, sizeof(args), "introspect io.percussd.Massager1 /io/percussd/Massager1");
+        ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "Introspect refused: %s", err);
+
+        snprintf(args, sizeof(args), "call %s Start s calves", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        ck_assert_msg(strstr(err, "ccess denied") || strstr(err, "AccessDenied"),
+                      "Start as nobody: %s", err);
+        snprintf(args, sizeof(args), "set-property %s Intensity u 5", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        snprintf(args, sizeof(args), "call %s RecordRace t 0", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
+
+        /* root may */
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+}
+END_TEST
+
+/* Telemetry is coalesced: about 10 PropertiesChanged a second while
+ * running, none while idle. */
+static int count_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (void)m, (void)error;
+        (*(unsigned *)userdata)++;
+        return 0;
+}
+
+static unsigned count_for(unsigned *counter, long ms)
+{
+        long deadline = now_ms() + ms;
+
+        *counter = 0;
+        while (now_ms() < deadline) {
+                if (sd_bus_process(fixture.bus, NULL) > 0)
+                        continue;
+                sd_bus_wait(fixture.bus, 20000);
+        }
+        return *counter;
+}
+
+START_TEST(test_telemetry_rate)
+{
+        sd_bus_slot *slot = NULL;
+        unsigned counter = 0, running, idle;
+
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1",
+                                             "org.freedesktop.DBus.Properties",
+                                             "PropertiesChanged", count_changed, &counter),
+                         0);
+        idle = count_for(&counter, 1500);
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        count_for(&counter, 500);
+        running = count_for(&counter, 3000);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        count_for(&counter, 2500); /* the crank coasts down, then telemetry stops */
+        fprintf(stderr, "PropertiesChanged: %u in 1.5 s idle, %u in 3 s running\n", idle, running);
+        ck_assert_uint_eq(idle, 0);
+        ck_assert_uint_le(running, 33);
+        ck_assert_uint_ge(running, 15);
+        ck_assert_uint_eq(count_for(&counter, 1500), 0);
+        sd_bus_slot_unref(slot);
+}
+END_TEST
+
+/* A client subscribed to everything that never reads its socket: the
+ * daemon's bus traffic goes through dbus-daemon, which buffers and in the
+ * end drops that client; the daemon itself must go on answering. */
+START_TEST(test_client_that_stops_reading_does_not_stall)
+{
+        sd_bus *lazy = NULL;
+        long start, slowest = 0;
+
+        ck_assert_int_ge(sd_bus_new(&lazy), 0);
+        ck_assert_int_ge(sd_bus_set_address(lazy, fixture.address), 0);
+        ck_assert_int_ge(sd_bus_set_bus_client(lazy, true), 0);
+        ck_assert_int_ge(sd_bus_start(lazy), 0);
+        ck_assert_int_ge(sd_bus_add_match(lazy, NULL, "type='signal',sender='io.percussd.Massager1'",
+                                          NULL, NULL),
+                         0);
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        start = now_ms();
+        while (now_ms() - start < 4000) {
+                long before = now_ms(), took;
+
+                (void)fixture_get_double(&fixture, "Speed");
+                took = now_ms() - before;
+                if (took > slowest)
+                        slowest = took;
+                usleep(50000);
+        }
+        fprintf(stderr, "slowest Get while a client did not read: %ld ms\n", slowest);
+        ck_assert_int_lt(slowest, 500);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        sd_bus_close_unref(lazy);
+}
+END_TEST
+
 static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
         TCase *tc = tcase_create("daemon");
+        TCase *policy;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
@@ -421,7 +556,15 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_history_records_sessions);
         tcase_add_test(tc, test_recovery_guard);
         tcase_add_test(tc, test_buttons_drive_the_engine);
+        tcase_add_test(tc, test_telemetry_rate);
+        tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         suite_add_tcase(s, tc);
+
+        policy = tcase_create("policy");
+        tcase_add_checked_fixture(policy, setup_policy, teardown);
+        tcase_set_timeout(policy, 60);
+        tcase_add_test(policy, test_policy_others_read_but_may_not_start);
+        suite_add_tcase(s, policy);
         return s;
 }
 
