@@ -539,11 +539,153 @@ START_TEST(test_client_that_stops_reading_does_not_stall)
 }
 END_TEST
 
+/* Bad input in every state: each call gets the documented error with a
+ * sentence, and the state does not move. */
+struct bad_call {
+        const char *member;
+        const char *signature;  /* NULL: no arguments */
+        const char *s;          /* the string argument, for "s" */
+        uint64_t number;        /* for "u" and "t" */
+        const char *error;      /* expected error name */
+};
+
+static const char *huge_string(void)
+{
+        static char huge[65537];
+
+        memset(huge, 'x', sizeof(huge) - 1);
+        return huge;
+}
+
+static void call_bad(const struct bad_call *c, const char *state)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        char *after;
+        int r;
+
+        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
+                                                        "/io/percussd/Massager1",
+                                                        "io.percussd.Massager1", c->member),
+                         0);
+        if (c->signature && strcmp(c->signature, "s") == 0)
+                ck_assert_int_ge(sd_bus_message_append(m, "s", c->s), 0);
+        else if (c->signature && strcmp(c->signature, "u") == 0)
+                ck_assert_int_ge(sd_bus_message_append(m, "u", (uint32_t)c->number), 0);
+        else if (c->signature && strcmp(c->signature, "t") == 0)
+                ck_assert_int_ge(sd_bus_message_append(m, "t", c->number), 0);
+        else if (c->signature && strcmp(c->signature, "ss") == 0)
+                ck_assert_int_ge(sd_bus_message_append(m, "ss", "calves", "extra"), 0);
+        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
+        ck_assert_msg(r < 0, "%s(%s) in %s succeeded, expected %s", c->member,
+                      c->signature ? c->signature : "", state, c->error);
+        ck_assert_msg(strcmp(error.name, c->error) == 0, "%s(%s) in %s: %s, expected %s",
+                      c->member, c->signature ? c->signature : "", state, error.name, c->error);
+        ck_assert_msg(error.message && strlen(error.message) > 10 && strlen(error.message) < 400,
+                      "%s in %s: \"%s\" is no sentence", c->member, state, error.message);
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(m);
+        after = fixture_get_string(&fixture, "State");
+        ck_assert_msg(strcmp(after, state) == 0, "%s moved the state from %s to %s", c->member,
+                      state, after);
+        free(after);
+}
+
+#define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
+#define NOT_RUNNING "io.percussd.Error.NotRunning"
+#define BUSY "io.percussd.Error.Busy"
+#define NO_SUCH "io.percussd.Error.NoSuchRoutine"
+
+/* What is wrong in any state. */
+static const struct bad_call always_bad[] = {
+        { "Start", NULL, NULL, 0, INVALID_ARGS },
+        { "Start", "u", NULL, 3, INVALID_ARGS },
+        { "Start", "ss", NULL, 0, INVALID_ARGS },
+        { "Stop", "s", "now", 0, INVALID_ARGS },
+        { "GetRoutine", "s", "", 0, NO_SUCH },
+        { "GetRoutine", "s", "../calves", 0, NO_SUCH },
+        { "GetRoutine", "u", NULL, 1, INVALID_ARGS },
+        { "GetHistory", "s", "ten", 0, INVALID_ARGS },
+        { "RecordRace", "t", NULL, UINT64_MAX, INVALID_ARGS },
+        { "RecordRace", "s", "yesterday", 0, INVALID_ARGS },
+        { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
+        { "NoSuchMethod", NULL, NULL, 0, "org.freedesktop.DBus.Error.UnknownMethod" },
+};
+
+static void check_always_bad(const char *state)
+{
+        struct bad_call unknown = { "Start", "s", NULL, 0, NO_SUCH };
+
+        for (size_t i = 0; i < sizeof(always_bad) / sizeof(always_bad[0]); i++)
+                call_bad(&always_bad[i], state);
+        unknown.s = huge_string();
+        call_bad(&unknown, state);
+        unknown.s = "";
+        call_bad(&unknown, state);
+}
+
+START_TEST(test_bad_input_in_every_state)
+{
+        static const struct bad_call idle_bad[] = {
+                { "Stop", NULL, NULL, 0, NOT_RUNNING },
+                { "Pause", NULL, NULL, 0, NOT_RUNNING },
+                { "Resume", NULL, NULL, 0, NOT_RUNNING },
+                { "Next", NULL, NULL, 0, NOT_RUNNING },
+        };
+        static const struct bad_call active_bad[] = {
+                { "Start", "s", "calves", 0, BUSY },
+                { "Start", "s", "quick", 0, BUSY },
+        };
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        check_always_bad("idle");
+        for (size_t i = 0; i < sizeof(idle_bad) / sizeof(idle_bad[0]); i++)
+                call_bad(&idle_bad[i], "idle");
+        ck_assert_int_lt(sd_bus_set_property(fixture.bus, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1", "io.percussd.Massager1",
+                                             "Intensity", &error, "s", "high"),
+                         0);
+        ck_assert_str_eq(error.name, INVALID_ARGS);
+        sd_bus_error_free(&error);
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "quick", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 500));
+        check_always_bad("running");
+        for (size_t i = 0; i < sizeof(active_bad) / sizeof(active_bad[0]); i++)
+                call_bad(&active_bad[i], "running");
+        call_bad(&(struct bad_call){ "Resume", NULL, NULL, 0, BUSY }, "running");
+
+        /* the short first step ends and the routine waits for the button */
+        ck_assert(fixture_wait_string(&fixture, "State", "waiting", 3000));
+        check_always_bad("waiting");
+        for (size_t i = 0; i < sizeof(active_bad) / sizeof(active_bad[0]); i++)
+                call_bad(&active_bad[i], "waiting");
+
+        ck_assert_int_eq(fixture_call(&fixture, "Resume", NULL, NULL, NULL), 0);
+        ck_assert_int_eq(fixture_call(&fixture, "Pause", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "paused", 500));
+        check_always_bad("paused");
+        for (size_t i = 0; i < sizeof(active_bad) / sizeof(active_bad[0]); i++)
+                call_bad(&active_bad[i], "paused");
+
+        /* and after all that the daemon is well and ends cleanly */
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 3000), 0);
+}
+END_TEST
+
+static void setup_with_quick(void)
+{
+        static const char *const args[] = { "--profiles-dir", TEST_PROFILES_DIR, NULL };
+
+        daemon_fixture_start(&fixture, args);
+}
+
 static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
         TCase *tc = tcase_create("daemon");
-        TCase *policy;
+        TCase *policy, *bad;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
@@ -559,6 +701,12 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_telemetry_rate);
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         suite_add_tcase(s, tc);
+
+        bad = tcase_create("bad-input");
+        tcase_add_checked_fixture(bad, setup_with_quick, teardown);
+        tcase_set_timeout(bad, 60);
+        tcase_add_test(bad, test_bad_input_in_every_state);
+        suite_add_tcase(s, bad);
 
         policy = tcase_create("policy");
         tcase_add_checked_fixture(policy, setup_policy, teardown);
