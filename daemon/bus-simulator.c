@@ -76,6 +76,48 @@ static int method_set_temperature(sd_bus_message *message, void *userdata, sd_bu
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int jammed, r;
+
+        (void)error;
+        r = sd_bus_message_read(message, "b", &jammed);
+        if (r < 0)
+                return r;
+        sim_gun_set_jammed(&m->sim_gun, jammed);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)error;
+        sim_gun_drop(&m->sim_gun);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_cut_sensor(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        const char *sensor;
+        int cut, r;
+
+        r = sd_bus_message_read(message, "sb", &sensor, &cut);
+        if (r < 0)
+                return r;
+        if (strcmp(sensor, "encoder") == 0)
+                atomic_store(&m->sim_gun.encoder_cut, cut);
+        else if (strcmp(sensor, "imu") == 0)
+                atomic_store(&m->sim_gun.imu_cut, cut);
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The gun has no sensor \"%.64s\"; it has encoder and imu.",
+                                         sensor);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int property_get_model(sd_bus *bus, const char *path, const char *interface,
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error)
@@ -106,6 +148,12 @@ static const sd_bus_vtable simulator_vtable[] = {
                                 method_set_contact_force, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetTemperature", SD_BUS_ARGS("d", celsius), SD_BUS_NO_RESULT,
                                 method_set_temperature, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Jam", SD_BUS_ARGS("b", jammed), SD_BUS_NO_RESULT,
+                                method_jam, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Drop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_drop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CutSensor", SD_BUS_ARGS("s", sensor, "b", cut), SD_BUS_NO_RESULT,
+                                method_cut_sensor, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -20,6 +20,7 @@
 #define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
 #define ERROR_FAULTED "io.percussd.Error.Faulted"
 #define ERROR_RESTING "io.percussd.Error.Resting"
+#define ERROR_FAULT_ACTIVE "io.percussd.Error.FaultActive"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
 #define NAME_IN_MESSAGE_MAX 64
@@ -173,23 +174,12 @@ static int property_get_fault(sd_bus *bus, const char *path, const char *interfa
                                      message ? m->session.fault_message : m->session.fault);
 }
 
-/* Board temperature, °C; NaN when the gun has no sensor for it. */
-static double board_temperature(struct manager *m)
-{
-        double celsius;
-
-        if (!m->gun.imu.ops || !m->gun.imu.ops->read_temperature ||
-            m->gun.imu.ops->read_temperature(&m->gun.imu, &celsius) < 0)
-                return NAN;
-        return celsius;
-}
-
 static int property_get_temperature(sd_bus *bus, const char *path, const char *interface,
                                     const char *property, sd_bus_message *reply, void *userdata,
                                     sd_bus_error *error)
 {
         (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", board_temperature(userdata));
+        return sd_bus_message_append(reply, "d", manager_board_temperature(userdata));
 }
 
 static int property_get_control_period(sd_bus *bus, const char *path, const char *interface,
@@ -391,13 +381,23 @@ static int method_next(sd_bus_message *message, void *userdata, sd_bus_error *er
 static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
-        int r = session_clear_fault(&m->session);
+        int r = manager_clear_fault(m, message);
 
-        if (r == -ENOTCONN)
+        switch (r) {
+        case -ENOTCONN:
                 return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
-        if (r < 0)
+        case -EBUSY:
+                return sd_bus_error_set(error, ERROR_BUSY, "The fault is already being cleared.");
+        case -EAGAIN:
+                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE,
+                                         "The fault is still there: the driver board is at %.1f °C "
+                                         "and must cool to %.0f °C first.",
+                                         manager_board_temperature(m),
+                                         m->safety.temperature_resume_c);
+        default:
+                /* answered now (over-temperature gone) or once the loop has tried */
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        }
 }
 
 static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -668,7 +668,7 @@ void bus_publish_telemetry(struct manager *m)
 {
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
-        double celsius = board_temperature(m);
+        double celsius = manager_board_temperature(m);
         char *names[8];
         size_t n = 0;
 

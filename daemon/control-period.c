@@ -6,9 +6,10 @@
 #include "pattern.h"
 
 void control_period_init(struct control_period *cp, const struct speed_control_params *params,
-                         enum encoder_quantity quantity, unsigned control_hz)
+                         const struct safety_params *safety, enum encoder_quantity quantity,
+                         unsigned control_hz)
 {
-        *cp = (struct control_period){ .period_s = 1.0 / control_hz };
+        *cp = (struct control_period){ .period_s = 1.0 / control_hz, .safety_params = *safety };
         speed_estimator_init(&cp->speed_estimator, quantity, control_hz);
         speed_control_init(&cp->speed_control, params);
 }
@@ -16,6 +17,7 @@ void control_period_init(struct control_period *cp, const struct speed_control_p
 void control_period_reset(struct control_period *cp)
 {
         speed_estimator_reset(&cp->speed_estimator);
+        safety_reset(&cp->safety);
         cp->motor_on = false;
 }
 
@@ -88,6 +90,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                        struct telemetry *tm)
 {
         struct encoder_sample sample;
+        struct imu_sample imu;
         double duty = 0.0;
         int r;
 
@@ -100,8 +103,27 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         r = gun->encoder.ops->read(&gun->encoder, &sample);
         if (r < 0)
                 r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
-        else {
+        if (r >= 0 && gun->imu.ops) {
+                r = gun->imu.ops->read(&gun->imu, &imu);
+                if (r < 0)
+                        r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
+        }
+        if (r >= 0) {
+                enum rt_fault verdict;
+
                 speed_estimator_update(&cp->speed_estimator, &sample);
+                verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
+                        .period_s = cp->period_s,
+                        .motor_on = cp->motor_on,
+                        .setpoint_ppm = cp->speed_control.setpoint_ppm,
+                        .speed_ppm = speed_estimator_fast_ppm(&cp->speed_estimator),
+                        .encoder_time_ns = sample.time_ns,
+                        .accel_m_s2 = gun->imu.ops ? imu.accel_m_s2 : NULL,
+                        .overran = tm->overruns > cp->overruns,
+                });
+                cp->overruns = tm->overruns;
+                if (verdict != RT_FAULT_NONE)
+                        (void)fail(cp, gun, verdict, 0);
                 if (cp->fault == RT_FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
         }
@@ -128,5 +150,6 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->stroke_mm = sp->stroke_mm;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
+        tm->fault_clears = cp->fault_clears;
         return r < 0 ? r : 0;
 }

@@ -10,6 +10,7 @@
 #include "control-speed.h"
 #include "driver.h"
 #include "handoff.h"
+#include "safety.h"
 #include "speed-estimator.h"
 
 struct control_period {
@@ -20,20 +21,25 @@ struct control_period {
         double slew_ppm_per_s;      /* from that setpoint's ramp */
         double pattern_s;           /* time into that setpoint's pattern */
         bool motor_on;
+        struct safety safety;
+        struct safety_params safety_params;
+        uint64_t overruns;          /* as the caller counted them, last period */
         enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
         uint32_t fault_clears;
         int fault_errno;
 };
 
 void control_period_init(struct control_period *cp, const struct speed_control_params *params,
-                         enum encoder_quantity quantity, unsigned control_hz);
+                         const struct safety_params *safety, enum encoder_quantity quantity,
+                         unsigned control_hz);
 
 /* Forget the estimator's history, after the thread slept while idle. */
 void control_period_reset(struct control_period *cp);
 
-/* Runs one period and fills tm (but for the timing fields, which belong to
- * the caller). A failed driver call puts the gun in the safe state, latches
- * the fault and returns its negative errno. */
+/* Runs one period and fills tm (but for the timing fields, which the
+ * caller fills first: tm->overruns tells the safety supervisor about
+ * missed deadlines). A failed driver call or a safety verdict puts the gun
+ * in the safe state and latches the fault; a driver's error is returned. */
 int control_period_run(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
                        struct telemetry *tm);
 

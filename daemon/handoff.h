@@ -13,6 +13,9 @@ enum rt_fault {
         RT_FAULT_NONE,
         RT_FAULT_SENSOR_LOST,   /* encoder or IMU read failed */
         RT_FAULT_ACTUATOR,      /* writing the motor or stroke actuator failed */
+        RT_FAULT_STALL,         /* the crank does not turn although driven */
+        RT_FAULT_DROP,          /* free fall on the IMU */
+        RT_FAULT_OVERRUN,       /* control periods missed in a row */
 };
 
 /* main → RT */
@@ -40,4 +43,5 @@ struct telemetry {
         double stroke_mm;           /* commanded stroke */
         enum rt_fault fault;
         int fault_errno;            /* positive errno of the failed driver call */
+        uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */
 };

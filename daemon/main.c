@@ -212,39 +212,13 @@ static int open_gun(struct manager *m)
         return 0;
 }
 
-static const char *rt_fault_code(enum rt_fault fault)
-{
-        return fault == RT_FAULT_SENSOR_LOST ? "sensor-lost" : "actuator";
-}
-
-static void raise_rt_fault(struct manager *m)
-{
-        const struct telemetry *tm = &m->telemetry;
-        char message[256];
-
-        if (tm->fault == RT_FAULT_SENSOR_LOST)
-                snprintf(message, sizeof(message),
-                         "The encoder (%s) stopped answering: %s. The motor was stopped.",
-                         m->gun.encoder.ops->name, strerror(tm->fault_errno));
-        else
-                snprintf(message, sizeof(message),
-                         "Driving the motor (%s) or stroke actuator (%s) failed: %s. "
-                         "The motor was stopped.",
-                         m->gun.motor.ops->name, m->gun.stroke.ops->name,
-                         strerror(tm->fault_errno));
-        session_fault(&m->session, rt_fault_code(tm->fault), message);
-}
-
 static int on_rt_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
         struct manager *m = userdata;
 
         (void)source, (void)fd, (void)revents;
         rt_ack_event(&m->rt);
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        if (m->telemetry.fault != RT_FAULT_NONE && m->session.state != SESSION_FAULT &&
-            m->telemetry.fault_errno != 0)
-                raise_rt_fault(m);
+        manager_on_rt_event(m);
         return 0;
 }
 
@@ -256,6 +230,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         bus_publish_telemetry(m);
+        manager_check_temperature(m);
         /* telemetry goes quiet once the session no longer runs and the crank stopped */
         spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
         if (m->session.state != SESSION_RUNNING && !spinning)
@@ -320,7 +295,8 @@ static int setup_rt(struct manager *m)
         int r;
 
         speed_control_params_default(&params);
-        r = rt_start(&m->rt, &m->gun, &params, &config);
+        safety_params_default(&m->safety);
+        r = rt_start(&m->rt, &m->gun, &params, &m->safety, &config);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);
@@ -362,6 +338,7 @@ static void manager_free(struct manager *m)
         led_status_stop(&m->led_status);
         button_input_stop(&m->button_input);
         m->step_timer = sd_event_source_disable_unref(m->step_timer);
+        manager_finish_clear(m, -ESHUTDOWN);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);

@@ -2,6 +2,7 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -152,6 +153,7 @@ int manager_start(struct manager *m, const char *id)
 
         if (!profile)
                 return -ENOENT;
+        manager_check_temperature(m);
         if (!profile->gentle &&
             recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec))
                 return -EPERM;
@@ -220,7 +222,7 @@ static void main_button(struct manager *m, enum gesture gesture)
                 break;
         case SESSION_FAULT:
                 if (gesture == GESTURE_LONG_PRESS)
-                        log_refusal(m, "clear the fault", session_clear_fault(s));
+                        log_refusal(m, "clear the fault", manager_clear_fault(m, NULL));
                 break;
         }
 }
@@ -238,4 +240,171 @@ void manager_on_gesture(void *userdata, const char *button, enum gesture gesture
         else if (strcmp(button, "minus") == 0 && gesture == GESTURE_PRESS &&
                  intensity > SESSION_INTENSITY_MIN)
                 log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
+}
+
+double manager_board_temperature(struct manager *m)
+{
+        double celsius;
+
+        if (!m->gun.imu.ops || !m->gun.imu.ops->read_temperature ||
+            m->gun.imu.ops->read_temperature(&m->gun.imu, &celsius) < 0)
+                return NAN;
+        return celsius;
+}
+
+void manager_check_temperature(struct manager *m)
+{
+        double celsius;
+        char message[200];
+
+        if (m->session.state == SESSION_FAULT)
+                return;
+        celsius = manager_board_temperature(m);
+        if (!safety_temperature_too_high(&m->safety, celsius))
+                return;
+        snprintf(message, sizeof(message),
+                 "The driver board is at %.1f °C, near its limit of %.0f °C; the motor was "
+                 "stopped to let it cool to %.0f °C.",
+                 celsius, m->safety.temperature_limit_c, m->safety.temperature_resume_c);
+        session_fault(&m->session, "over-temperature", message);
+}
+
+static const char *fault_code(enum rt_fault fault)
+{
+        switch (fault) {
+        case RT_FAULT_SENSOR_LOST:
+                return "sensor-lost";
+        case RT_FAULT_ACTUATOR:
+                return "actuator";
+        case RT_FAULT_STALL:
+                return "stall";
+        case RT_FAULT_DROP:
+                return "drop";
+        case RT_FAULT_OVERRUN:
+                return "overrun";
+        case RT_FAULT_NONE:
+        default:
+                return "";
+        }
+}
+
+static void fault_sentence(struct manager *m, const struct telemetry *tm, char *buf, size_t size)
+{
+        switch (tm->fault) {
+        case RT_FAULT_SENSOR_LOST:
+                if (tm->fault_errno)
+                        snprintf(buf, size, "A sensor stopped answering (encoder %s, IMU %s): %s. "
+                                 "The motor was stopped.", m->gun.encoder.ops->name,
+                                 m->gun.imu.ops ? m->gun.imu.ops->name : "none",
+                                 strerror(tm->fault_errno));
+                else
+                        snprintf(buf, size, "The encoder (%s) gave no new reading for %u control "
+                                 "periods. The motor was stopped.", m->gun.encoder.ops->name,
+                                 m->safety.stale_periods);
+                break;
+        case RT_FAULT_ACTUATOR:
+                snprintf(buf, size, "Driving the motor (%s) or the stroke actuator (%s) failed: %s. "
+                         "The motor was stopped.", m->gun.motor.ops->name, m->gun.stroke.ops->name,
+                         strerror(tm->fault_errno));
+                break;
+        case RT_FAULT_STALL:
+                snprintf(buf, size, "The head is jammed: the crank turned at less than %.0f %% of "
+                         "its set speed for %.0f ms. The motor was stopped.",
+                         100 * m->safety.stall_speed_ratio, 1000 * m->safety.stall_time_s);
+                break;
+        case RT_FAULT_DROP:
+                snprintf(buf, size, "The gun fell: the IMU felt free fall for %.0f ms. The motor "
+                         "was stopped.", 1000 * m->safety.free_fall_time_s);
+                break;
+        case RT_FAULT_OVERRUN:
+                snprintf(buf, size, "The control loop missed %u deadlines in a row. The motor was "
+                         "stopped.", m->safety.overrun_streak);
+                break;
+        case RT_FAULT_NONE:
+        default:
+                buf[0] = '\0';
+                break;
+        }
+}
+
+void manager_on_rt_event(struct manager *m)
+{
+        char message[256];
+
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        if (m->clearing && m->telemetry.fault_clears == (uint32_t)m->clear_count) {
+                manager_finish_clear(m, m->telemetry.fault == RT_FAULT_NONE ? 0 : -EAGAIN);
+                return;
+        }
+        if (m->telemetry.fault != RT_FAULT_NONE && m->session.state != SESSION_FAULT) {
+                fault_sentence(m, &m->telemetry, message, sizeof(message));
+                session_fault(&m->session, fault_code(m->telemetry.fault), message);
+        }
+}
+
+#define CLEAR_TIMEOUT_US 500000
+
+static int on_clear_timeout(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        (void)source, (void)usec;
+        manager_finish_clear(userdata, -ETIMEDOUT);
+        return 0;
+}
+
+void manager_finish_clear(struct manager *m, int error)
+{
+        char message[256];
+        int r = 0;
+
+        if (!m->clearing)
+                return;
+        m->clearing = false;
+        m->clear_timeout = sd_event_source_disable_unref(m->clear_timeout);
+        if (error == 0)
+                session_fault_cleared(&m->session);
+        else
+                log_notice_errno(error, "Fault %s not cleared: %m", m->session.fault);
+        if (!m->clear_request)
+                return;
+        if (error == 0)
+                r = sd_bus_reply_method_return(m->clear_request, NULL);
+        else if (error == -EAGAIN) {
+                fault_sentence(m, &m->telemetry, message, sizeof(message));
+                r = sd_bus_reply_method_errorf(m->clear_request, "io.percussd.Error.FaultActive",
+                                               "The fault is still there: %s", message);
+        } else
+                r = sd_bus_reply_method_errnof(m->clear_request, error,
+                                               "The control loop did not confirm the clear: %m.");
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer ClearFault: %m");
+        m->clear_request = sd_bus_message_unref(m->clear_request);
+}
+
+int manager_clear_fault(struct manager *m, sd_bus_message *request)
+{
+        int64_t count;
+        int r;
+
+        if (m->session.state != SESSION_FAULT)
+                return -ENOTCONN;
+        if (m->clearing)
+                return -EBUSY;
+        if (strcmp(m->session.fault, "over-temperature") == 0) {
+                if (!safety_temperature_cleared(&m->safety, manager_board_temperature(m)))
+                        return -EAGAIN;
+                session_fault_cleared(&m->session);
+                return request ? sd_bus_reply_method_return(request, NULL) : 0;
+        }
+
+        count = session_request_fault_clear(&m->session);
+        if (count < 0)
+                return (int)count;
+        r = sd_event_add_time_relative(m->event, &m->clear_timeout, CLOCK_MONOTONIC,
+                                       CLEAR_TIMEOUT_US, 0, on_clear_timeout, m);
+        if (r < 0)
+                return r;
+        m->clearing = true;
+        m->clear_count = count;
+        m->clear_request = request ? sd_bus_message_ref(request) : NULL;
+        return 0;
 }

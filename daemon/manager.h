@@ -53,6 +53,7 @@ struct manager {
         struct sim_panel sim_panel;
 
         struct rt rt;
+        struct safety_params safety;
         struct routines routines;
         struct routines retired;        /* the set a Reload replaced while a session played from it */
         struct session session;
@@ -63,6 +64,12 @@ struct manager {
         struct recovery recovery;
         struct button_input button_input;
         struct led_status led_status;
+
+        /* a ClearFault waiting for the control loop's answer */
+        bool clearing;
+        sd_bus_message *clear_request;  /* NULL when a button asked */
+        int64_t clear_count;            /* the fault_clears the loop must echo */
+        sd_event_source *clear_timeout;
 
         struct telemetry telemetry;     /* the newest the RT thread gave */
         struct telemetry published;     /* what PropertiesChanged last said */
@@ -91,3 +98,18 @@ void manager_update_max_intensity(struct manager *m);
 void manager_on_gesture(void *userdata, const char *button, enum gesture gesture);
 
 uint64_t manager_now_realtime_usec(void);
+
+/* The RT thread said something happened: a fault, a fault cleared. */
+void manager_on_rt_event(struct manager *m);
+
+/* The board's temperature; a fault when it nears the limit. */
+double manager_board_temperature(struct manager *m);
+void manager_check_temperature(struct manager *m);
+
+/* ClearFault: answered at once when the cause is plainly there (-EAGAIN:
+ * still too hot), else once the control loop has tried (request, which
+ * may be NULL for a button, gets the reply then). -ENOTCONN: no fault;
+ * -EBUSY: a clear is already on its way. */
+int manager_clear_fault(struct manager *m, sd_bus_message *request);
+/* Ends a pending clear: 0 cleared, else the errno the reply carries. */
+void manager_finish_clear(struct manager *m, int error);

@@ -83,6 +83,7 @@ static void *rt_thread(void *userdata)
                 const struct setpoint *sp;
                 struct telemetry *tm;
                 enum rt_fault fault_before = rt->control.fault;
+                uint32_t clears_before = rt->control.fault_clears;
                 uint64_t now_ns, late_ns;
                 struct timespec next_ts;
 
@@ -119,7 +120,8 @@ static void *rt_thread(void *userdata)
                 (void)control_period_run(&rt->control, rt->gun, sp, tm);
                 triple_buffer_publish(&rt->telemetry_handoff);
 
-                if (rt->control.fault != RT_FAULT_NONE && fault_before == RT_FAULT_NONE)
+                if ((rt->control.fault != RT_FAULT_NONE && fault_before == RT_FAULT_NONE) ||
+                    rt->control.fault_clears != clears_before)
                         signal_main(rt);
 
                 if (rt->control.motor_on) {
@@ -200,13 +202,13 @@ static int create_thread(struct rt *rt, const struct rt_config *config)
 }
 
 int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,
-             const struct rt_config *config)
+             const struct safety_params *safety, const struct rt_config *config)
 {
         int r;
 
         *rt = (struct rt){ .gun = gun, .wake_fd = -1, .event_fd = -1 };
         rt->period_ns = NSEC_PER_SEC / config->control_hz;
-        control_period_init(&rt->control, params, gun->encoder.quantity, config->control_hz);
+        control_period_init(&rt->control, params, safety, gun->encoder.quantity, config->control_hz);
         triple_buffer_init(&rt->setpoint_handoff, rt->setpoint_slots, sizeof(struct setpoint));
         triple_buffer_init(&rt->telemetry_handoff, rt->telemetry_slots, sizeof(struct telemetry));
         atomic_init(&rt->quit, false);

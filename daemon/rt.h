@@ -33,7 +33,7 @@ struct rt {
         struct telemetry telemetry_slots[3];
 
         int wake_fd;            /* eventfd, main → RT: new setpoint or quit */
-        int event_fd;           /* eventfd, RT → main: fault, or the motor stopped */
+        int event_fd;           /* eventfd, RT → main: a fault, a fault cleared, the motor stopped */
         atomic_bool quit;
 
         pthread_t thread;
@@ -47,7 +47,7 @@ struct rt {
 };
 
 int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,
-             const struct rt_config *config);
+             const struct safety_params *safety, const struct rt_config *config);
 
 /* Main thread: hand a new setpoint to the loop and wake it. */
 void rt_set_setpoint(struct rt *rt, const struct setpoint *sp);

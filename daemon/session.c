@@ -334,7 +334,7 @@ void session_fault(struct session *s, const char *code, const char *message)
                 finish(s, false);
 }
 
-int session_clear_fault(struct session *s)
+int64_t session_request_fault_clear(struct session *s)
 {
         struct setpoint sp = s->setpoint;
 
@@ -343,10 +343,17 @@ int session_clear_fault(struct session *s)
         sp.motor_on = false;
         sp.fault_clears++;
         hand_setpoint(s, &sp);
+        return sp.fault_clears;
+}
+
+void session_fault_cleared(struct session *s)
+{
+        if (s->state != SESSION_FAULT)
+                return;
+        log_info("Fault %s cleared.", s->fault);
         s->fault[0] = s->fault_message[0] = '\0';
         set_state(s, SESSION_IDLE);
         changed(s, SESSION_CHANGED_FAULT);
-        return 0;
 }
 
 void session_forget_routine(struct session *s)

@@ -101,8 +101,12 @@ unsigned session_effective_intensity(const struct session *s);
 
 /* Safe stop at once, session ended, state fault until cleared. */
 void session_fault(struct session *s, const char *code, const char *message);
-/* -ENOTCONN when not in fault. */
-int session_clear_fault(struct session *s);
+/* Asks the control loop to forget its fault (the state stays fault until
+ * session_fault_cleared()); returns the setpoint's new fault_clears, which
+ * the loop's telemetry echoes once done, or -ENOTCONN when not in fault. */
+int64_t session_request_fault_clear(struct session *s);
+/* The cause is gone and the loop agreed: back to idle. */
+void session_fault_cleared(struct session *s);
 
 /* Forget the routine (its profile is about to be freed); only when no
  * session is active. */

@@ -25,6 +25,8 @@ static int sim_encoder_read(struct encoder *enc, struct encoder_sample *out)
 {
         struct sim_drivers *sim = enc->data;
 
+        if (atomic_load_explicit(&sim->model->encoder_cut, memory_order_relaxed))
+                return -EIO;
         out->time_ns = advance_to_now(sim);
         out->value = sim_gun_encoder_angle(sim->model);
         return 0;
@@ -39,6 +41,8 @@ static int sim_imu_read(struct imu *imu, struct imu_sample *out)
 {
         struct sim_drivers *sim = imu->data;
 
+        if (atomic_load_explicit(&sim->model->imu_cut, memory_order_relaxed))
+                return -EIO;
         out->time_ns = advance_to_now(sim);
         sim_gun_imu_read(sim->model, out->accel_m_s2, out->gyro_rad_s);
         return 0;

@@ -50,6 +50,10 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->true_speed_ppm, 0.0);
         atomic_init(&gun->true_stroke_mm, p->stroke_min_mm);
         atomic_init(&gun->temperature_c, p->board_temperature_c);
+        atomic_init(&gun->jammed, false);
+        atomic_init(&gun->drop_requested, false);
+        atomic_init(&gun->encoder_cut, false);
+        atomic_init(&gun->imu_cut, false);
 }
 
 /* xorshift64*: deterministic, cheap, good enough for sensor noise. */
@@ -129,6 +133,11 @@ static void substep(struct sim_gun *gun, double dt)
         inertia = p->inertia_kg_m2 + p->head_mass_kg * r * r * s * s;
         accel = (torque - friction - load) / inertia;
 
+        if (atomic_load_explicit(&gun->jammed, memory_order_relaxed)) {
+                /* the blocked head holds the crank; the motor draws stall current */
+                accel = 0.0;
+                gun->speed_rad_s = 0.0;
+        }
         gun->speed_rad_s += accel * dt;
         /* kept in one turn (a sub-step is far less than one): sin and cos
          * stay fast and exact however long the soak */
@@ -146,6 +155,10 @@ static void substep(struct sim_gun *gun, double dt)
 
 void sim_gun_advance(struct sim_gun *gun, double dt_s)
 {
+        if (atomic_exchange_explicit(&gun->drop_requested, false, memory_order_relaxed)) {
+                gun->drop_fall_end_s = gun->time_s + SIM_DROP_FALL_S;
+                gun->drop_impact_end_s = gun->drop_fall_end_s + SIM_DROP_IMPACT_S;
+        }
         /* equal sub-steps no longer than substep_s: no sliver of a step
          * left over by rounding, and the same steps for the same dt */
         double steps = ceil(dt_s / gun->p.substep_s - 1e-9);
@@ -189,6 +202,16 @@ void sim_gun_set_temperature(struct sim_gun *gun, double celsius)
         atomic_store_explicit(&gun->temperature_c, celsius, memory_order_relaxed);
 }
 
+void sim_gun_set_jammed(struct sim_gun *gun, bool jammed)
+{
+        atomic_store_explicit(&gun->jammed, jammed, memory_order_relaxed);
+}
+
+void sim_gun_drop(struct sim_gun *gun)
+{
+        atomic_store_explicit(&gun->drop_requested, true, memory_order_relaxed);
+}
+
 double sim_gun_encoder_angle(const struct sim_gun *gun)
 {
         double counts = (double)gun->p.encoder_counts;
@@ -211,6 +234,13 @@ void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad
         double body_m_s2 = -(p->head_mass_kg * gun->head_accel_m_s2 + gun->contact_n - user_n) /
                            p->body_mass_kg;
         double specific[3] = { body_m_s2, 0.0, STANDARD_GRAVITY_M_S2 };
+
+        /* falling, the IMU feels no gravity and no hand; landing, a blow */
+        if (gun->time_s < gun->drop_fall_end_s) {
+                specific[0] = body_m_s2 - user_n / p->body_mass_kg;
+                specific[2] = 0.0;
+        } else if (gun->time_s < gun->drop_impact_end_s)
+                specific[2] = SIM_DROP_IMPACT_M_S2;
 
         for (int i = 0; i < 3; i++) {
                 accel_m_s2[i] = saturate(specific[i] + p->imu_bias_m_s2 +

@@ -78,6 +78,12 @@ struct sim_gun {
         _Atomic double true_speed_ppm;
         _Atomic double true_stroke_mm;
         _Atomic double temperature_c;
+        atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
+        atomic_bool drop_requested;     /* the gun is let go of */
+        atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
+
+        /* a drop in progress: free fall, then the impact */
+        double drop_fall_end_s, drop_impact_end_s;
 };
 
 void sim_gun_params_default(struct sim_gun_params *p);
@@ -93,6 +99,14 @@ void sim_gun_set_stroke_position(struct sim_gun *gun, double position); /* 0..1 
 /* Any thread. */
 void sim_gun_set_contact_force(struct sim_gun *gun, double force_n);
 void sim_gun_set_temperature(struct sim_gun *gun, double celsius);
+
+/* Faults to inject, any thread (the Simulator1 object, tests). */
+void sim_gun_set_jammed(struct sim_gun *gun, bool jammed);
+/* Free fall for SIM_DROP_FALL_S, then an impact of SIM_DROP_IMPACT_M_S2. */
+void sim_gun_drop(struct sim_gun *gun);
+#define SIM_DROP_FALL_S 0.3     /* about 45 cm */
+#define SIM_DROP_IMPACT_S 0.005
+#define SIM_DROP_IMPACT_M_S2 400.0
 
 double sim_gun_encoder_angle(const struct sim_gun *gun);            /* quantised, [0, 2π) */
 void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3]);

@@ -65,6 +65,7 @@ static void setup(void)
         static const struct sim_clock clock = { .now_ns = fake_now_ns };
         struct sim_gun_params params;
         struct speed_control_params control;
+        struct safety_params safety;
 
         t.now_ns = 1000000000ull;
         t.encoder_error = 0;
@@ -84,7 +85,8 @@ static void setup(void)
         t.gun.encoder.ops = &faulty_encoder_ops;
 
         speed_control_params_default(&control);
-        control_period_init(&t.cp, &control, t.gun.encoder.quantity, CONTROL_HZ);
+        safety_params_default(&safety);
+        control_period_init(&t.cp, &control, &safety, t.gun.encoder.quantity, CONTROL_HZ);
 }
 
 /* Runs `seconds` of periods; returns the last period's result. */

@@ -38,13 +38,15 @@ static void setup(void)
         static const struct sim_clock clock = { .now_ns = fake_now_ns };
         struct sim_gun_params params;
         struct speed_control_params control;
+        struct safety_params safety;
 
         now_ns = 1000000000ull;
         sim_gun_params_default(&params);
         sim_gun_init(&model, &params, 7);
         ck_assert_int_eq(sim_gun_drivers_open(&gun, &sim, &model, &clock), 0);
         speed_control_params_default(&control);
-        control_period_init(&cp, &control, gun.encoder.quantity, CONTROL_HZ);
+        safety_params_default(&safety);
+        control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
         memset(&tm, 0, sizeof(tm));
 }
 

@@ -298,12 +298,16 @@ START_TEST(test_fault_stops_and_needs_clearing)
         {
                 uint32_t clears = fake.setpoint.fault_clears;
 
-                ck_assert_int_eq(session_clear_fault(&session), 0);
+                ck_assert_int_eq(session_request_fault_clear(&session), clears + 1);
                 ck_assert_uint_eq(fake.setpoint.fault_clears, clears + 1);
+                ck_assert(!fake.setpoint.motor_on);
         }
+        /* until the loop agrees, the fault stands */
+        ck_assert_int_eq(session.state, SESSION_FAULT);
+        session_fault_cleared(&session);
         ck_assert_int_eq(session.state, SESSION_IDLE);
         ck_assert_str_eq(session.fault, "");
-        ck_assert_int_eq(session_clear_fault(&session), -ENOTCONN);
+        ck_assert_int_eq(session_request_fault_clear(&session), -ENOTCONN);
         ck_assert_int_eq(session_start(&session, p), 0);
 }
 END_TEST
