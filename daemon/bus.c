@@ -395,8 +395,9 @@ static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_er
                                          manager_board_temperature(m),
                                          m->safety.temperature_resume_c);
         default:
-                /* answered now (over-temperature gone) or once the loop has tried */
-                return r;
+                /* answered now (over-temperature gone) or once the loop has
+                 * tried; 0 would make sd-bus look for another handler */
+                return r < 0 ? r : 1;
         }
 }
 

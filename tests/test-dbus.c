@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -681,6 +682,98 @@ static void setup_with_quick(void)
         daemon_fixture_start(&fixture, args);
 }
 
+static void simulator(const char *member, const char *types, ...)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
+                                                        "/io/percussd/Simulator1",
+                                                        "io.percussd.Simulator1", member),
+                         0);
+        va_start(ap, types);
+        if (types)
+                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
+        va_end(ap);
+        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
+        ck_assert_msg(r >= 0, "Simulator1.%s: %s", member, error.message ? error.message : "");
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(m);
+}
+
+static void start_and_wait_running(void)
+{
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        usleep(1500000);
+}
+
+static void assert_fault(const char *code)
+{
+        char *fault, *message;
+
+        ck_assert_msg(fixture_wait_string(&fixture, "State", "fault", 1000), "no fault for %s", code);
+        fault = fixture_get_string(&fixture, "Fault");
+        message = fixture_get_string(&fixture, "FaultMessage");
+        ck_assert_str_eq(fault, code);
+        ck_assert_msg(strlen(message) > 20 && message[strlen(message) - 1] == '.',
+                      "FaultMessage \"%s\"", message);
+        free(fault);
+        free(message);
+        ck_assert_double_eq(fixture_get_double(&fixture, "TargetSpeed"), 0.0);
+}
+
+static void assert_clear_refused(void)
+{
+        char *name = NULL, *message = NULL;
+
+        ck_assert_int_lt(fixture_call(&fixture, "ClearFault", NULL, &name, &message), 0);
+        ck_assert_str_eq(name, "io.percussd.Error.FaultActive");
+        ck_assert_msg(strstr(message, "still"), "FaultActive message \"%s\"", message);
+        free(name);
+        free(message);
+        assert_error("Start", "calves", "io.percussd.Error.Faulted");
+}
+
+START_TEST(test_faults_from_the_simulator)
+{
+        /* a sensor cut: refused to clear while cut, cleared once back */
+        start_and_wait_running();
+        simulator("CutSensor", "sb", "encoder", 1);
+        assert_fault("sensor-lost");
+        assert_clear_refused();
+        simulator("CutSensor", "sb", "encoder", 0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+
+        /* a jammed head */
+        start_and_wait_running();
+        simulator("Jam", "b", 1);
+        assert_fault("stall");
+        simulator("Jam", "b", 0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+
+        /* a drop */
+        start_and_wait_running();
+        simulator("Drop", NULL);
+        assert_fault("drop");
+        usleep(500000); /* the gun lands */
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+
+        /* the board heats up: stopped before its limit, cleared once cool */
+        start_and_wait_running();
+        simulator("SetTemperature", "d", 69.0);
+        assert_fault("over-temperature");
+        assert_clear_refused();
+        simulator("SetTemperature", "d", 45.0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+        start_and_wait_running();
+}
+END_TEST
+
 static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
@@ -700,6 +793,7 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_buttons_drive_the_engine);
         tcase_add_test(tc, test_telemetry_rate);
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
+        tcase_add_test(tc, test_faults_from_the_simulator);
         suite_add_tcase(s, tc);
 
         bad = tcase_create("bad-input");
