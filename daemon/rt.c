@@ -77,6 +77,7 @@ static void *rt_thread(void *userdata)
         uint64_t next_ns = 0, stopped_since_ns = 0, motor_off_since_ns = 0;
         bool sleeping = true;
 
+        atomic_store(&rt->tid, (int)gettid());
         prefault_stack();
 
         while (!atomic_load(&rt->quit)) {

@@ -37,6 +37,7 @@ struct rt {
         atomic_bool quit;
 
         pthread_t thread;
+        atomic_int tid;         /* the thread's kernel id, for /proc/self/task/ */
         bool thread_started;
         bool realtime;          /* SCHED_FIFO granted on a PREEMPT_RT kernel */
         bool fifo;              /* SCHED_FIFO granted */
