@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ static void print_help(void)
                "      --control-hz=HZ       control loop rate, %d..%d (default %d)\n"
                "      --rt-priority=PRIO    SCHED_FIFO priority of the control thread,\n"
                "                            1..99 (default %d)\n"
+               "      --rt-cpu=CPU          run the control thread on this CPU only\n"
+               "                            (default: any)\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
@@ -75,6 +78,7 @@ enum {
         ARG_STATE_DIR,
         ARG_CONTROL_HZ,
         ARG_RT_PRIORITY,
+        ARG_RT_CPU,
         ARG_VERSION,
 };
 
@@ -90,6 +94,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "control-hz", required_argument, NULL, ARG_CONTROL_HZ },
                 { "rt-priority", required_argument, NULL, ARG_RT_PRIORITY },
+                { "rt-cpu", required_argument, NULL, ARG_RT_CPU },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -102,6 +107,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 .bus_kind = BUS_SYSTEM,
                 .control_hz = CONTROL_HZ_DEFAULT,
                 .rt_priority = RT_PRIORITY_DEFAULT,
+                .rt_cpu = -1,
                 .log_level = LOG_LEVEL_INFO,
         };
 
@@ -142,6 +148,12 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                         if (r < 0)
                                 return r;
                         o->rt_priority = (int)value;
+                        break;
+                case ARG_RT_CPU:
+                        r = parse_unsigned("rt-cpu", optarg, 0, CPU_SETSIZE - 1, &value);
+                        if (r < 0)
+                                return r;
+                        o->rt_cpu = (int)value;
                         break;
                 case 'v':
                         o->log_level = LOG_LEVEL_DEBUG;
@@ -230,6 +242,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         bus_publish_telemetry(m);
+        manager_check_heartbeat(m);
         manager_check_temperature(m);
         /* telemetry goes quiet once the session no longer runs and the crank stopped */
         spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
@@ -285,6 +298,7 @@ static int setup_rt(struct manager *m)
         struct rt_config config = {
                 .control_hz = m->options.control_hz,
                 .priority = m->options.rt_priority,
+                .cpu = m->options.rt_cpu,
 #if defined(__SANITIZE_ADDRESS__)
                 /* ASan's shadow memory is terabytes of address space */
                 .lock_memory = false,

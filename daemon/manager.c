@@ -408,3 +408,27 @@ int manager_clear_fault(struct manager *m, sd_bus_message *request)
         m->clear_request = request ? sd_bus_message_ref(request) : NULL;
         return 0;
 }
+
+/* Two telemetry ticks (200 ms) without a period: the loop is not late, it
+ * is gone. */
+#define HEARTBEAT_MISSES_MAX 2
+
+void manager_check_heartbeat(struct manager *m)
+{
+        int r;
+
+        if (m->session.state != SESSION_RUNNING || m->telemetry.periods != m->heartbeat_periods) {
+                m->heartbeat_periods = m->telemetry.periods;
+                m->heartbeat_misses = 0;
+                return;
+        }
+        if (++m->heartbeat_misses < HEARTBEAT_MISSES_MAX)
+                return;
+        /* the RT thread no longer drives the motor: the main thread does the safe stop */
+        r = control_safe_state(&m->gun);
+        if (r < 0)
+                log_error_errno(r, "Failed to stop the motor (%s) from the main thread: %m",
+                                m->gun.motor.ops->name);
+        session_fault(&m->session, "overrun",
+                      "The control loop stopped running; the motor was stopped by the main thread.");
+}

@@ -39,6 +39,7 @@ struct options {
         const char *state_dir;  /* history and the race record */
         unsigned control_hz;
         int rt_priority;
+        int rt_cpu;             /* -1: any */
         enum log_level log_level;
 };
 
@@ -64,6 +65,10 @@ struct manager {
         struct recovery recovery;
         struct button_input button_input;
         struct led_status led_status;
+
+        /* the RT thread's heartbeat: telemetry periods seen at the last tick */
+        uint64_t heartbeat_periods;
+        unsigned heartbeat_misses;
 
         /* a ClearFault waiting for the control loop's answer */
         bool clearing;
@@ -101,6 +106,11 @@ uint64_t manager_now_realtime_usec(void);
 
 /* The RT thread said something happened: a fault, a fault cleared. */
 void manager_on_rt_event(struct manager *m);
+
+/* Called at each telemetry tick while running: a control loop whose
+ * periods stopped counting is dead, and the main thread forces the safe
+ * state itself. */
+void manager_check_heartbeat(struct manager *m);
 
 /* The board's temperature; a fault when it nears the limit. */
 double manager_board_temperature(struct manager *m);

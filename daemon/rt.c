@@ -160,7 +160,7 @@ static bool kernel_is_preempt_rt(void)
         return value == '1';
 }
 
-static int spawn(struct rt *rt, const struct sched_param *fifo_param)
+static int spawn(struct rt *rt, const struct sched_param *fifo_param, int cpu)
 {
         pthread_attr_t attr;
         int r;
@@ -168,8 +168,16 @@ static int spawn(struct rt *rt, const struct sched_param *fifo_param)
         r = pthread_attr_init(&attr);
         if (r != 0)
                 return r;
+        if (cpu >= 0) {
+                cpu_set_t set;
+
+                CPU_ZERO(&set);
+                CPU_SET((size_t)cpu, &set);
+                r = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+        }
         /* glibc's default 8 MiB stack would all be locked by mlockall() */
-        r = pthread_attr_setstacksize(&attr, RT_STACK_BYTES);
+        if (r == 0)
+                r = pthread_attr_setstacksize(&attr, RT_STACK_BYTES);
         if (r == 0 && fifo_param) {
                 r = pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
                 if (r == 0)
@@ -188,7 +196,7 @@ static int create_thread(struct rt *rt, const struct rt_config *config)
         struct sched_param param = { .sched_priority = config->priority };
         int r;
 
-        r = spawn(rt, &param);
+        r = spawn(rt, &param, config->cpu);
         if (r == 0) {
                 rt->fifo = true;
                 return 0;
@@ -199,7 +207,7 @@ static int create_thread(struct rt *rt, const struct rt_config *config)
         log_warning("Control thread runs without real-time scheduling: SCHED_FIFO priority %d "
                     "was refused (%s); grant CAP_SYS_NICE or LimitRTPRIO= to get it.",
                     config->priority, strerror(r));
-        return -spawn(rt, NULL);
+        return -spawn(rt, NULL, config->cpu);
 }
 
 int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,

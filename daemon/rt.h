@@ -20,6 +20,7 @@ struct rt_config {
         unsigned control_hz;    /* 250..4000 */
         int priority;           /* SCHED_FIFO priority, 1..99 */
         bool lock_memory;       /* mlockall(); off under AddressSanitizer */
+        int cpu;                /* the one CPU the thread runs on, -1 = any */
 };
 
 struct rt {

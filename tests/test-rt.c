@@ -123,7 +123,8 @@ START_TEST(test_steady_state_and_idle)
         struct sim_gun_params params;
         struct speed_control_params control;
         struct safety_params safety;
-        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED };
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
+                                   .cpu = -1 };
         struct telemetry before, after;
         unsigned long faults_before, faults_after, wakeups_before, wakeups_after;
         int tid;
