@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * period-cost: N control periods (default 100000) of control_period_run()
+ * on the simulated gun in simulated time, at 2000 ppm, 12 mm, the user
+ * pressing 20 N: a harness for counting the instructions of one period
+ * with callgrind (shared/design/QUALITY.md, "cost of one period": control
+ * + safety ≤ 5 000 instructions, the whole period with the simulated
+ * drivers ≤ 20 000).
+ *
+ * Run alone, it prints the wall-clock time of a period (median of batches
+ * of 1000) and the number of periods run. Under callgrind, collect only
+ * inside the functions named; the instructions per period are the
+ * collected total divided by N:
+ *
+ * (a) control + safety: the speed loop, the safety supervisor and the
+ *     speed estimator (speed_estimator_update/_fast_ppm/_revolution_ppm)
+ *
+ *   valgrind --tool=callgrind --callgrind-out-file=cg-control.out \
+ *     --toggle-collect=speed_control_step --toggle-collect=safety_check \
+ *     --toggle-collect='speed_estimator_*' build/tests/bench/period-cost 100000
+ *   awk '/^summary:/ { print $2 / 100000 }' cg-control.out
+ *
+ * (b) the whole period, simulated drivers included (reading the encoder
+ *     integrates the model over the period: 50 sub-steps of 20 µs)
+ *
+ *   valgrind --tool=callgrind --callgrind-out-file=cg-period.out \
+ *     --toggle-collect=control_period_run build/tests/bench/period-cost 100000
+ *   awk '/^summary:/ { print $2 / 100000 }' cg-period.out
+ *
+ * These functions live in other files than their callers and the build
+ * has no LTO, so none of them is inlined away; none of them calls another
+ * of (a)'s list, so the toggles do not cancel each other.
+ *
+ * Usage: period-cost [PERIODS]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "control-period.h"
+#include "sim-drivers.h"
+#include "sim-gun.h"
+
+#define CONTROL_HZ 1000u
+#define PERIOD_NS (1000000000ull / CONTROL_HZ)
+#define BATCH 1000u
+
+static uint64_t simulated_ns;
+
+static uint64_t simulated_now_ns(void *userdata)
+{
+        (void)userdata;
+        return simulated_ns;
+}
+
+static uint64_t monotonic_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct sim_clock clock = { .now_ns = simulated_now_ns };
+        static struct sim_gun model;
+        static struct sim_drivers sim;
+        static struct gun gun;
+        static struct control_period cp;
+        const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
+                                     .stroke_mm = 12, .generation = 1 };
+        struct sim_gun_params params;
+        struct speed_control_params control;
+        struct safety_params safety;
+        struct telemetry tm = {0};
+        unsigned long periods = 100000;
+        uint64_t *batch_ns;
+        size_t batches;
+        char *end;
+
+        if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
+                printf("Usage: %s [PERIODS]\nRuns PERIODS control periods (default 100000) "
+                       "for valgrind --tool=callgrind; see the source's header.\n", argv[0]);
+                return argc > 2 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+        if (argc == 2) {
+                periods = strtoul(argv[1], &end, 10);
+                if (*end || periods < BATCH) {
+                        fprintf(stderr, "period-cost: PERIODS is a count ≥ %u, not '%s'\n",
+                                BATCH, argv[1]);
+                        return EXIT_FAILURE;
+                }
+        }
+
+        simulated_ns = 1000000000ull;
+        sim_gun_params_default(&params);
+        sim_gun_init(&model, &params, 3);
+        if (sim_gun_drivers_open(&gun, &sim, &model, &clock) < 0)
+                return EXIT_FAILURE;
+        speed_control_params_default(&control);
+        safety_params_default(&safety);
+        control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
+        sim_gun_set_contact_force(&model, 20.0);
+
+        batches = periods / BATCH;
+        batch_ns = calloc(batches, sizeof(*batch_ns));
+        if (!batch_ns)
+                return EXIT_FAILURE;
+        for (size_t i = 0; i < batches; i++) {
+                uint64_t start_ns = monotonic_ns();
+
+                for (unsigned j = 0; j < BATCH; j++) {
+                        simulated_ns += PERIOD_NS;
+                        if (control_period_run(&cp, &gun, &sp, &tm) < 0 || tm.fault != RT_FAULT_NONE) {
+                                fprintf(stderr, "period-cost: the loop faulted (fault %d)\n",
+                                        (int)tm.fault);
+                                free(batch_ns);
+                                return EXIT_FAILURE;
+                        }
+                }
+                batch_ns[i] = monotonic_ns() - start_ns;
+        }
+        qsort(batch_ns, batches, sizeof(*batch_ns), compare_u64);
+        printf("period-cost: %zu periods at 2000 ppm (speed %.0f ppm at the end); wall clock "
+               "per period: median %.0f ns, best batch %.0f ns (batches of %u)\n",
+               batches * BATCH, tm.speed_ppm, (double)batch_ns[batches / 2] / BATCH,
+               (double)batch_ns[0] / BATCH, BATCH);
+        printf("instructions per period: run under valgrind --tool=callgrind "
+               "--toggle-collect=FUNCTION and divide the collected total by %zu "
+               "(the commands are in tests/bench/period-cost.c)\n", batches * BATCH);
+        free(batch_ns);
+        return EXIT_SUCCESS;
+}
