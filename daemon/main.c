@@ -13,11 +13,12 @@
 #include "bus.h"
 #include "config.h"
 #include "manager.h"
+#include "settings.h"
 
-#define CONTROL_HZ_DEFAULT 1000
 #define CONTROL_HZ_MIN 250
 #define CONTROL_HZ_MAX 4000
-#define RT_PRIORITY_DEFAULT 80
+#define CONFIG_FILE SYSCONFDIR "/percussd/percussd.conf"
+#define RT_CPU_UNSET (-2)
 /* ~10 PropertiesChanged a second while running (DBUS.md) */
 #define PUBLISH_INTERVAL_US 100000
 /* sd-event would otherwise let the timer slip by up to 250 ms */
@@ -28,10 +29,16 @@
 
 static void print_help(void)
 {
+        struct settings defaults;
+
+        settings_defaults(&defaults);
         printf("Usage: percussd [OPTION]...\n"
                "The daemon of the percussd massage gun: plays percussion routines and\n"
                "publishes io.percussd.Massager1 on D-Bus.\n"
                "\n"
+               "  -c, --config=FILE         read the settings from FILE; default:\n"
+               "                            %s\n"
+               "                            (a missing file means the defaults)\n"
                "  -s, --simulate            run on the simulated gun instead of hardware\n"
                "      --system              use the system bus (default)\n"
                "      --session-bus         use the session bus (DBUS_SESSION_BUS_ADDRESS)\n"
@@ -50,8 +57,9 @@ static void print_help(void)
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
-               PROFILES_DIR, ADMIN_PROFILES_DIR, STATE_DIR_DEFAULT, CONTROL_HZ_MIN, CONTROL_HZ_MAX,
-               CONTROL_HZ_DEFAULT, RT_PRIORITY_DEFAULT);
+               CONFIG_FILE, PROFILES_DIR, ADMIN_PROFILES_DIR, STATE_DIR_DEFAULT, CONTROL_HZ_MIN,
+               CONTROL_HZ_MAX,
+               defaults.control_hz, defaults.rt_priority);
 }
 
 static int parse_unsigned(const char *option, const char *value, unsigned min, unsigned max,
@@ -86,6 +94,7 @@ enum {
 static int parse_argv(int argc, char *argv[], struct options *o)
 {
         static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
                 { "simulate", no_argument, NULL, 's' },
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "session-bus", no_argument, NULL, ARG_SESSION_BUS },
@@ -105,14 +114,16 @@ static int parse_argv(int argc, char *argv[], struct options *o)
 
         *o = (struct options){
                 .bus_kind = BUS_SYSTEM,
-                .control_hz = CONTROL_HZ_DEFAULT,
-                .rt_priority = RT_PRIORITY_DEFAULT,
-                .rt_cpu = -1,
+                .config_file = CONFIG_FILE,
+                .rt_cpu = RT_CPU_UNSET,
                 .log_level = LOG_LEVEL_INFO,
         };
 
-        while ((c = getopt_long(argc, argv, "sp:vh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "c:sp:vh", options, NULL)) >= 0) {
                 switch (c) {
+                case 'c':
+                        o->config_file = optarg;
+                        break;
                 case 's':
                         o->simulate = true;
                         break;
@@ -294,7 +305,6 @@ static int setup_event_loop(struct manager *m)
 
 static int setup_rt(struct manager *m)
 {
-        struct speed_control_params params;
         struct rt_config config = {
                 .control_hz = m->options.control_hz,
                 .priority = m->options.rt_priority,
@@ -308,9 +318,8 @@ static int setup_rt(struct manager *m)
         };
         int r;
 
-        speed_control_params_default(&params);
-        safety_params_default(&m->safety);
-        r = rt_start(&m->rt, &m->gun, &params, &m->safety, &config);
+        m->safety = m->settings.safety;
+        r = rt_start(&m->rt, &m->gun, &m->settings.speed, &m->safety, &config);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);
@@ -326,6 +335,23 @@ static int setup_rt(struct manager *m)
         return 0;
 }
 
+/* Defaults < the configuration file < the command line. */
+static void apply_config(struct manager *m)
+{
+        struct options *o = &m->options;
+        struct settings *c = &m->settings;
+
+        settings_defaults(c);
+        (void)settings_load(c, o->config_file);
+        o->simulate = o->simulate || c->simulate;
+        if (!o->control_hz)
+                o->control_hz = c->control_hz;
+        if (!o->rt_priority)
+                o->rt_priority = (int)c->rt_priority;
+        if (o->rt_cpu == RT_CPU_UNSET)
+                o->rt_cpu = c->rt_cpu;
+}
+
 /* History and the race record. Without them the gun still works: the
  * failure is logged and GetHistory says so. */
 static void open_state(struct manager *m)
@@ -333,7 +359,7 @@ static void open_state(struct manager *m)
         char path[PATH_MAX];
         int r;
 
-        recovery_params_default(&m->recovery.p);
+        m->recovery.p = m->settings.recovery;
         snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, HISTORY_FILE);
         r = history_open(path, &m->history);
         if (r < 0) {
@@ -372,6 +398,7 @@ static int run(struct manager *m)
         r = setup_event_loop(m);
         if (r < 0)
                 return r;
+        apply_config(m);
 
         r = routines_load(&m->routines, m->options.profile_dirs, m->options.n_profile_dirs);
         if (r < 0)

@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "button-input.h"
+#include "settings.h"
 #include "driver.h"
 #include "handoff.h"
 #include "history.h"
@@ -31,6 +32,7 @@ enum bus_kind {
 };
 
 struct options {
+        const char *config_file;
         bool simulate;
         enum bus_kind bus_kind;
         const char *bus_address;
@@ -45,6 +47,7 @@ struct options {
 
 struct manager {
         struct options options;
+        struct settings settings;
         sd_event *event;
         sd_bus *bus;
 

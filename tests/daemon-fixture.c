@@ -108,7 +108,7 @@ static void write_system_config(const char *path, const char *socket_path)
 static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
 {
         const char *argv[32];
-        char bus_path[96], notify_path[96], config_path[96];
+        char bus_path[96], notify_path[96], config_path[96], settings_path[96];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         size_t n = 0;
         int notify_fd, r;
@@ -148,6 +148,10 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
         argv[n++] = PROFILES_SRC_DIR;
         argv[n++] = "--state-dir";
         argv[n++] = f->dir;
+        /* none: the defaults, whatever the machine's /etc holds */
+        snprintf(settings_path, sizeof(settings_path), "%s/percussd.conf", f->dir);
+        argv[n++] = "--config";
+        argv[n++] = settings_path;
         for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+#include "settings.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ini-file.h"
+#include "log.h"
+
+#define USEC_PER_HOUR 3600000000ull
+
+enum key_type {
+        KEY_BOOL,
+        KEY_UNSIGNED,
+        KEY_CPU,        /* a CPU number, or "any" */
+        KEY_DOUBLE,
+        KEY_HOURS,      /* stored as µs */
+        KEY_DAYS,       /* stored as µs */
+};
+
+struct key {
+        const char *section;
+        const char *name;
+        enum key_type type;
+        size_t offset;
+        double min, max;
+        const char *unit;
+};
+
+#define FIELD(f) offsetof(struct settings, f)
+
+static const struct key keys[] = {
+        { "Daemon", "Simulate", KEY_BOOL, FIELD(simulate), 0, 1, "" },
+        { "Control", "ControlHz", KEY_UNSIGNED, FIELD(control_hz), 250, 4000, "Hz" },
+        { "Control", "RTPriority", KEY_UNSIGNED, FIELD(rt_priority), 1, 99, "" },
+        { "Control", "RTCPU", KEY_CPU, FIELD(rt_cpu), 0, 1023, "" },
+        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
+        { "Control", "FeedForward", KEY_DOUBLE, FIELD(speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(speed.ff_duty_offset), 0, 0.5, "duty" },
+        { "Control", "Slew", KEY_DOUBLE, FIELD(speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
+        { "Control", "DutyMax", KEY_DOUBLE, FIELD(speed.duty_max), 0.05, 1, "duty" },
+        { "Safety", "StallSpeedRatio", KEY_DOUBLE, FIELD(safety.stall_speed_ratio), 0.05, 0.9, "" },
+        { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
+        { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
+        { "Safety", "FreeFallTime", KEY_DOUBLE, FIELD(safety.free_fall_time_s), 0.005, 0.07, "s" },
+        { "Safety", "StalePeriods", KEY_UNSIGNED, FIELD(safety.stale_periods), 1, 3, "periods" },
+        { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
+        { "Safety", "TemperatureLimit", KEY_DOUBLE, FIELD(safety.temperature_limit_c), 30, 120, "°C" },
+        { "Safety", "TemperatureMargin", KEY_DOUBLE, FIELD(safety.temperature_margin_c), 0, 20, "°C" },
+        { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), 20, 110, "°C" },
+        { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
+        { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
+};
+
+void settings_defaults(struct settings *c)
+{
+        *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1 };
+        speed_control_params_default(&c->speed);
+        safety_params_default(&c->safety);
+        recovery_params_default(&c->recovery);
+}
+
+struct parse {
+        struct ini_file ini;
+        struct settings *config;
+        char section[32];
+        unsigned bad;
+};
+
+/* A bad line is told and skipped: the rest of the file still counts. */
+__attribute__((format(printf, 2, 3)))
+static int skip(struct parse *p, const char *format, ...)
+{
+        char reason[256];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(reason, sizeof(reason), format, ap);
+        va_end(ap);
+        log_error("%s:%u: %s; the line is ignored.", p->ini.path, p->ini.line, reason);
+        p->bad++;
+        return 0;
+}
+
+static int on_section(struct ini_file *f, const char *name, int name_len)
+{
+        struct parse *p = f->userdata;
+
+        snprintf(p->section, sizeof(p->section), "%.*s", name_len, name);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (strcmp(keys[i].section, p->section) == 0)
+                        return 0;
+        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Safety] or [Recovery]",
+                    p->section);
+}
+
+static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(value, &end);
+        if (end == value || *end || errno == ERANGE || !isfinite(v))
+                return skip(p, "%s \"%s\" is not a number", k->name, value) - 1;
+        if (v < k->min || v > k->max)
+                return skip(p, "%s %g%s%s is outside %g–%g%s%s", k->name, v, *k->unit ? " " : "",
+                            k->unit, k->min, k->max, *k->unit ? " " : "", k->unit) - 1;
+        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU) && v != floor(v))
+                return skip(p, "%s %g is not a whole number", k->name, v) - 1;
+        *ret = v;
+        return 0;
+}
+
+static int on_key(struct ini_file *f, const char *name, const char *value)
+{
+        struct parse *p = f->userdata;
+        const struct key *k = NULL;
+        unsigned char *field;
+        double v = 0;
+
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (strcmp(keys[i].section, p->section) == 0 && strcmp(keys[i].name, name) == 0)
+                        k = &keys[i];
+        if (!k)
+                return p->section[0] ? skip(p, "unknown key %s in [%s]", name, p->section) :
+                                       skip(p, "%s is in no section", name);
+        if (!*value)
+                return skip(p, "%s has no value", name);
+
+        field = (unsigned char *)p->config + k->offset;
+        if (k->type == KEY_BOOL) {
+                if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+                        *(bool *)(void *)field = true;
+                else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+                        *(bool *)(void *)field = false;
+                else
+                        return skip(p, "%s \"%s\" is not yes or no", name, value);
+                return 0;
+        }
+        if (k->type == KEY_CPU && strcmp(value, "any") == 0) {
+                *(int *)(void *)field = -1;
+                return 0;
+        }
+        if (parse_number(p, k, value, &v) < 0)
+                return 0;
+        switch (k->type) {
+        case KEY_UNSIGNED:
+                *(unsigned *)(void *)field = (unsigned)v;
+                break;
+        case KEY_CPU:
+                *(int *)(void *)field = (int)v;
+                break;
+        case KEY_DOUBLE:
+                *(double *)(void *)field = v;
+                break;
+        case KEY_HOURS:
+                *(uint64_t *)(void *)field = (uint64_t)(v * (double)USEC_PER_HOUR);
+                break;
+        case KEY_DAYS:
+                *(uint64_t *)(void *)field = (uint64_t)(v * 24.0 * (double)USEC_PER_HOUR);
+                break;
+        case KEY_BOOL:
+                break;
+        }
+        return 0;
+}
+
+int settings_load(struct settings *c, const char *path)
+{
+        char error[512];
+        struct parse p = {
+                .ini = {
+                        .path = path,
+                        .kind = "configuration file",
+                        .on_section = on_section,
+                        .on_key = on_key,
+                        .error = error,
+                        .error_size = sizeof(error),
+                },
+                .config = c,
+        };
+        int r;
+
+        p.ini.userdata = &p;
+        r = ini_file_parse(&p.ini);
+        if (r == -ENOENT && p.ini.line == 0) {
+                log_debug("No %s, using the defaults.", path);
+                return 0;
+        }
+        if (r < 0) {
+                log_error("%s; the rest of the file is ignored.", error);
+                return (int)p.bad + 1;
+        }
+        if (c->safety.temperature_resume_c >= c->safety.temperature_limit_c - c->safety.temperature_margin_c) {
+                log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
+                          "TemperatureMargin; using %g °C.", path, c->safety.temperature_resume_c,
+                          c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5);
+                c->safety.temperature_resume_c =
+                        c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5;
+                p.bad++;
+        }
+        return (int)p.bad;
+}

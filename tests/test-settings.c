@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* /etc/percussd/percussd.conf: the shipped file says the truth about the
+ * defaults, bad lines are skipped and the rest applies. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "settings.h"
+
+static char dir[] = "/tmp/percussd-settings-XXXXXX";
+
+static const char *write_conf(const char *name, const char *text)
+{
+        static char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static void setup(void)
+{
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+        char command[160];
+
+        snprintf(command, sizeof(command), "rm -rf %s", dir);
+        ck_assert_int_eq(system(command), 0);
+        strcpy(dir, "/tmp/percussd-settings-XXXXXX");
+}
+
+START_TEST(test_shipped_file_is_all_defaults)
+{
+        struct settings defaults, loaded;
+
+        settings_defaults(&defaults);
+        settings_defaults(&loaded);
+        ck_assert_int_eq(settings_load(&loaded, SHIPPED_CONF), 0);
+        ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
+}
+END_TEST
+
+/* Every "#Key=value" of the shipped file, uncommented, gives the defaults:
+ * the documented values are the daemon's. */
+START_TEST(test_shipped_values_are_the_defaults)
+{
+        struct settings defaults, loaded;
+        FILE *in = fopen(SHIPPED_CONF, "re");
+        char line[256], text[8192] = "";
+        unsigned keys = 0;
+
+        ck_assert_ptr_nonnull(in);
+        while (fgets(line, sizeof(line), in)) {
+                if (line[0] == '#' && line[1] != ' ' && line[1] != '\n' && strchr(line, '=')) {
+                        strcat(text, line + 1);
+                        keys++;
+                } else if (line[0] == '[')
+                        strcat(text, line);
+        }
+        fclose(in);
+        ck_assert_uint_ge(keys, 20);
+        settings_defaults(&defaults);
+        settings_defaults(&loaded);
+        ck_assert_int_eq(settings_load(&loaded, write_conf("all.conf", text)), 0);
+        /* FeedForward is written to 6 digits */
+        ck_assert_double_eq_tol(loaded.speed.ff_duty_per_ppm, defaults.speed.ff_duty_per_ppm, 1e-8);
+        loaded.speed.ff_duty_per_ppm = defaults.speed.ff_duty_per_ppm;
+        ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
+}
+END_TEST
+
+START_TEST(test_values_apply)
+{
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("good.conf",
+                "[Daemon]\nSimulate=yes\n"
+                "[Control]\nControlHz=2000\nRTCPU=1\nSpeedKp=0.001\n"
+                "[Safety]\nTemperatureLimit=80\n"
+                "[Recovery]\nRestHours=36\nTaperDays=7\n")), 0);
+        ck_assert(s.simulate);
+        ck_assert_uint_eq(s.control_hz, 2000);
+        ck_assert_int_eq(s.rt_cpu, 1);
+        ck_assert_double_eq(s.speed.kp_duty_per_ppm, 0.001);
+        ck_assert_double_eq(s.safety.temperature_limit_c, 80);
+        ck_assert_uint_eq(s.recovery.rest_usec, 36ull * 3600 * 1000000);
+        ck_assert_uint_eq(s.recovery.taper_usec, 7ull * 24 * 3600 * 1000000);
+}
+END_TEST
+
+START_TEST(test_bad_lines_are_skipped)
+{
+        struct settings s, defaults;
+
+        settings_defaults(&defaults);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("bad.conf",
+                "[Control]\n"
+                "ControlHz=fast\n"          /* not a number */
+                "RTPriority=0\n"            /* out of range */
+                "Colour=red\n"              /* unknown key */
+                "ControlHz=2000.5\n"        /* not whole */
+                "SpeedKi=0.05\n"            /* good: applies */
+                "[Turbo]\nBoost=yes\n"      /* unknown section, and its key */
+                "[Daemon]\nSimulate=maybe\n")), 7);
+        ck_assert_uint_eq(s.control_hz, defaults.control_hz);
+        ck_assert_uint_eq(s.rt_priority, defaults.rt_priority);
+        ck_assert_double_eq(s.speed.ki_duty_per_ppm_s, 0.05);
+        ck_assert(!s.simulate);
+}
+END_TEST
+
+START_TEST(test_missing_file_means_defaults)
+{
+        struct settings s, defaults;
+        char path[128];
+
+        settings_defaults(&defaults);
+        settings_defaults(&s);
+        snprintf(path, sizeof(path), "%s/none.conf", dir);
+        ck_assert_int_eq(settings_load(&s, path), 0);
+        ck_assert(memcmp(&defaults, &s, sizeof(s)) == 0);
+}
+END_TEST
+
+START_TEST(test_resume_below_limit)
+{
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("hot.conf",
+                "[Safety]\nTemperatureLimit=60\nTemperatureResume=65\n")), 1);
+        ck_assert(s.safety.temperature_resume_c <
+                  s.safety.temperature_limit_c - s.safety.temperature_margin_c);
+}
+END_TEST
+
+static Suite *settings_suite(void)
+{
+        Suite *s = suite_create("settings");
+        TCase *tc = tcase_create("file");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_shipped_file_is_all_defaults);
+        tcase_add_test(tc, test_shipped_values_are_the_defaults);
+        tcase_add_test(tc, test_values_apply);
+        tcase_add_test(tc, test_bad_lines_are_skipped);
+        tcase_add_test(tc, test_missing_file_means_defaults);
+        tcase_add_test(tc, test_resume_below_limit);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        return run_suite(settings_suite());
+}
