@@ -59,6 +59,8 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
 
         cp->generation = sp->generation;
         cp->pattern_s = 0.0;
+        if (!safety_setpoint_allowed(sp))
+                return fail(cp, gun, RT_FAULT_LIMIT, 0);
         if (sp->motor_on && !cp->motor_on) {
                 /* bumpless: ramp from the speed the crank actually has */
                 speed_control_reset(&cp->speed_control, measured_ppm);

@@ -16,6 +16,7 @@ enum rt_fault {
         RT_FAULT_STALL,         /* the crank does not turn although driven */
         RT_FAULT_DROP,          /* free fall on the IMU */
         RT_FAULT_OVERRUN,       /* control periods missed in a row */
+        RT_FAULT_LIMIT,         /* a set-point outside the gun's envelope */
 };
 
 /* main → RT */

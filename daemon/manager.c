@@ -282,6 +282,8 @@ static const char *fault_code(enum rt_fault fault)
                 return "drop";
         case RT_FAULT_OVERRUN:
                 return "overrun";
+        case RT_FAULT_LIMIT:
+                return "limit";
         case RT_FAULT_NONE:
         default:
                 return "";
@@ -319,6 +321,12 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
         case RT_FAULT_OVERRUN:
                 snprintf(buf, size, "The control loop missed %u deadlines in a row. The motor was "
                          "stopped.", m->safety.overrun_streak);
+                break;
+        case RT_FAULT_LIMIT:
+                snprintf(buf, size, "The gun was asked for %.0f ppm at %.1f mm, outside its "
+                         "envelope of %.0f–%.0f ppm and %.0f–%.0f mm. The motor was stopped.",
+                         m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, PROFILE_SPEED_MIN_PPM,
+                         PROFILE_SPEED_MAX_PPM, PROFILE_AMPLITUDE_MIN_MM, PROFILE_AMPLITUDE_MAX_MM);
                 break;
         case RT_FAULT_NONE:
         default:

@@ -21,6 +21,14 @@ void safety_params_default(struct safety_params *p)
         };
 }
 
+bool safety_setpoint_allowed(const struct setpoint *sp)
+{
+        return !sp->motor_on ||
+               (sp->speed_ppm >= PROFILE_SPEED_MIN_PPM && sp->speed_ppm <= PROFILE_SPEED_MAX_PPM &&
+                sp->stroke_mm >= PROFILE_AMPLITUDE_MIN_MM && sp->stroke_mm <= PROFILE_AMPLITUDE_MAX_MM &&
+                sp->ramp_s >= 0.0);
+}
+
 void safety_reset(struct safety *s)
 {
         *s = (struct safety){0};

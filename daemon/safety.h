@@ -54,6 +54,11 @@ struct safety_input {
 };
 
 void safety_params_default(struct safety_params *p);
+
+/* Whatever the routine engine asks, the loop never drives the gun outside
+ * the envelope of ROUTINES.md: a set-point beyond it is a fault, not a
+ * command to follow. */
+bool safety_setpoint_allowed(const struct setpoint *sp);
 void safety_reset(struct safety *s);
 /* RT_FAULT_NONE, or the fault this period shows. */
 enum rt_fault safety_check(struct safety *s, const struct safety_params *p,

@@ -149,20 +149,23 @@ END_TEST
 
 START_TEST(test_saturation_does_not_wind_up)
 {
-        /* beyond what 24 V can reach: the duty sits at its limit */
-        struct setpoint sp = { .motor_on = true, .speed_ppm = 4500, .ramp_s = 1.0,
+        /* a driver limited to 0.45 duty cannot reach 3000 ppm: the duty
+         * sits at its limit for 3 s */
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 3000, .ramp_s = 1.0,
                                .stroke_mm = 16, .generation = 1 };
         struct run_figures f;
 
+        cp.speed_control.p.duty_max = 0.45;
         run(&sp, 4000);
+        ck_assert_double_lt(tm.speed_ppm, 2900);
         ck_assert_double_eq(tm.duty, cp.speed_control.p.duty_max);
-        sp = (struct setpoint){ .motor_on = true, .speed_ppm = 2000, .ramp_s = 1.0,
+        /* a step down: a wound-up integrator would hold the duty high */
+        sp = (struct setpoint){ .motor_on = true, .speed_ppm = 1500, .ramp_s = 0.01,
                                 .stroke_mm = 16, .generation = 2 };
-        run(&sp, 1000);
-        f = run_measured(&sp, 2000, 2000, 0.02);
-        fprintf(stderr, "after 3 s saturated: lowest %.0f ppm on the way to 2000, within ±2 %% "
-                        "after %u ms\n", f.min_ppm, f.settled_after);
-        ck_assert_double_ge(f.min_ppm, 0.95 * 2000);
+        f = run_measured(&sp, 2000, 1500, 0.02);
+        fprintf(stderr, "after 3 s saturated: lowest %.0f ppm on the way down to 1500, within "
+                        "±2 %% after %u ms\n", f.min_ppm, f.settled_after);
+        ck_assert_double_ge(f.min_ppm, 0.95 * 1500);
         ck_assert_uint_le(f.settled_after, 300);
 }
 END_TEST

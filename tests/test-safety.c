@@ -203,6 +203,25 @@ START_TEST(test_overrun_streak)
 }
 END_TEST
 
+START_TEST(test_setpoint_outside_envelope)
+{
+        struct setpoint sp = running;
+
+        ck_assert_uint_eq(run_until_fault(&sp, 500), 501);
+        sp.speed_ppm = 4000;
+        sp.generation++;
+        ck_assert_uint_eq(run_until_fault(&sp, 10), 1);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_LIMIT);
+        assert_safe_state();
+
+        ck_assert(!safety_setpoint_allowed(&(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                                .stroke_mm = 20 }));
+        ck_assert(!safety_setpoint_allowed(&(struct setpoint){ .motor_on = true, .speed_ppm = NAN,
+                                                                .stroke_mm = 10 }));
+        ck_assert(safety_setpoint_allowed(&(struct setpoint){ .motor_on = false, .speed_ppm = 9000 }));
+}
+END_TEST
+
 START_TEST(test_temperature)
 {
         struct safety_params p;
@@ -230,6 +249,7 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_sensor_cut);
         tcase_add_test(tc, test_sensor_stale);
         tcase_add_test(tc, test_overrun_streak);
+        tcase_add_test(tc, test_setpoint_outside_envelope);
         tcase_add_test(tc, test_temperature);
         suite_add_tcase(s, tc);
         return s;
