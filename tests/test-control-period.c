@@ -12,93 +12,22 @@
 
 #include "control-period.h"
 #include "pattern.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "sim-rig.h"
 #include "check-main.h"
 
-#define CONTROL_HZ 1000u
-#define PERIOD_NS (1000000000ull / CONTROL_HZ)
-
-static struct {
-        uint64_t now_ns;
-        struct sim_gun model;
-        struct sim_drivers sim;
-        struct gun gun;
-        struct control_period cp;
-        const struct motor_ops *sim_motor_ops;
-        const struct encoder_ops *sim_encoder_ops;
-        double last_duty;
-        bool enabled;
-        int encoder_error;      /* negative errno the encoder returns, 0 = works */
-} t;
-
-static uint64_t fake_now_ns(void *userdata)
-{
-        (void)userdata;
-        return t.now_ns;
-}
-
-static int spy_set_duty(struct motor *motor, double duty)
-{
-        t.last_duty = duty;
-        return t.sim_motor_ops->set_duty(motor, duty);
-}
-
-static int spy_set_enable(struct motor *motor, bool enabled)
-{
-        t.enabled = enabled;
-        return t.sim_motor_ops->set_enable(motor, enabled);
-}
-
-static int faulty_read(struct encoder *enc, struct encoder_sample *out)
-{
-        if (t.encoder_error)
-                return t.encoder_error;
-        return t.sim_encoder_ops->read(enc, out);
-}
-
-static struct motor_ops spy_motor_ops;
-static struct encoder_ops faulty_encoder_ops;
+static struct sim_rig t;
 
 static void setup(void)
 {
-        static const struct sim_clock clock = { .now_ns = fake_now_ns };
-        struct sim_gun_params params;
-        struct speed_control_params control;
-        struct safety_params safety;
-
-        t.now_ns = 1000000000ull;
-        t.encoder_error = 0;
-        sim_gun_params_default(&params);
-        sim_gun_init(&t.model, &params, 42);
-        ck_assert_int_eq(sim_gun_drivers_open(&t.gun, &t.sim, &t.model, &clock), 0);
-
-        t.sim_motor_ops = t.gun.motor.ops;
-        spy_motor_ops = *t.sim_motor_ops;
-        spy_motor_ops.set_duty = spy_set_duty;
-        spy_motor_ops.set_enable = spy_set_enable;
-        t.gun.motor.ops = &spy_motor_ops;
-
-        t.sim_encoder_ops = t.gun.encoder.ops;
-        faulty_encoder_ops = *t.sim_encoder_ops;
-        faulty_encoder_ops.read = faulty_read;
-        t.gun.encoder.ops = &faulty_encoder_ops;
-
-        speed_control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&t.cp, &control, &safety, t.gun.encoder.quantity, CONTROL_HZ);
+        sim_rig_init(&t, 42);
 }
 
 /* Runs `seconds` of periods; returns the last period's result. */
 static int run(const struct setpoint *sp, double seconds, struct telemetry *tm)
 {
-        unsigned periods = (unsigned)lround(seconds * CONTROL_HZ);
-        int r = 0;
+        int r = sim_rig_run(&t, sp, (unsigned)lround(seconds * SIM_RIG_HZ));
 
-        for (unsigned i = 0; i < periods; i++) {
-                t.now_ns += PERIOD_NS;
-                r = control_period_run(&t.cp, &t.gun, sp, tm);
-        }
+        *tm = t.tm;
         return r;
 }
 
@@ -139,7 +68,7 @@ START_TEST(test_motor_off_is_safe_state_in_one_period)
         sp = (struct setpoint){ .motor_on = false, .generation = 2 };
         ck_assert_int_eq(run(&sp, 0.001, &tm), 0);
         ck_assert(!t.enabled);
-        ck_assert(t.last_duty == 0.0);
+        ck_assert(t.duty == 0.0);
         ck_assert(!tm.motor_on);
         ck_assert(tm.setpoint_speed_ppm == 0.0);
 
@@ -159,7 +88,7 @@ START_TEST(test_encoder_error_latches_fault_and_stops)
         t.encoder_error = -EIO;
         ck_assert_int_eq(run(&sp, 0.001, &tm), -EIO);
         ck_assert(!t.enabled);
-        ck_assert(t.last_duty == 0.0);
+        ck_assert(t.duty == 0.0);
         ck_assert_int_eq(tm.fault, RT_FAULT_SENSOR_LOST);
         ck_assert_int_eq(tm.fault_errno, EIO);
 

@@ -12,48 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control-period.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "sim-rig.h"
 #include "check-main.h"
 
-#define CONTROL_HZ 1000u
-#define PERIOD_NS (1000000000ull / CONTROL_HZ)
-
-static uint64_t now_ns;
-static struct sim_gun model;
-static struct sim_drivers sim;
-static struct gun gun;
-static struct control_period cp;
-static struct telemetry tm;
-
-static uint64_t fake_now_ns(void *userdata)
-{
-        (void)userdata;
-        return now_ns;
-}
+static struct sim_rig rig;
 
 static void setup(void)
 {
-        static const struct sim_clock clock = { .now_ns = fake_now_ns };
-        struct sim_gun_params params;
-        struct speed_control_params control;
-        struct safety_params safety;
-
-        now_ns = 1000000000ull;
-        sim_gun_params_default(&params);
-        sim_gun_init(&model, &params, 7);
-        ck_assert_int_eq(sim_gun_drivers_open(&gun, &sim, &model, &clock), 0);
-        speed_control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
-        memset(&tm, 0, sizeof(tm));
+        sim_rig_init(&rig, 7);
 }
 
 static void period(const struct setpoint *sp)
 {
-        now_ns += PERIOD_NS;
-        ck_assert_int_eq(control_period_run(&cp, &gun, sp, &tm), 0);
+        ck_assert_int_eq(sim_rig_period(&rig, sp), 0);
 }
 
 static void run(const struct setpoint *sp, unsigned periods)
@@ -82,9 +53,9 @@ static struct run_figures run_measured(const struct setpoint *sp, unsigned perio
                 double error_ppm;
 
                 period(sp);
-                error_ppm = tm.speed_ppm - target_ppm;
+                error_ppm = rig.tm.speed_ppm - target_ppm;
                 sum_sq += error_ppm * error_ppm;
-                f.min_ppm = fmin(f.min_ppm, tm.speed_ppm);
+                f.min_ppm = fmin(f.min_ppm, rig.tm.speed_ppm);
                 if (fabs(error_ppm) > tolerance * target_ppm)
                         last_outside = i;
         }
@@ -137,7 +108,7 @@ START_TEST(test_contact_force_step)
         double dip;
 
         run(&sp, 4000);
-        sim_gun_set_contact_force(&model, 40.0);
+        sim_gun_set_contact_force(&rig.model, 40.0);
         f = run_measured(&sp, 2000, 2000, 0.01);
         dip = (2000 - f.min_ppm) / 2000;
         fprintf(stderr, "contact 0 → 40 N at 2000 ppm: dip %.2f %%, back within ±1 %% after %u ms\n",
@@ -155,10 +126,10 @@ START_TEST(test_saturation_does_not_wind_up)
                                .stroke_mm = 16, .generation = 1 };
         struct run_figures f;
 
-        cp.speed_control.p.duty_max = 0.45;
+        rig.cp.speed_control.p.duty_max = 0.45;
         run(&sp, 4000);
-        ck_assert_double_lt(tm.speed_ppm, 2900);
-        ck_assert_double_eq(tm.duty, cp.speed_control.p.duty_max);
+        ck_assert_double_lt(rig.tm.speed_ppm, 2900);
+        ck_assert_double_eq(rig.tm.duty, rig.cp.speed_control.p.duty_max);
         /* a step down: a wound-up integrator would hold the duty high */
         sp = (struct setpoint){ .motor_on = true, .speed_ppm = 1500, .ramp_s = 0.01,
                                 .stroke_mm = 16, .generation = 2 };
@@ -175,12 +146,12 @@ START_TEST(test_estimator_wraps_and_quantises)
         struct speed_estimator est;
         const double counts = 4096, rev_per_s = 2000.0 / 60.0;
 
-        speed_estimator_init(&est, ENCODER_ANGLE, CONTROL_HZ);
+        speed_estimator_init(&est, ENCODER_ANGLE, SIM_RIG_HZ);
         for (unsigned i = 0; i < 3000; i++) {
-                double turns = rev_per_s * i / CONTROL_HZ;
+                double turns = rev_per_s * i / SIM_RIG_HZ;
                 double wrapped = turns - floor(turns);
                 struct encoder_sample s = {
-                        .time_ns = i * PERIOD_NS,
+                        .time_ns = i * SIM_RIG_PERIOD_NS,
                         .value = floor(wrapped * counts) / counts * 2 * M_PI,
                 };
 
@@ -196,9 +167,9 @@ START_TEST(test_estimator_angular_velocity)
 {
         struct speed_estimator est;
 
-        speed_estimator_init(&est, ENCODER_ANGULAR_VELOCITY, CONTROL_HZ);
+        speed_estimator_init(&est, ENCODER_ANGULAR_VELOCITY, SIM_RIG_HZ);
         for (unsigned i = 0; i < 500; i++) {
-                struct encoder_sample s = { .time_ns = i * PERIOD_NS,
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
                                             .value = 2500.0 / 60.0 * 2 * M_PI };
 
                 speed_estimator_update(&est, &s);
@@ -212,10 +183,10 @@ START_TEST(test_estimator_turning_backwards)
 {
         struct speed_estimator est;
 
-        speed_estimator_init(&est, ENCODER_ANGLE, CONTROL_HZ);
+        speed_estimator_init(&est, ENCODER_ANGLE, SIM_RIG_HZ);
         for (unsigned i = 0; i < 500; i++) {
-                double turns = -1500.0 / 60.0 * i / CONTROL_HZ;
-                struct encoder_sample s = { .time_ns = i * PERIOD_NS,
+                double turns = -1500.0 / 60.0 * i / SIM_RIG_HZ;
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
                                             .value = (turns - floor(turns)) * 2 * M_PI };
 
                 speed_estimator_update(&est, &s);

@@ -11,89 +11,14 @@
 #include <stdio.h>
 
 #include "check-main.h"
-#include "control-period.h"
 #include "safety.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "sim-rig.h"
 
-#define CONTROL_HZ 1000u
-#define PERIOD_NS (1000000000ull / CONTROL_HZ)
-
-static struct {
-        uint64_t now_ns;
-        struct sim_gun model;
-        struct sim_drivers sim;
-        struct gun gun;
-        struct control_period cp;
-        struct telemetry tm;
-        const struct motor_ops *sim_motor;
-        bool enabled;
-        double duty;
-        bool freeze_encoder_time;
-        const struct encoder_ops *sim_encoder;
-        struct encoder_sample last_sample;
-} t;
-
-static uint64_t fake_now(void *userdata)
-{
-        (void)userdata;
-        return t.now_ns;
-}
-
-static int spy_duty(struct motor *motor, double duty)
-{
-        t.duty = duty;
-        return t.sim_motor->set_duty(motor, duty);
-}
-
-static int spy_enable(struct motor *motor, bool enabled)
-{
-        t.enabled = enabled;
-        return t.sim_motor->set_enable(motor, enabled);
-}
-
-/* An encoder that, once frozen, keeps answering with its last reading: a
- * driver whose buffer stopped refilling. */
-static int stale_read(struct encoder *enc, struct encoder_sample *out)
-{
-        int r;
-
-        if (t.freeze_encoder_time) {
-                *out = t.last_sample;
-                return 0;
-        }
-        r = t.sim_encoder->read(enc, out);
-        t.last_sample = *out;
-        return r;
-}
-
-static struct motor_ops spy_motor_ops;
-static struct encoder_ops stale_encoder_ops;
+static struct sim_rig t;
 
 static void setup(void)
 {
-        static const struct sim_clock clock = { .now_ns = fake_now };
-        struct sim_gun_params params;
-        struct speed_control_params control;
-        struct safety_params safety;
-
-        t = (typeof(t)){ .now_ns = 1000000000ull };
-        sim_gun_params_default(&params);
-        sim_gun_init(&t.model, &params, 11);
-        ck_assert_int_eq(sim_gun_drivers_open(&t.gun, &t.sim, &t.model, &clock), 0);
-        t.sim_motor = t.gun.motor.ops;
-        spy_motor_ops = *t.sim_motor;
-        spy_motor_ops.set_duty = spy_duty;
-        spy_motor_ops.set_enable = spy_enable;
-        t.gun.motor.ops = &spy_motor_ops;
-        t.sim_encoder = t.gun.encoder.ops;
-        stale_encoder_ops = *t.sim_encoder;
-        stale_encoder_ops.read = stale_read;
-        t.gun.encoder.ops = &stale_encoder_ops;
-
-        speed_control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&t.cp, &control, &safety, t.gun.encoder.quantity, CONTROL_HZ);
+        sim_rig_init(&t, 11);
 }
 
 static const struct setpoint running = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 1.0,
@@ -103,8 +28,7 @@ static const struct setpoint running = { .motor_on = true, .speed_ppm = 2000, .r
 static unsigned run_until_fault(const struct setpoint *sp, unsigned max)
 {
         for (unsigned i = 1; i <= max; i++) {
-                t.now_ns += PERIOD_NS;
-                (void)control_period_run(&t.cp, &t.gun, sp, &t.tm);
+                (void)sim_rig_period(&t, sp);
                 if (t.tm.fault != RT_FAULT_NONE)
                         return i;
         }
@@ -180,7 +104,7 @@ START_TEST(test_sensor_stale)
         unsigned periods;
 
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
-        t.freeze_encoder_time = true;
+        t.encoder_frozen = true;
         periods = run_until_fault(&running, 10);
         ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
         ck_assert_uint_le(periods, 3);
@@ -193,8 +117,8 @@ START_TEST(test_overrun_streak)
         ck_assert_uint_eq(run_until_fault(&running, 500), 501);
         for (unsigned i = 1; i <= 5; i++) {
                 t.tm.overruns++;        /* what the RT thread counts before the period */
-                t.now_ns += 2 * PERIOD_NS;
-                (void)control_period_run(&t.cp, &t.gun, &running, &t.tm);
+                t.now_ns += SIM_RIG_PERIOD_NS; /* a late period */
+                (void)sim_rig_period(&t, &running);
                 if (i < 5)
                         ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
         }

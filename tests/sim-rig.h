@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * A test rig: one control period (control_period_run, what the RT thread
+ * runs) on the simulated gun in simulated time, 1 kHz. The motor's writes
+ * are watched; the encoder can be made to fail or to freeze.
+ */
+
+#include "control-period.h"
+#include "sim-drivers.h"
+#include "sim-gun.h"
+
+#define SIM_RIG_HZ 1000u
+#define SIM_RIG_PERIOD_NS (1000000000ull / SIM_RIG_HZ)
+
+struct sim_rig {
+        uint64_t now_ns;
+        struct sim_clock clock;
+        struct sim_gun model;
+        struct sim_drivers sim;
+        struct gun gun;
+        struct control_period cp;
+        struct telemetry tm;
+
+        /* what the loop last wrote to the motor driver */
+        double duty;
+        bool enabled;
+        /* faults to inject into the encoder */
+        int encoder_error;              /* negative errno for every read, 0 = none */
+        bool encoder_frozen;            /* repeats its last reading, time and all */
+
+        struct encoder_sample last_sample;
+        const struct motor_ops *sim_motor_ops;
+        const struct encoder_ops *sim_encoder_ops;
+        struct motor_ops motor_ops;
+        struct encoder_ops encoder_ops;
+};
+
+/* The default model (seeded), loop and safety parameters. */
+void sim_rig_init(struct sim_rig *rig, uint64_t seed);
+
+/* One period; control_period_run's result. */
+int sim_rig_period(struct sim_rig *rig, const struct setpoint *sp);
+
+/* `periods` periods; the last one's result. */
+int sim_rig_run(struct sim_rig *rig, const struct setpoint *sp, unsigned periods);
