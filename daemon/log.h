@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 enum log_level {
+        LOG_LEVEL_SILENT = 0,   /* fuzzers: nothing at all */
         LOG_LEVEL_ERR = 3,
         LOG_LEVEL_WARNING = 4,
         LOG_LEVEL_NOTICE = 5,
