@@ -196,8 +196,9 @@ int settings_load(struct settings *c, const char *path)
         }
         if (r < 0) {
                 log_error("%s; the rest of the file is ignored.", error);
-                return (int)p.bad + 1;
+                p.bad++;
         }
+        /* also after an error: the lines before it still apply */
         if (c->safety.temperature_resume_c >= c->safety.temperature_limit_c - c->safety.temperature_margin_c) {
                 log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
                           "TemperatureMargin; using %g °C.", path, c->safety.temperature_resume_c,
