@@ -105,36 +105,17 @@ static void write_system_config(const char *path, const char *socket_path)
         ck_assert_int_eq(fclose(out), 0);
 }
 
-static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
+/* percussd on the fixture's bus, its state in the fixture's directory. */
+static void start_percussd(struct daemon_fixture *f, const char *const *extra_args)
 {
         const char *argv[32];
-        char bus_path[96], notify_path[96], config_path[96], settings_path[96];
+        char notify_path[96], settings_path[96];
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         size_t n = 0;
-        int notify_fd, r;
+        int notify_fd;
 
-        memset(f, 0, sizeof(*f));
-        snprintf(f->dir, sizeof(f->dir), "/tmp/percussd-test-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(f->dir));
-        snprintf(bus_path, sizeof(bus_path), "%s/bus", f->dir);
-        snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
         snprintf(notify_path, sizeof(notify_path), "%s/notify", f->dir);
-
-        if (system_policy) {
-                /* other users' clients must reach the socket */
-                ck_assert_int_eq(chmod(f->dir, 0755), 0);
-                snprintf(config_path, sizeof(config_path), "%s/bus.conf", f->dir);
-                write_system_config(config_path, bus_path);
-                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
-                                                           "--nofork", "--nopidfile", NULL },
-                                    NULL);
-        } else
-                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
-                                                           "--nopidfile", "--address", f->address,
-                                                           NULL },
-                                    NULL);
-        wait_for_path(bus_path, 5000);
-
+        unlink(notify_path);
         notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ck_assert_int_ge(notify_fd, 0);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
@@ -158,6 +139,34 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
         f->percussd_pid = spawn(argv, notify_path);
         wait_for_ready(notify_fd, 10000);
         close(notify_fd);
+}
+
+static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
+{
+        char bus_path[96], config_path[96];
+        int r;
+
+        memset(f, 0, sizeof(*f));
+        snprintf(f->dir, sizeof(f->dir), "/tmp/percussd-test-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(f->dir));
+        snprintf(bus_path, sizeof(bus_path), "%s/bus", f->dir);
+        snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
+
+        if (system_policy) {
+                /* other users' clients must reach the socket */
+                ck_assert_int_eq(chmod(f->dir, 0755), 0);
+                snprintf(config_path, sizeof(config_path), "%s/bus.conf", f->dir);
+                write_system_config(config_path, bus_path);
+                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
+                                                           "--nofork", "--nopidfile", NULL },
+                                    NULL);
+        } else
+                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
+                                                           "--nopidfile", "--address", f->address,
+                                                           NULL },
+                                    NULL);
+        wait_for_path(bus_path, 5000);
+        start_percussd(f, extra_args);
 
         r = sd_bus_new(&f->bus);
         if (r >= 0)
@@ -196,6 +205,13 @@ int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void)st, (void)type, (void)ftw;
+        remove(path);
+        return 0;
+}
+
 static void kill_and_reap(pid_t *pid)
 {
         if (*pid > 0) {
@@ -205,11 +221,14 @@ static void kill_and_reap(pid_t *pid)
         *pid = 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+void daemon_fixture_kill(struct daemon_fixture *f)
 {
-        (void)st, (void)type, (void)ftw;
-        remove(path);
-        return 0;
+        kill_and_reap(&f->percussd_pid);
+}
+
+void daemon_fixture_restart(struct daemon_fixture *f, const char *const *extra_args)
+{
+        start_percussd(f, extra_args);
 }
 
 void daemon_fixture_stop(struct daemon_fixture *f)

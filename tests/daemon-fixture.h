@@ -31,6 +31,12 @@ void daemon_fixture_start_system_policy(struct daemon_fixture *f);
  * within timeout_ms or died from a signal). */
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms);
 
+/* SIGKILL to percussd, and reaps it. */
+void daemon_fixture_kill(struct daemon_fixture *f);
+/* Starts percussd again on the same bus with the same state directory
+ * and waits for READY=1. */
+void daemon_fixture_restart(struct daemon_fixture *f, const char *const *extra_args);
+
 void daemon_fixture_stop(struct daemon_fixture *f);
 
 /* Helpers on the test's connection. */
