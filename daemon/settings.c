@@ -39,12 +39,12 @@ static const struct key keys[] = {
         { "Control", "ControlHz", KEY_UNSIGNED, FIELD(control_hz), 250, 4000, "Hz" },
         { "Control", "RTPriority", KEY_UNSIGNED, FIELD(rt_priority), 1, 99, "" },
         { "Control", "RTCPU", KEY_CPU, FIELD(rt_cpu), 0, 1023, "" },
-        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
-        { "Control", "FeedForward", KEY_DOUBLE, FIELD(speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(speed.ff_duty_offset), 0, 0.5, "duty" },
-        { "Control", "Slew", KEY_DOUBLE, FIELD(speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
-        { "Control", "DutyMax", KEY_DOUBLE, FIELD(speed.duty_max), 0.05, 1, "duty" },
+        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(control.speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(control.speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
+        { "Control", "FeedForward", KEY_DOUBLE, FIELD(control.speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(control.speed.ff_duty_offset), 0, 0.5, "duty" },
+        { "Control", "Slew", KEY_DOUBLE, FIELD(control.speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
+        { "Control", "DutyMax", KEY_DOUBLE, FIELD(control.speed.duty_max), 0.05, 1, "duty" },
         { "Safety", "StallSpeedRatio", KEY_DOUBLE, FIELD(safety.stall_speed_ratio), 0.05, 0.9, "" },
         { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
@@ -61,7 +61,7 @@ static const struct key keys[] = {
 void settings_defaults(struct settings *c)
 {
         *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1 };
-        speed_control_params_default(&c->speed);
+        control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
 }

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "control-speed.h"
+#include "control-period.h"
 #include "recovery.h"
 #include "safety.h"
 
@@ -21,7 +21,7 @@ struct settings {
         unsigned control_hz;            /* 250..4000 */
         unsigned rt_priority;           /* SCHED_FIFO, 1..99 */
         int rt_cpu;                     /* -1: any */
-        struct speed_control_params speed;
+        struct control_params control;
         struct safety_params safety;
         struct recovery_params recovery;
 };

@@ -74,8 +74,8 @@ START_TEST(test_shipped_values_are_the_defaults)
         settings_defaults(&loaded);
         ck_assert_int_eq(settings_load(&loaded, write_conf("all.conf", text)), 0);
         /* FeedForward is written to 6 digits */
-        ck_assert_double_eq_tol(loaded.speed.ff_duty_per_ppm, defaults.speed.ff_duty_per_ppm, 1e-8);
-        loaded.speed.ff_duty_per_ppm = defaults.speed.ff_duty_per_ppm;
+        ck_assert_double_eq_tol(loaded.control.speed.ff_duty_per_ppm, defaults.control.speed.ff_duty_per_ppm, 1e-8);
+        loaded.control.speed.ff_duty_per_ppm = defaults.control.speed.ff_duty_per_ppm;
         ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
 }
 END_TEST
@@ -93,7 +93,7 @@ START_TEST(test_values_apply)
         ck_assert(s.simulate);
         ck_assert_uint_eq(s.control_hz, 2000);
         ck_assert_int_eq(s.rt_cpu, 1);
-        ck_assert_double_eq(s.speed.kp_duty_per_ppm, 0.001);
+        ck_assert_double_eq(s.control.speed.kp_duty_per_ppm, 0.001);
         ck_assert_double_eq(s.safety.temperature_limit_c, 80);
         ck_assert_uint_eq(s.recovery.rest_usec, 36ull * 3600 * 1000000);
         ck_assert_uint_eq(s.recovery.taper_usec, 7ull * 24 * 3600 * 1000000);
@@ -117,7 +117,7 @@ START_TEST(test_bad_lines_are_skipped)
                 "[Daemon]\nSimulate=maybe\n")), 7);
         ck_assert_uint_eq(s.control_hz, defaults.control_hz);
         ck_assert_uint_eq(s.rt_priority, defaults.rt_priority);
-        ck_assert_double_eq(s.speed.ki_duty_per_ppm_s, 0.05);
+        ck_assert_double_eq(s.control.speed.ki_duty_per_ppm_s, 0.05);
         ck_assert(!s.simulate);
 }
 END_TEST

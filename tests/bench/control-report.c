@@ -81,7 +81,7 @@ static int bench_init(void)
 {
         static const struct sim_clock clock = { .now_ns = simulated_now_ns };
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         int r;
 
@@ -92,7 +92,7 @@ static int bench_init(void)
         r = sim_gun_drivers_open(&b.gun, &b.sim, &b.model, &clock);
         if (r < 0)
                 return r;
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         control_period_init(&b.cp, &control, &safety, b.gun.encoder.quantity, CONTROL_HZ);
         return 0;

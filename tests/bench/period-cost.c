@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
                                      .stroke_mm = 12, .generation = 1 };
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         struct telemetry tm = {0};
         unsigned long periods = 100000;
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
         sim_gun_init(&model, &params, 3);
         if (sim_gun_drivers_open(&gun, &sim, &model, &clock) < 0)
                 return EXIT_FAILURE;
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
         sim_gun_set_contact_force(&model, 20.0);
