@@ -45,6 +45,20 @@ static const struct key keys[] = {
         { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(control.speed.ff_duty_offset), 0, 0.5, "duty" },
         { "Control", "Slew", KEY_DOUBLE, FIELD(control.speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
         { "Control", "DutyMax", KEY_DOUBLE, FIELD(control.speed.duty_max), 0.05, 1, "duty" },
+        { "Amplitude", "StrokeGain", KEY_DOUBLE, FIELD(control.stroke_estimator.gain), 1, 200, "" },
+        { "Amplitude", "ContactQuadrature", KEY_DOUBLE, FIELD(control.stroke_estimator.contact_m_s2), 0.05, 10, "m/s²" },
+        { "Amplitude", "StrokeKi", KEY_DOUBLE, FIELD(control.stroke.ki_per_revolution), 0, 1, "per revolution" },
+        { "Amplitude", "StrokeTrimMax", KEY_DOUBLE, FIELD(control.stroke.trim_max_mm), 0, 6, "mm" },
+        { "Amplitude", "ContactForce", KEY_DOUBLE, FIELD(control.stroke.contact_force_n), 0.5, 20, "N" },
+        { "Amplitude", "StrokeSettle", KEY_DOUBLE, FIELD(control.stroke.settle_s), 0, 2, "s" },
+        { "Force", "BusVoltage", KEY_DOUBLE, FIELD(control.force.bus_voltage_v), 3, 60, "V" },
+        { "Force", "Resistance", KEY_DOUBLE, FIELD(control.force.resistance_ohm), 0.01, 10, "Ω" },
+        { "Force", "Inductance", KEY_DOUBLE, FIELD(control.force.inductance_h), 0, 0.01, "H" },
+        { "Force", "TorqueConstant", KEY_DOUBLE, FIELD(control.force.torque_constant_nm_per_a), 0.001, 1, "N·m/A" },
+        { "Force", "Inertia", KEY_DOUBLE, FIELD(control.force.inertia_kg_m2), 1e-7, 0.01, "kg·m²" },
+        { "Force", "Viscous", KEY_DOUBLE, FIELD(control.force.viscous_nm_s_per_rad), 0, 0.01, "N·m·s/rad" },
+        { "Force", "Coulomb", KEY_DOUBLE, FIELD(control.force.coulomb_nm), 0, 1, "N·m" },
+        { "Force", "BodyMass", KEY_DOUBLE, FIELD(control.force.body_mass_kg), 0.1, 5, "kg" },
         { "Safety", "StallSpeedRatio", KEY_DOUBLE, FIELD(safety.stall_speed_ratio), 0.05, 0.9, "" },
         { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
@@ -57,6 +71,14 @@ static const struct key keys[] = {
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
 };
+
+const char *settings_key(size_t i, const char **section)
+{
+        if (i >= sizeof(keys) / sizeof(keys[0]))
+                return NULL;
+        *section = keys[i].section;
+        return keys[i].name;
+}
 
 void settings_defaults(struct settings *c)
 {
@@ -96,7 +118,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
-        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Safety] or [Recovery]",
+        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
+                       "[Safety] or [Recovery]",
                     p->section);
 }
 

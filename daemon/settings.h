@@ -11,6 +11,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "control-period.h"
 #include "recovery.h"
@@ -27,6 +28,9 @@ struct settings {
 };
 
 void settings_defaults(struct settings *c);
+
+/* The i-th key the file may hold, and its section; NULL past the last. */
+const char *settings_key(size_t i, const char **section);
 
 /* Returns the number of lines skipped as bad (each logged), or a negative
  * errno when the file exists but cannot be read at all (logged too). */
