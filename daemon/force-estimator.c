@@ -5,9 +5,6 @@
 
 /* Revolutions in the running average, as for the stroke. */
 #define FORCE_ESTIMATOR_REVOLUTIONS 4
-/* Coulomb friction changes sign through standstill over this speed, as
- * the seals do. */
-#define COULOMB_SMOOTHING_RAD_S 0.5
 /* No stroke, no lever: below this the force cannot be told. */
 #define FORCE_ESTIMATOR_STROKE_MIN_MM 1.0
 
@@ -49,7 +46,9 @@ static void accumulate(struct force_estimator *fe, double running_angle_rad, dou
         double speed_rad_s = (running_angle_rad - fe->prev_angle_rad) / fe->period_s;
         double torque_nm = p->torque_constant_nm_per_a * mean_current_a(fe, duty, speed_rad_s) -
                            p->viscous_nm_s_per_rad * speed_rad_s -
-                           p->coulomb_nm * tanh(speed_rad_s / COULOMB_SMOOTHING_RAD_S);
+                           /* a revolution within STROKE_ESTIMATOR_REVOLUTION_MAX_S
+                            * is far from standstill, where it would be smoothed */
+                           copysign(p->coulomb_nm, speed_rad_s);
         double cos2 = fe->prev_cos * fe->prev_cos - fe->prev_sin * fe->prev_sin;
 
         /* the period's torque against the mean of sin θ across it; the
