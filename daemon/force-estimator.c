@@ -55,12 +55,10 @@ static void accumulate(struct force_estimator *fe, double running_angle_rad, dou
          * rotor's acceleration between this period and the last against
          * sin θ at the sample between them */
         fe->sum_load_sin += torque_nm * fe->period_s * 0.5 * (fe->prev_sin + sin_angle);
-        fe->sum_load += torque_nm * fe->period_s;
         if (fe->prev_speed_known) {
                 double momentum_nm_s = p->inertia_kg_m2 * (speed_rad_s - fe->prev_speed_rad_s);
 
                 fe->sum_load_sin -= momentum_nm_s * fe->prev_sin;
-                fe->sum_load -= momentum_nm_s;
         }
         /* a revolution's samples are those from its start to the one
          * before its end: this period's start */
@@ -95,14 +93,13 @@ double force_estimator_end_revolution(struct force_estimator *fe, double revolut
                 unsigned average = fe->revolutions < FORCE_ESTIMATOR_REVOLUTIONS ?
                                            ++fe->revolutions : FORCE_ESTIMATOR_REVOLUTIONS;
 
-                fe->mean_load_nm = fe->sum_load / revolution_s;
                 fe->revolution_force_n = 2.0 * fe->sum_load_sin / revolution_s /
                                                  (stroke_mm * 0.5e-3) -
                                          fe->p.body_mass_kg * second_m_s2 / 2.0;
                 fe->force_n += (fe->revolution_force_n - fe->force_n) / average;
         }
         fe->samples = 0;
-        fe->sum_load_sin = fe->sum_load = 0.0;
+        fe->sum_load_sin = 0.0;
         fe->sum_accel = fe->sum_accel_cos2 = fe->sum_cos2 = 0.0;
         return fe->force_n;
 }

@@ -46,11 +46,9 @@ struct force_estimator {
         /* this revolution */
         unsigned samples;
         double sum_load_sin;            /* ∫ τ_load sin θ dt, N·m·s */
-        double sum_load;                /* ∫ τ_load dt */
         double sum_accel, sum_accel_cos2, sum_cos2;
 
         /* the last whole revolution */
-        double mean_load_nm;
         double revolution_force_n;
         double force_n;                 /* averaged over the last revolutions */
         unsigned revolutions;

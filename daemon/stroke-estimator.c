@@ -64,7 +64,6 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
         unsigned average;
 
         est->revolution_s = revolution_s;
-        est->speed_rad_s = turned_rad / revolution_s;
         half_step_rad = 0.5 * turned_rad / n;
         sampled = sin(half_step_rad) / half_step_rad;
         sampled *= sampled;

@@ -58,7 +58,6 @@ struct stroke_estimator {
 
         /* the last whole revolution */
         double revolution_s;
-        double speed_rad_s;
         double in_phase_m_s2;   /* first harmonic of the body's acceleration on cos θ */
         double quadrature_m_s2; /* … and on sin θ */
         double head_in_phase_s2;/* first harmonic of h on cos θ, ≈ ω² */
