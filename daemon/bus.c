@@ -162,6 +162,28 @@ static int property_get_speed(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "d", m->telemetry.speed_ppm);
 }
 
+static int property_get_amplitude(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.amplitude_mm);
+}
+
+static int property_get_force(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.force_n);
+}
+
 static int property_get_fault(sd_bus *bus, const char *path, const char *interface,
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error)
@@ -535,6 +557,8 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("TargetSpeed", "d", property_get_target_speed),
         PROPERTY("Speed", "d", property_get_speed),
         PROPERTY("TargetAmplitude", "d", property_get_target_amplitude),
+        PROPERTY("Amplitude", "d", property_get_amplitude),
+        PROPERTY("Force", "d", property_get_force),
         SD_BUS_WRITABLE_PROPERTY("Intensity", "u", property_get_intensity, property_set_intensity, 0,
                                  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
         PROPERTY("Fault", "s", property_get_fault),
@@ -670,11 +694,15 @@ void bus_publish_telemetry(struct manager *m)
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
         double celsius = manager_board_temperature(m);
-        char *names[8];
+        char *names[10];
         size_t n = 0;
 
         if (m->telemetry.speed_ppm != m->published.speed_ppm)
                 names[n++] = (char *)"Speed";
+        if (m->telemetry.amplitude_mm != m->published.amplitude_mm)
+                names[n++] = (char *)"Amplitude";
+        if (m->telemetry.force_n != m->published.force_n)
+                names[n++] = (char *)"Force";
         if (elapsed_s != m->published_elapsed_s)
                 names[n++] = (char *)"Elapsed";
         if (remaining_s != m->published_step_remaining_s)

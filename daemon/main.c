@@ -319,7 +319,7 @@ static int setup_rt(struct manager *m)
         int r;
 
         m->safety = m->settings.safety;
-        r = rt_start(&m->rt, &m->gun, &m->settings.speed, &m->safety, &config);
+        r = rt_start(&m->rt, &m->gun, &m->settings.control, &m->safety, &config);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);

@@ -39,12 +39,26 @@ static const struct key keys[] = {
         { "Control", "ControlHz", KEY_UNSIGNED, FIELD(control_hz), 250, 4000, "Hz" },
         { "Control", "RTPriority", KEY_UNSIGNED, FIELD(rt_priority), 1, 99, "" },
         { "Control", "RTCPU", KEY_CPU, FIELD(rt_cpu), 0, 1023, "" },
-        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
-        { "Control", "FeedForward", KEY_DOUBLE, FIELD(speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(speed.ff_duty_offset), 0, 0.5, "duty" },
-        { "Control", "Slew", KEY_DOUBLE, FIELD(speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
-        { "Control", "DutyMax", KEY_DOUBLE, FIELD(speed.duty_max), 0.05, 1, "duty" },
+        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(control.speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(control.speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
+        { "Control", "FeedForward", KEY_DOUBLE, FIELD(control.speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(control.speed.ff_duty_offset), 0, 0.5, "duty" },
+        { "Control", "Slew", KEY_DOUBLE, FIELD(control.speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
+        { "Control", "DutyMax", KEY_DOUBLE, FIELD(control.speed.duty_max), 0.05, 1, "duty" },
+        { "Amplitude", "StrokeGain", KEY_DOUBLE, FIELD(control.stroke_estimator.gain), 1, 200, "" },
+        { "Amplitude", "ContactQuadrature", KEY_DOUBLE, FIELD(control.stroke_estimator.contact_m_s2), 0.05, 10, "m/s²" },
+        { "Amplitude", "StrokeKi", KEY_DOUBLE, FIELD(control.stroke.ki_per_revolution), 0, 1, "per revolution" },
+        { "Amplitude", "StrokeTrimMax", KEY_DOUBLE, FIELD(control.stroke.trim_max_mm), 0, 6, "mm" },
+        { "Amplitude", "ContactForce", KEY_DOUBLE, FIELD(control.stroke.contact_force_n), 0.5, 20, "N" },
+        { "Amplitude", "StrokeSettle", KEY_DOUBLE, FIELD(control.stroke.settle_s), 0, 2, "s" },
+        { "Force", "BusVoltage", KEY_DOUBLE, FIELD(control.force.bus_voltage_v), 3, 60, "V" },
+        { "Force", "Resistance", KEY_DOUBLE, FIELD(control.force.resistance_ohm), 0.01, 10, "Ω" },
+        { "Force", "Inductance", KEY_DOUBLE, FIELD(control.force.inductance_h), 0, 0.01, "H" },
+        { "Force", "TorqueConstant", KEY_DOUBLE, FIELD(control.force.torque_constant_nm_per_a), 0.001, 1, "N·m/A" },
+        { "Force", "Inertia", KEY_DOUBLE, FIELD(control.force.inertia_kg_m2), 1e-7, 0.01, "kg·m²" },
+        { "Force", "Viscous", KEY_DOUBLE, FIELD(control.force.viscous_nm_s_per_rad), 0, 0.01, "N·m·s/rad" },
+        { "Force", "Coulomb", KEY_DOUBLE, FIELD(control.force.coulomb_nm), 0, 1, "N·m" },
+        { "Force", "BodyMass", KEY_DOUBLE, FIELD(control.force.body_mass_kg), 0.1, 5, "kg" },
         { "Safety", "StallSpeedRatio", KEY_DOUBLE, FIELD(safety.stall_speed_ratio), 0.05, 0.9, "" },
         { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
@@ -58,10 +72,18 @@ static const struct key keys[] = {
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
 };
 
+const char *settings_key(size_t i, const char **section)
+{
+        if (i >= sizeof(keys) / sizeof(keys[0]))
+                return NULL;
+        *section = keys[i].section;
+        return keys[i].name;
+}
+
 void settings_defaults(struct settings *c)
 {
         *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1 };
-        speed_control_params_default(&c->speed);
+        control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
 }
@@ -96,7 +118,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
-        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Safety] or [Recovery]",
+        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
+                       "[Safety] or [Recovery]",
                     p->section);
 }
 

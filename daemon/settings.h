@@ -11,8 +11,9 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "control-speed.h"
+#include "control-period.h"
 #include "recovery.h"
 #include "safety.h"
 
@@ -21,12 +22,15 @@ struct settings {
         unsigned control_hz;            /* 250..4000 */
         unsigned rt_priority;           /* SCHED_FIFO, 1..99 */
         int rt_cpu;                     /* -1: any */
-        struct speed_control_params speed;
+        struct control_params control;
         struct safety_params safety;
         struct recovery_params recovery;
 };
 
 void settings_defaults(struct settings *c);
+
+/* The i-th key the file may hold, and its section; NULL past the last. */
+const char *settings_key(size_t i, const char **section);
 
 /* Returns the number of lines skipped as bad (each logged), or a negative
  * errno when the file exists but cannot be read at all (logged too). */

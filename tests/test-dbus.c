@@ -165,7 +165,7 @@ START_TEST(test_start_plays_routine_then_stops)
 {
         struct state_log log = {0};
         sd_bus_slot *slot = NULL;
-        double target_ppm, speed_ppm = 0.0;
+        double target_ppm, speed_ppm = 0.0, target_mm, amplitude_mm = 0.0;
         long deadline;
         char *s;
 
@@ -207,6 +207,20 @@ START_TEST(test_start_plays_routine_then_stops)
                       "Speed %.0f ppm never came within 2 %% of TargetSpeed %.0f ppm", speed_ppm,
                       target_ppm);
         ck_assert(fixture_get_double(&fixture, "Elapsed") > 0.0);
+
+        /* the stroke measured, in the air: no force */
+        target_mm = fixture_get_double(&fixture, "TargetAmplitude");
+        deadline = now_ms() + 5000;
+        while (now_ms() < deadline) {
+                amplitude_mm = fixture_get_double(&fixture, "Amplitude");
+                if (fabs(amplitude_mm - target_mm) <= 0.3)
+                        break;
+                usleep(100000);
+        }
+        ck_assert_msg(fabs(amplitude_mm - target_mm) <= 0.3,
+                      "Amplitude %.2f mm never came within 0.3 mm of TargetAmplitude %.2f mm",
+                      amplitude_mm, target_mm);
+        ck_assert_double_le(fabs(fixture_get_double(&fixture, "Force")), 3.0);
 
         assert_error("Start", "calves", "io.percussd.Error.Busy");
         assert_error("Start", "no-such-routine", "io.percussd.Error.NoSuchRoutine");

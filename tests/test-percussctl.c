@@ -242,8 +242,10 @@ START_TEST(test_status_idle)
         ck_assert_msg(strstr(c.out, "Gun: simulated\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Intensity: 3 of 5\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Fault: none\n"), "status: %s", c.out);
-        /* the daemon has no Force or Battery yet: left out, not an error */
-        ck_assert_ptr_null(strstr(c.out, "Force:"));
+        /* idle, nothing pressed and nothing measured */
+        ck_assert_msg(strstr(c.out, "Force: 0.0 N\n"), "status: %s", c.out);
+        ck_assert_msg(strstr(c.out, "0.0 mm measured\n"), "status: %s", c.out);
+        /* the daemon has no Battery yet: left out, not an error */
         ck_assert_ptr_null(strstr(c.out, "Battery:"));
         ck_assert_uint_eq(c.err_len, 0);
         ctl_free(&c);

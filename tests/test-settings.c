@@ -74,9 +74,44 @@ START_TEST(test_shipped_values_are_the_defaults)
         settings_defaults(&loaded);
         ck_assert_int_eq(settings_load(&loaded, write_conf("all.conf", text)), 0);
         /* FeedForward is written to 6 digits */
-        ck_assert_double_eq_tol(loaded.speed.ff_duty_per_ppm, defaults.speed.ff_duty_per_ppm, 1e-8);
-        loaded.speed.ff_duty_per_ppm = defaults.speed.ff_duty_per_ppm;
+        ck_assert_double_eq_tol(loaded.control.speed.ff_duty_per_ppm, defaults.control.speed.ff_duty_per_ppm, 1e-8);
+        loaded.control.speed.ff_duty_per_ppm = defaults.control.speed.ff_duty_per_ppm;
+        /* and TorqueConstant to 6 significant digits */
+        ck_assert_double_eq_tol(loaded.control.force.torque_constant_nm_per_a,
+                                defaults.control.force.torque_constant_nm_per_a, 1e-7);
+        loaded.control.force.torque_constant_nm_per_a = defaults.control.force.torque_constant_nm_per_a;
         ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
+}
+END_TEST
+
+/* Every key the daemon reads is documented in the shipped file, under its
+ * section. */
+START_TEST(test_shipped_file_lists_every_key)
+{
+        FILE *in = fopen(SHIPPED_CONF, "re");
+        char line[256], section[64] = "", listed[8192] = "";
+        const char *name, *key_section;
+
+        ck_assert_ptr_nonnull(in);
+        while (fgets(line, sizeof(line), in)) {
+                char *eq = strchr(line, '=');
+
+                if (line[0] == '[') {
+                        snprintf(section, sizeof(section), "%.*s", (int)strcspn(line + 1, "]"), line + 1);
+                } else if (line[0] == '#' && line[1] != ' ' && eq) {
+                        *eq = '\0';
+                        snprintf(listed + strlen(listed), sizeof(listed) - strlen(listed), "|%s.%s|",
+                                 section, line + 1);
+                }
+        }
+        fclose(in);
+        for (size_t i = 0; (name = settings_key(i, &key_section)); i++) {
+                char wanted[96];
+
+                snprintf(wanted, sizeof(wanted), "|%s.%s|", key_section, name);
+                ck_assert_msg(strstr(listed, wanted), "%s: [%s] %s is not documented", SHIPPED_CONF,
+                              key_section, name);
+        }
 }
 END_TEST
 
@@ -93,7 +128,7 @@ START_TEST(test_values_apply)
         ck_assert(s.simulate);
         ck_assert_uint_eq(s.control_hz, 2000);
         ck_assert_int_eq(s.rt_cpu, 1);
-        ck_assert_double_eq(s.speed.kp_duty_per_ppm, 0.001);
+        ck_assert_double_eq(s.control.speed.kp_duty_per_ppm, 0.001);
         ck_assert_double_eq(s.safety.temperature_limit_c, 80);
         ck_assert_uint_eq(s.recovery.rest_usec, 36ull * 3600 * 1000000);
         ck_assert_uint_eq(s.recovery.taper_usec, 7ull * 24 * 3600 * 1000000);
@@ -117,7 +152,7 @@ START_TEST(test_bad_lines_are_skipped)
                 "[Daemon]\nSimulate=maybe\n")), 7);
         ck_assert_uint_eq(s.control_hz, defaults.control_hz);
         ck_assert_uint_eq(s.rt_priority, defaults.rt_priority);
-        ck_assert_double_eq(s.speed.ki_duty_per_ppm_s, 0.05);
+        ck_assert_double_eq(s.control.speed.ki_duty_per_ppm_s, 0.05);
         ck_assert(!s.simulate);
 }
 END_TEST
@@ -155,6 +190,7 @@ static Suite *settings_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_shipped_file_is_all_defaults);
         tcase_add_test(tc, test_shipped_values_are_the_defaults);
+        tcase_add_test(tc, test_shipped_file_lists_every_key);
         tcase_add_test(tc, test_values_apply);
         tcase_add_test(tc, test_bad_lines_are_skipped);
         tcase_add_test(tc, test_missing_file_means_defaults);
