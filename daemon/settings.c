@@ -33,6 +33,8 @@ struct key {
 };
 
 #define FIELD(f) offsetof(struct settings, f)
+#define RESUME_MIN_C 20.0
+#define RESUME_BELOW_STOP_C 5.0
 
 static const struct key keys[] = {
         { "Daemon", "Simulate", KEY_BOOL, FIELD(simulate), 0, 1, "" },
@@ -67,7 +69,7 @@ static const struct key keys[] = {
         { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
         { "Safety", "TemperatureLimit", KEY_DOUBLE, FIELD(safety.temperature_limit_c), 30, 120, "°C" },
         { "Safety", "TemperatureMargin", KEY_DOUBLE, FIELD(safety.temperature_margin_c), 0, 20, "°C" },
-        { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), 20, 110, "°C" },
+        { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
 };
@@ -78,6 +80,41 @@ const char *settings_key(size_t i, const char **section)
                 return NULL;
         *section = keys[i].section;
         return keys[i].name;
+}
+
+int settings_key_value(const struct settings *c, size_t i, double *value, double *min, double *max)
+{
+        const struct key *k;
+        const unsigned char *field;
+
+        if (i >= sizeof(keys) / sizeof(keys[0]))
+                return -ERANGE;
+        k = &keys[i];
+        field = (const unsigned char *)c + k->offset;
+        *min = k->min;
+        *max = k->max;
+        switch (k->type) {
+        case KEY_BOOL:
+                *value = *(const bool *)(const void *)field;
+                break;
+        case KEY_UNSIGNED:
+                *value = *(const unsigned *)(const void *)field;
+                break;
+        case KEY_CPU:
+                *value = *(const int *)(const void *)field;
+                *min = -1; /* any */
+                break;
+        case KEY_DOUBLE:
+                *value = *(const double *)(const void *)field;
+                break;
+        case KEY_HOURS:
+                *value = (double)*(const uint64_t *)(const void *)field / (double)USEC_PER_HOUR;
+                break;
+        case KEY_DAYS:
+                *value = (double)*(const uint64_t *)(const void *)field / (24.0 * (double)USEC_PER_HOUR);
+                break;
+        }
+        return 0;
 }
 
 void settings_defaults(struct settings *c)
@@ -195,6 +232,35 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         return 0;
 }
 
+/* The over-temperature fault must clear below where it is raised, or it
+ * would come back at once. A resume point too high moves below the stop
+ * point; where the limit and margin leave no room for one above
+ * RESUME_MIN_C, the margin goes back to its default: the (perhaps lower,
+ * safer) limit stays. Returns whether anything changed. */
+static bool fix_temperatures(struct safety_params *s, const char *path)
+{
+        double stop_c = s->temperature_limit_c - s->temperature_margin_c;
+
+        if (s->temperature_resume_c < stop_c)
+                return false;
+        if (stop_c - RESUME_BELOW_STOP_C < RESUME_MIN_C) {
+                struct safety_params defaults;
+
+                safety_params_default(&defaults);
+                log_error("%s: TemperatureLimit %g °C less TemperatureMargin %g °C leaves no "
+                          "TemperatureResume of %g °C or more below it; using a margin of %g °C.",
+                          path, s->temperature_limit_c, s->temperature_margin_c, RESUME_MIN_C,
+                          defaults.temperature_margin_c);
+                s->temperature_margin_c = defaults.temperature_margin_c;
+                stop_c = s->temperature_limit_c - s->temperature_margin_c;
+        }
+        log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
+                  "TemperatureMargin; using %g °C.", path, s->temperature_resume_c,
+                  stop_c - RESUME_BELOW_STOP_C);
+        s->temperature_resume_c = stop_c - RESUME_BELOW_STOP_C;
+        return true;
+}
+
 int settings_load(struct settings *c, const char *path)
 {
         char error[512];
@@ -222,13 +288,7 @@ int settings_load(struct settings *c, const char *path)
                 p.bad++;
         }
         /* also after an error: the lines before it still apply */
-        if (c->safety.temperature_resume_c >= c->safety.temperature_limit_c - c->safety.temperature_margin_c) {
-                log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
-                          "TemperatureMargin; using %g °C.", path, c->safety.temperature_resume_c,
-                          c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5);
-                c->safety.temperature_resume_c =
-                        c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5;
+        if (fix_temperatures(&c->safety, path))
                 p.bad++;
-        }
         return (int)p.bad;
 }

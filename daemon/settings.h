@@ -31,6 +31,10 @@ void settings_defaults(struct settings *c);
 
 /* The i-th key the file may hold, and its section; NULL past the last. */
 const char *settings_key(size_t i, const char **section);
+/* The i-th key's value in c, in the key's unit (a switch 0 or 1, an RTCPU
+ * of "any" -1), and the range the file may set it in; -ERANGE past the
+ * last key. */
+int settings_key_value(const struct settings *c, size_t i, double *value, double *min, double *max);
 
 /* Returns the number of lines skipped as bad (each logged), or a negative
  * errno when the file exists but cannot be read at all (logged too). */

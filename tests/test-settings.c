@@ -2,6 +2,7 @@
 /* /etc/percussd/percussd.conf: the shipped file says the truth about the
  * defaults, bad lines are skipped and the rest applies. */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,25 @@ START_TEST(test_shipped_file_lists_every_key)
 }
 END_TEST
 
+/* What percussd runs with when the file sets nothing is what the file
+ * could have set. */
+START_TEST(test_defaults_inside_their_ranges)
+{
+        struct settings c;
+        const char *name, *key_section;
+        double value, min, max;
+        size_t i;
+
+        settings_defaults(&c);
+        for (i = 0; (name = settings_key(i, &key_section)); i++) {
+                ck_assert_int_eq(settings_key_value(&c, i, &value, &min, &max), 0);
+                ck_assert_msg(value >= min && value <= max, "[%s] %s default %g is outside %g-%g",
+                              key_section, name, value, min, max);
+        }
+        ck_assert_int_eq(settings_key_value(&c, i, &value, &min, &max), -ERANGE);
+}
+END_TEST
+
 START_TEST(test_values_apply)
 {
         struct settings s;
@@ -179,6 +199,15 @@ START_TEST(test_resume_below_limit)
                 "[Safety]\nTemperatureLimit=60\nTemperatureResume=65\n")), 1);
         ck_assert(s.safety.temperature_resume_c <
                   s.safety.temperature_limit_c - s.safety.temperature_margin_c);
+
+        /* a low limit with a wide margin leaves no resume point of 20 °C or
+         * more: the limit stays, the margin goes back to its default */
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("low.conf",
+                "[Safety]\nTemperatureLimit=30\nTemperatureMargin=20\n")), 1);
+        ck_assert_double_eq(s.safety.temperature_limit_c, 30);
+        ck_assert_double_eq(s.safety.temperature_margin_c, 2);
+        ck_assert_double_eq(s.safety.temperature_resume_c, 23);
 }
 END_TEST
 
@@ -195,6 +224,7 @@ static Suite *settings_suite(void)
         tcase_add_test(tc, test_bad_lines_are_skipped);
         tcase_add_test(tc, test_missing_file_means_defaults);
         tcase_add_test(tc, test_resume_below_limit);
+        tcase_add_test(tc, test_defaults_inside_their_ranges);
         suite_add_tcase(s, tc);
         return s;
 }
