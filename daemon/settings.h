@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "control-speed.h"
+#include "hw-config.h"
 #include "recovery.h"
 #include "safety.h"
 
@@ -24,6 +25,7 @@ struct settings {
         struct speed_control_params speed;
         struct safety_params safety;
         struct recovery_params recovery;
+        struct hw_config hw;            /* ignored when simulate */
 };
 
 void settings_defaults(struct settings *c);
