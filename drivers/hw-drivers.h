@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The real drivers: IIO (libiio) encoder and IMU, sysfs PWM motor and
+ * stroke, GPIO (libgpiod) buttons and LEDs. Each open function fills one
+ * kind of struct gun from its configuration section, or returns a
+ * negative errno with a sentence in error naming the configuration key and
+ * what was looked for.
+ */
+
+#include <stddef.h>
+
+#include "driver.h"
+#include "hw-config.h"
+
+int pwm_motor_open(struct motor *motor, const struct hw_motor_config *config, char *error,
+                   size_t error_size);
+int pwm_stroke_open(struct stroke *stroke, const struct hw_stroke_config *config, char *error,
+                    size_t error_size);
+
+/* Opens every kind the configuration names real; the simulated kinds are
+ * copied from simulated (the simulated gun's drivers, which must outlive
+ * gun). On failure, what was opened is closed again. */
+int hw_gun_open(struct gun *gun, const struct hw_config *config, const struct gun *simulated,
+                char *error, size_t error_size);
