@@ -19,8 +19,15 @@ int pwm_motor_open(struct motor *motor, const struct hw_motor_config *config, ch
 int pwm_stroke_open(struct stroke *stroke, const struct hw_stroke_config *config, char *error,
                     size_t error_size);
 
+/* sample_hz: the rate the control loop reads at, set as the device's
+ * sampling frequency when it has one. */
+int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config,
+                     unsigned sample_hz, char *error, size_t error_size);
+int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *error,
+                 size_t error_size);
+
 /* Opens every kind the configuration names real; the simulated kinds are
  * copied from simulated (the simulated gun's drivers, which must outlive
  * gun). On failure, what was opened is closed again. */
 int hw_gun_open(struct gun *gun, const struct hw_config *config, const struct gun *simulated,
-                char *error, size_t error_size);
+                unsigned control_hz, char *error, size_t error_size);

@@ -5,12 +5,16 @@
 #include "hw-drivers.h"
 
 int hw_gun_open(struct gun *gun, const struct hw_config *config, const struct gun *simulated,
-                char *error, size_t error_size)
+                unsigned control_hz, char *error, size_t error_size)
 {
         int r = 0;
 
         *gun = (struct gun){0};
-        if (config->motor.driver == HW_REAL)
+        if (config->encoder.driver == HW_REAL)
+                r = iio_encoder_open(&gun->encoder, &config->encoder, control_hz, error, error_size);
+        if (r >= 0 && config->imu.driver == HW_REAL)
+                r = iio_imu_open(&gun->imu, &config->imu, error, error_size);
+        if (r >= 0 && config->motor.driver == HW_REAL)
                 r = pwm_motor_open(&gun->motor, &config->motor, error, error_size);
         if (r >= 0 && config->stroke.driver == HW_REAL)
                 r = pwm_stroke_open(&gun->stroke, &config->stroke, error, error_size);

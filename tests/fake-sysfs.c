@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 bool fake_sysfs_enter(void)
@@ -39,6 +40,24 @@ void fake_mount(const char *dir)
 void fake_umount(const char *dir)
 {
         ck_assert_msg(umount2(dir, MNT_DETACH) == 0, "umount %s: %s", dir, strerror(errno));
+}
+
+void fake_dev_mount(const char *const *fifos)
+{
+        static const struct {
+                const char *path;
+                unsigned minor;
+        } mem[] = {
+                { "/dev/null", 3 }, { "/dev/zero", 5 }, { "/dev/full", 7 },
+                { "/dev/random", 8 }, { "/dev/urandom", 9 },
+        };
+
+        fake_mount("/dev");
+        for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
+                ck_assert_msg(mknod(mem[i].path, S_IFCHR | 0666, makedev(1, mem[i].minor)) == 0,
+                              "mknod %s: %s", mem[i].path, strerror(errno));
+        for (; *fifos; fifos++)
+                ck_assert_msg(mkfifo(*fifos, 0600) == 0, "mkfifo %s: %s", *fifos, strerror(errno));
 }
 
 void fake_mkdir(const char *path)

@@ -20,6 +20,11 @@ bool fake_sysfs_enter(void);
 void fake_mount(const char *dir);
 void fake_umount(const char *dir);
 
+/* A fresh /dev with null, zero, full, random and urandom, and a FIFO at
+ * each of fifos (NULL-terminated): the character devices the emulated
+ * drivers read. */
+void fake_dev_mount(const char *const *fifos);
+
 /* Writes content to path, creating the directories on the way. */
 void fake_write(const char *path, const char *content);
 void fake_mkdir(const char *path);

@@ -190,14 +190,14 @@ START_TEST(test_gun_opens_the_configured_kinds)
         c.stroke.driver = HW_SIMULATED;
         c.buttons.driver = HW_SIMULATED;
         c.leds.driver = HW_SIMULATED;
-        ck_assert_int_eq(hw_gun_open(&gun, &c, &sim, error, sizeof(error)), 0);
+        ck_assert_int_eq(hw_gun_open(&gun, &c, &sim, 1000, error, sizeof(error)), 0);
         ck_assert_str_eq(gun.motor.ops->name, "pwm-motor");
         ck_assert_ptr_null(gun.stroke.ops);
         ck_assert(!gun.simulated);
         gun_close(&gun);
 
         c.motor.pwm.chip = 1;
-        ck_assert_int_eq(hw_gun_open(&gun, &c, &sim, error, sizeof(error)), -ENOENT);
+        ck_assert_int_eq(hw_gun_open(&gun, &c, &sim, 1000, error, sizeof(error)), -ENOENT);
         ck_assert_msg(strstr(error, "[Motor] PWMChip=1"), "%s", error);
         ck_assert_ptr_null(gun.motor.ops);
 }
