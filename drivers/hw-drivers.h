@@ -26,8 +26,16 @@ int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config
 int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *error,
                  size_t error_size);
 
+/* Lines left empty in the configuration are left out of names and count
+ * (the main button is required). */
+int gpio_buttons_open(struct buttons *buttons, const struct hw_buttons_config *config, char *error,
+                      size_t error_size);
+int gpio_leds_open(struct leds *leds, const struct hw_leds_config *config, char *error,
+                   size_t error_size);
+
 /* Opens every kind the configuration names real; the simulated kinds are
- * copied from simulated (the simulated gun's drivers, which must outlive
- * gun). On failure, what was opened is closed again. */
-int hw_gun_open(struct gun *gun, const struct hw_config *config, const struct gun *simulated,
+ * taken from simulated (the simulated gun's drivers, whose model must
+ * outlive gun), and the simulated drivers not taken are closed: simulated
+ * is left empty. On failure, every driver is closed. */
+int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
                 unsigned control_hz, char *error, size_t error_size);
