@@ -434,8 +434,12 @@ START_TEST(test_motor_enable_and_brake_lines)
                                              "pwm0/duty_cycle", "pwm0/enable" };
 
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                gchar *dir;
+
                 snprintf(path, sizeof(path), "%s/class/pwm/pwmchip0/%s", sys, files[i]);
-                ck_assert_int_eq(g_mkdir_with_parents(g_path_get_dirname(path), 0755), 0);
+                dir = g_path_get_dirname(path);
+                ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
+                g_free(dir);
                 ck_assert(g_file_set_contents(path, i == 0 ? "1\n" : "", -1, NULL));
         }
         hw_config_defaults(&c);
