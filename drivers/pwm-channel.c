@@ -19,12 +19,16 @@ static void attr_path(const struct pwm_channel *pwm, const char *attr, char *pat
 static int write_attr(const struct pwm_channel *pwm, const char *attr, uint64_t value,
                       const char *section, char *error, size_t error_size)
 {
-        char path[PATH_MAX], text[21];
+        char path[PATH_MAX], text[22];
+        size_t len;
         int r;
 
         attr_path(pwm, attr, path, sizeof(path));
-        sysfs_format_u64(text, value);
+        len = sysfs_format_u64(text, value);
+        text[len] = '\n';
+        text[len + 1] = 0;
         r = sysfs_write_path(path, text);
+        text[len] = 0;
         if (r < 0)
                 snprintf(error, error_size, "[%s] PWMChip=%u PWMChannel=%u: cannot write %s to "
                          "%s: %s", section, pwm->chip, pwm->channel, text, path, strerror(-r));

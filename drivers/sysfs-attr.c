@@ -103,9 +103,12 @@ size_t sysfs_format_u64(char *buf, uint64_t value)
 
 int sysfs_write_u64(int fd, uint64_t value)
 {
-        char buf[21];
+        char buf[22];
         size_t len = sysfs_format_u64(buf, value);
-        ssize_t n = pwrite(fd, buf, len, 0);
+        ssize_t n;
+
+        buf[len++] = '\n';
+        n = pwrite(fd, buf, len, 0);
 
         if (n < 0)
                 return -errno;

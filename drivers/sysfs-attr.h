@@ -17,7 +17,9 @@ int sysfs_write_path(const char *path, const char *value);
 int sysfs_read_u64_path(const char *path, uint64_t *value);
 int sysfs_read_double_path(const char *path, double *value);
 
-/* RT. The value in decimal, at offset 0 (sysfs takes one value per write). */
+/* RT. The value in decimal and a newline, at offset 0 (sysfs takes one
+ * value per write). The newline ends the value where a file keeps what a
+ * longer earlier write left after it, as an emulated attribute does. */
 int sysfs_write_u64(int fd, uint64_t value);
 
 /* Formats value in decimal without stdio; returns the length, < 20 + 1. */

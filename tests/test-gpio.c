@@ -462,12 +462,12 @@ START_TEST(test_motor_enable_and_brake_lines)
                 gchar *text;
 
                 ck_assert(g_file_get_contents(path, &text, NULL, NULL));
-                ck_assert_str_eq(text, "25000");
+                ck_assert_str_eq(text, "25000\n");
                 g_free(text);
                 ck_assert_int_eq(truncate(path, 0), 0);
                 ck_assert_int_eq(m.ops->set_enable(&m, false), 0);
                 ck_assert(g_file_get_contents(path, &text, NULL, NULL));
-                ck_assert_str_eq(text, "0");
+                ck_assert_str_eq(text, "0\n");
                 g_free(text);
         }
         ck_assert_uint_eq(line(5).value, 0);

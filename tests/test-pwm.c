@@ -51,9 +51,9 @@ START_TEST(test_motor_open_sets_period_duty_0_enabled)
         struct motor motor;
 
         ck_assert_int_eq(pwm_motor_open(&motor, &c.motor, error, sizeof(error)), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/period"), "50000");
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0");
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "1");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/period"), "50000\n");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0\n");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "1\n");
         /* already exported: left as it is */
         ck_assert_str_eq(fake_read(CHIP "/export"), "");
         motor.ops->close(&motor);
@@ -72,15 +72,15 @@ START_TEST(test_motor_duty_written_in_ns)
 
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(motor.ops->set_duty(&motor, 0.5), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "20000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "20000\n");
 
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(motor.ops->set_duty(&motor, 0.123456), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "4938");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "4938\n");
 
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(motor.ops->set_duty(&motor, 1.0), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "40000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "40000\n");
 
         /* out of range: refused, nothing written */
         fake_clear(CHIP "/pwm0/duty_cycle");
@@ -90,13 +90,13 @@ START_TEST(test_motor_duty_written_in_ns)
 
         /* off: duty 0 */
         ck_assert_int_eq(motor.ops->set_enable(&motor, false), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0\n");
 
         fake_clear(CHIP "/pwm0/duty_cycle");
         fake_clear(CHIP "/pwm0/enable");
         motor.ops->close(&motor);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0");
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "0");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "0\n");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "0\n");
 }
 END_TEST
 
@@ -141,18 +141,18 @@ START_TEST(test_stroke_position_is_the_pulse_width)
         struct stroke stroke;
 
         ck_assert_int_eq(pwm_stroke_open(&stroke, &c.stroke, error, sizeof(error)), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/period"), "20000000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/period"), "20000000\n");
         ck_assert_double_eq(stroke.min_mm, 4);
         ck_assert_double_eq(stroke.max_mm, 16);
 
         ck_assert_int_eq(stroke.ops->set_position(&stroke, 0.0), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "1000000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "1000000\n");
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(stroke.ops->set_position(&stroke, 0.25), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "1250000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "1250000\n");
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(stroke.ops->set_position(&stroke, 1.0), 0);
-        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "2000000");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/duty_cycle"), "2000000\n");
         /* the same position again: the duty is already there */
         fake_clear(CHIP "/pwm0/duty_cycle");
         ck_assert_int_eq(stroke.ops->set_position(&stroke, 1.0), 0);
