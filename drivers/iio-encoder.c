@@ -31,10 +31,12 @@ struct iio_encoder {
         struct iio_context *ctx;
         struct iio_buffer *buffer;      /* NULL: direct mode */
         struct iio_input in;
+        struct iio_input timestamp;     /* in the scan, CLOCK_MONOTONIC ns; channel NULL if not */
         enum channel_kind kind;
         double counts_per_rev;
         bool have_raw;
         int64_t last_raw;
+        ptrdiff_t timestamp_offset;     /* from the channel's place in a scan */
         double position_counts;         /* count channels: in [0, counts_per_rev) */
         struct encoder_sample sample;
 };
@@ -103,7 +105,10 @@ static int read_buffered(struct encoder *enc, struct encoder_sample *out)
                 step = iio_buffer_step(e->buffer);
                 for (const char *p = first; p <= (const char *)last; p += step)
                         take(e, iio_input_from_buffer(&e->in, p));
-                e->sample.time_ns = now_ns();
+                e->sample.time_ns = e->timestamp.channel ?
+                        (uint64_t)iio_input_from_buffer(&e->timestamp, (const char *)last +
+                                                        e->timestamp_offset) :
+                        now_ns();
         }
         *out = e->sample;
         return 0;
@@ -147,6 +152,25 @@ static const struct encoder_ops direct_ops = {
         .read = read_direct,
         .close = iio_encoder_close,
 };
+
+/* The time of each scan, from the scan's timestamp when the device has one
+ * (the sample's own time: the control thread reads up to a period later)
+ * and it can be told to use CLOCK_MONOTONIC, as sysfs-bus-iio's
+ * current_timestamp_clock allows; otherwise the time of the read. */
+static void use_timestamps(struct iio_encoder *e, struct iio_device *dev)
+{
+        char ignored[8];
+
+        if (iio_input_open(&e->timestamp, dev, "timestamp", false, "", ignored, sizeof(ignored)) < 0)
+                return;
+        if (!iio_channel_is_scan_element(e->timestamp.channel) ||
+            !iio_device_find_attr(dev, "current_timestamp_clock") ||
+            iio_device_attr_write(dev, "current_timestamp_clock", "monotonic") < 0) {
+                e->timestamp.channel = NULL;
+                return;
+        }
+        iio_channel_enable(e->timestamp.channel);
+}
 
 static int parse_channel(const char *id, enum channel_kind *kind)
 {
@@ -210,10 +234,19 @@ int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config
                 if (sample_hz && iio_device_find_attr(dev, "sampling_frequency"))
                         (void)iio_device_attr_write_longlong(dev, "sampling_frequency", sample_hz);
                 iio_channel_enable(e->in.channel);
+                use_timestamps(e, dev);
                 e->buffer = iio_input_open_buffer(dev, ENCODER_BUFFER_SAMPLES, "[Encoder] Device",
                                                   error, error_size);
-                if (!e->buffer)
+                if (!e->buffer) {
                         iio_channel_disable(e->in.channel);
+                        if (e->timestamp.channel)
+                                iio_channel_disable(e->timestamp.channel);
+                        e->timestamp.channel = NULL;
+                } else if (e->timestamp.channel) {
+                        e->timestamp_offset =
+                                (const char *)iio_buffer_first(e->buffer, e->timestamp.channel) -
+                                (const char *)iio_buffer_first(e->buffer, e->in.channel);
+                }
         }
         if (!e->buffer) {
                 r = iio_input_open_raw(&e->in, dev, "[Encoder] Channel", error, error_size);

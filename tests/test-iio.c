@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check-main.h"
@@ -216,6 +217,69 @@ START_TEST(test_buffered_count_wraps_at_its_bits)
 }
 END_TEST
 
+static void timestamp_channel(bool monotonic_settable)
+{
+        fake_write(ENC "/scan_elements/in_timestamp_en", "0\n");
+        fake_write(ENC "/scan_elements/in_timestamp_index", "1\n");
+        fake_write(ENC "/scan_elements/in_timestamp_type", "le:s64/64>>0\n");
+        if (monotonic_settable)
+                fake_write(ENC "/current_timestamp_clock", "realtime\n");
+}
+
+/* A scan of count0 (u16) and the timestamp (s64, aligned to 8 bytes). */
+static void push_timed(int fd, uint16_t count, int64_t time_ns)
+{
+        unsigned char scan[16] = {0};
+
+        memcpy(scan, &count, sizeof(count));
+        memcpy(scan + 8, &time_ns, sizeof(time_ns));
+        ck_assert_int_eq(write(fd, scan, sizeof(scan)), sizeof(scan));
+}
+
+/* The sample's time is its scan's timestamp, once the device stamps with
+ * CLOCK_MONOTONIC: the read comes up to a period later. */
+START_TEST(test_buffered_timestamps)
+{
+        struct hw_encoder_config c = encoder_config("count0", true);
+        struct encoder enc;
+        struct encoder_sample s;
+
+        encoder_device("count0", "le:u16/16>>0\n", NULL);
+        timestamp_channel(true);
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 1000, error, sizeof(error)), 0);
+        ck_assert_str_eq(fake_read(ENC "/current_timestamp_clock"), "monotonic");
+        ck_assert_str_eq(fake_read(ENC "/scan_elements/in_timestamp_en"), "1");
+        push_timed(enc_fifo, 1024, 5000000123);
+        push_timed(enc_fifo, 2048, 5001000456);
+        ck_assert_int_eq(enc.ops->read(&enc, &s), 0);
+        ck_assert_uint_eq(s.time_ns, 5001000456);
+        ck_assert_double_eq_tol(s.value, M_PI, 1e-9);
+        enc.ops->close(&enc);
+}
+END_TEST
+
+/* Without current_timestamp_clock the stamps are CLOCK_REALTIME: not used. */
+START_TEST(test_realtime_timestamps_are_not_used)
+{
+        struct hw_encoder_config c = encoder_config("count0", true);
+        struct encoder enc;
+        struct encoder_sample s;
+        struct timespec before;
+
+        encoder_device("count0", "le:u16/16>>0\n", NULL);
+        timestamp_channel(false);
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 1000, error, sizeof(error)), 0);
+        ck_assert_str_eq(fake_read(ENC "/scan_elements/in_timestamp_en"), "0");
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        push_u16(enc_fifo, 1024);
+        ck_assert_int_eq(enc.ops->read(&enc, &s), 0);
+        ck_assert_uint_ge(s.time_ns, (uint64_t)before.tv_sec * 1000000000ull +
+                                     (uint64_t)before.tv_nsec);
+        ck_assert_double_eq_tol(s.value, M_PI / 2, 1e-9);
+        enc.ops->close(&enc);
+}
+END_TEST
+
 START_TEST(test_buffered_angular_velocity_signed)
 {
         struct hw_encoder_config c = encoder_config("anglvel0", true);
@@ -415,6 +479,8 @@ static Suite *iio_suite(void)
         tcase_add_test(enc, test_angle_raw_scale_offset_wrap);
         tcase_add_test(enc, test_count_is_an_angle_per_revolution);
         tcase_add_test(enc, test_buffered_count_wraps_at_its_bits);
+        tcase_add_test(enc, test_buffered_timestamps);
+        tcase_add_test(enc, test_realtime_timestamps_are_not_used);
         tcase_add_test(enc, test_buffered_angular_velocity_signed);
         tcase_add_test(enc, test_buffered_shift_and_sign);
         tcase_add_test(enc, test_device_without_buffer_falls_back_to_raw);
