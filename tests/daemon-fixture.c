@@ -105,7 +105,10 @@ static void write_system_config(const char *path, const char *socket_path)
         ck_assert_int_eq(fclose(out), 0);
 }
 
-static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
+/* config NULL: --simulate, with an empty settings file (the defaults,
+ * whatever the machine's /etc holds); else no --simulate and that file. */
+static void start(struct daemon_fixture *f, bool system_policy, const char *config,
+                  const char *const *extra_args)
 {
         const char *argv[32];
         char bus_path[96], notify_path[96], config_path[96], settings_path[96];
@@ -141,17 +144,17 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
         ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 
         argv[n++] = PERCUSSD_PATH;
-        argv[n++] = "--simulate";
+        if (!config)
+                argv[n++] = "--simulate";
         argv[n++] = "--bus-address";
         argv[n++] = f->address;
         argv[n++] = "--profiles-dir";
         argv[n++] = PROFILES_SRC_DIR;
         argv[n++] = "--state-dir";
         argv[n++] = f->dir;
-        /* none: the defaults, whatever the machine's /etc holds */
         snprintf(settings_path, sizeof(settings_path), "%s/percussd.conf", f->dir);
         argv[n++] = "--config";
-        argv[n++] = settings_path;
+        argv[n++] = config ? config : settings_path;
         for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;
@@ -171,12 +174,18 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
 
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
 {
-        start(f, false, extra_args);
+        start(f, false, NULL, extra_args);
+}
+
+void daemon_fixture_start_hardware(struct daemon_fixture *f, const char *config,
+                                   const char *const *extra_args)
+{
+        start(f, false, config, extra_args);
 }
 
 void daemon_fixture_start_system_policy(struct daemon_fixture *f)
 {
-        start(f, true, NULL);
+        start(f, true, NULL, NULL);
 }
 
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
