@@ -19,6 +19,7 @@
 
 #include "check-main.h"
 #include "fake-sysfs.h"
+#include "heap-count.h"
 #include "hw-drivers.h"
 
 #define ENC "/sys/bus/iio/devices/iio:device0"
@@ -469,6 +470,65 @@ START_TEST(test_imu_errors_name_the_key)
 }
 END_TEST
 
+#if HEAP_COUNT_WORKS
+/* The reads the control thread makes, buffered and raw, allocate nothing. */
+START_TEST(test_rt_reads_make_no_heap_call)
+{
+        struct hw_encoder_config c = encoder_config("count0", true);
+        struct hw_imu_config ic = imu_config(true);
+        struct encoder enc, raw_enc;
+        struct imu imu, raw_imu;
+        struct encoder_sample s;
+        struct imu_sample is;
+        unsigned long before = heap_count_all(), calls;
+        void *volatile block;
+
+        encoder_device("count0", "le:u16/16>>0\n", NULL);
+        timestamp_channel(true);
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 1000, error, sizeof(error)), 0);
+        c.buffered = false;
+        ck_assert_int_eq(iio_encoder_open(&raw_enc, &c, 1000, error, sizeof(error)), 0);
+        ck_assert_int_eq(iio_imu_open(&imu, &ic, error, sizeof(error)), 0);
+        ic.buffered = false;
+        ck_assert_int_eq(iio_imu_open(&raw_imu, &ic, error, sizeof(error)), 0);
+
+        int failed = 0;
+
+        /* no assertion inside: Check's own bookkeeping allocates */
+        heap_count_start();
+        for (int i = 0; i < 100; i++) {
+                const int16_t scan[6] = { 1, 2, 3, 4, 5, 6 };
+                unsigned char timed[16] = {0};
+                uint16_t count = (uint16_t)(i * 100);
+                int64_t time_ns = 1000000 * (int64_t)i;
+
+                memcpy(timed, &count, sizeof(count));
+                memcpy(timed + 8, &time_ns, sizeof(time_ns));
+                failed |= write(enc_fifo, timed, sizeof(timed)) != sizeof(timed);
+                failed |= write(imu_fifo, scan, sizeof(scan)) != sizeof(scan);
+                failed |= enc.ops->read(&enc, &s);
+                failed |= s.time_ns != (uint64_t)time_ns;
+                failed |= enc.ops->read(&enc, &s);      /* nothing new */
+                failed |= raw_enc.ops->read(&raw_enc, &s);
+                failed |= imu.ops->read(&imu, &is);
+                failed |= raw_imu.ops->read(&raw_imu, &is);
+        }
+        calls = heap_count_stop();
+        ck_assert_int_eq(failed, 0);
+        ck_assert_uint_eq(calls, 0);
+        /* the wrappers are the allocator's entry points: the count is real */
+        block = malloc(16);
+        free(block);
+        ck_assert_uint_gt(heap_count_all(), before);
+
+        enc.ops->close(&enc);
+        raw_enc.ops->close(&raw_enc);
+        imu.ops->close(&imu);
+        raw_imu.ops->close(&raw_imu);
+}
+END_TEST
+#endif
+
 static Suite *iio_suite(void)
 {
         Suite *s = suite_create("iio");
@@ -493,6 +553,9 @@ static Suite *iio_suite(void)
         tcase_add_test(imu, test_imu_buffered_takes_the_last_scan);
         tcase_add_test(imu, test_imu_temperature_from_a_thermal_zone);
         tcase_add_test(imu, test_imu_errors_name_the_key);
+#if HEAP_COUNT_WORKS
+        tcase_add_test(imu, test_rt_reads_make_no_heap_call);
+#endif
         suite_add_tcase(s, imu);
         return s;
 }

@@ -12,6 +12,7 @@
 
 #include "check-main.h"
 #include "fake-sysfs.h"
+#include "heap-count.h"
 #include "hw-drivers.h"
 
 #define CHIP "/sys/class/pwm/pwmchip0"
@@ -203,6 +204,46 @@ START_TEST(test_gun_opens_the_configured_kinds)
 }
 END_TEST
 
+#if HEAP_COUNT_WORKS
+/* The writes the control thread makes allocate nothing. */
+START_TEST(test_rt_writes_make_no_heap_call)
+{
+        struct hw_config c = defaults();
+        struct motor motor;
+        struct stroke stroke;
+        unsigned long before = heap_count_all();
+        void *volatile block;
+
+        fake_write(CHIP "/pwm1/period", "");
+        fake_write(CHIP "/pwm1/duty_cycle", "");
+        fake_write(CHIP "/pwm1/enable", "");
+        c.stroke.pwm.channel = 1;
+        ck_assert_int_eq(pwm_motor_open(&motor, &c.motor, error, sizeof(error)), 0);
+        ck_assert_int_eq(pwm_stroke_open(&stroke, &c.stroke, error, sizeof(error)), 0);
+        int failed = 0;
+        unsigned long calls;
+
+        /* no assertion inside: Check's own bookkeeping allocates */
+        heap_count_start();
+        for (int i = 0; i <= 100; i++) {
+                failed |= motor.ops->set_enable(&motor, true);
+                failed |= motor.ops->set_duty(&motor, i / 100.0);
+                failed |= stroke.ops->set_position(&stroke, i / 100.0);
+                failed |= motor.ops->set_enable(&motor, false);
+        }
+        calls = heap_count_stop();
+        ck_assert_int_eq(failed, 0);
+        ck_assert_uint_eq(calls, 0);
+        block = malloc(16);
+        free(block);
+        ck_assert_uint_gt(heap_count_all(), before);
+        ck_assert_str_eq(fake_read(CHIP "/pwm1/duty_cycle"), "2000000\n");
+        motor.ops->close(&motor);
+        stroke.ops->close(&stroke);
+}
+END_TEST
+#endif
+
 static Suite *pwm_suite(void)
 {
         Suite *s = suite_create("pwm");
@@ -216,6 +257,9 @@ static Suite *pwm_suite(void)
         tcase_add_test(tc, test_stroke_position_is_the_pulse_width);
         tcase_add_test(tc, test_stroke_pulses_must_fit_the_period);
         tcase_add_test(tc, test_gun_opens_the_configured_kinds);
+#if HEAP_COUNT_WORKS
+        tcase_add_test(tc, test_rt_writes_make_no_heap_call);
+#endif
         suite_add_tcase(s, tc);
         return s;
 }
