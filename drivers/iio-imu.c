@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <iio.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
