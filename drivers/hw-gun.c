@@ -3,6 +3,8 @@
 
 #include "hw-drivers.h"
 
+#define ENCODER_SAMPLES_PER_PERIOD 2
+
 /* A simulated driver the configuration wants moves from unused into the gun. */
 static void take(enum hw_driver driver, void *to, void *from, size_t size)
 {
@@ -21,8 +23,12 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
         *simulated = (struct gun){0};
 
         *gun = (struct gun){0};
+        /* a device paced at the control rate itself would, its clock and ours
+         * drifting apart, now and then leave a period without a new reading:
+         * three of those in a row are a stale sensor */
         if (config->encoder.driver == HW_REAL)
-                r = iio_encoder_open(&gun->encoder, &config->encoder, control_hz, error, error_size);
+                r = iio_encoder_open(&gun->encoder, &config->encoder,
+                                     ENCODER_SAMPLES_PER_PERIOD * control_hz, error, error_size);
         if (r >= 0 && config->imu.driver == HW_REAL)
                 r = iio_imu_open(&gun->imu, &config->imu, error, error_size);
         if (r >= 0 && config->motor.driver == HW_REAL)

@@ -20,6 +20,8 @@
 /* A few periods of samples: the control thread empties the buffer every
  * period, and libiio keeps four such blocks in the kernel. */
 #define ENCODER_BUFFER_SAMPLES 16
+/* 1024 samples: half a second at 2 kHz, drained in a few periods */
+#define ENCODER_REFILLS_MAX 64
 
 enum channel_kind {
         CHANNEL_ANGLE,
@@ -96,19 +98,28 @@ static int read_buffered(struct encoder *enc, struct encoder_sample *out)
 {
         struct iio_encoder *e = enc->data;
         const void *first, *last;
-        int n = iio_input_refill(e->buffer, &e->in, &first, &last);
-        ptrdiff_t step;
+        ptrdiff_t step = 0;
+        int n;
 
-        if (n < 0)
-                return n;
-        if (n > 0) {
-                step = iio_buffer_step(e->buffer);
+        /* After an idle spell (the control thread sleeps while the motor is
+         * off) the buffer holds a backlog: take it all, the newest last, a
+         * bounded number of refills per period. */
+        for (unsigned refill = 0; refill < ENCODER_REFILLS_MAX; refill++) {
+                n = iio_input_refill(e->buffer, &e->in, &first, &last);
+                if (n < 0)
+                        return n;
+                if (n == 0)
+                        break;
+                if (!step)
+                        step = iio_buffer_step(e->buffer);
                 for (const char *p = first; p <= (const char *)last; p += step)
                         take(e, iio_input_from_buffer(&e->in, p));
                 e->sample.time_ns = e->timestamp.channel ?
                         (uint64_t)iio_input_from_buffer(&e->timestamp, (const char *)last +
                                                         e->timestamp_offset) :
                         now_ns();
+                if (n < ENCODER_BUFFER_SAMPLES)
+                        break;
         }
         *out = e->sample;
         return 0;

@@ -40,6 +40,7 @@
 #define ACCEL_SCALE 0.01        /* m/s² per LSB */
 #define GYRO_SCALE 0.001        /* rad/s per LSB */
 #define PLANT_STEP_NS 200000
+#define PLANT_CPU 0             /* and the daemon's control thread (--rt-cpu) */
 #define RECORDS_MAX 20000
 
 #define ROUTINE_SPEED_PPM 2000.0
@@ -172,7 +173,9 @@ static void *plant_run(void *userdata)
 
                 nanosleep(&step, NULL);
                 now = now_ns();
-                sim_gun_advance(&p->model, fmin((double)(now - last_ns) * 1e-9, 0.005));
+                /* all the time that passed, however long the thread was held up:
+                 * the samples carry the clock's time, the model must keep to it */
+                sim_gun_advance(&p->model, (double)(now - last_ns) * 1e-9);
                 last_ns = now;
                 follow_revolutions(p, angle, t);
                 if (sim_gun_time_s(&p->model) >= p->next_sample_s) {
@@ -308,6 +311,7 @@ static void plant_start(struct plant *p)
         struct sim_gun_params params;
         pthread_attr_t attr;
         struct sched_param sched = { .sched_priority = 90 };
+        cpu_set_t cpus;
         double hz = 0;
 
         sim_gun_params_default(&params);
@@ -324,9 +328,14 @@ static void plant_start(struct plant *p)
         ck_assert_double_ge(hz, 250);
         p->sample_period_s = 1.0 / hz;
 
-        /* above the daemon's control thread (RTPriority=80): the plant stands for hardware,
-         * which no process delays, and a late sample is a stale sensor */
+        /* above the daemon's control thread (RTPriority=80), on its CPU: the
+         * plant stands for hardware, which neither another process nor a
+         * stalled virtual CPU delays behind the daemon's back (a late sample
+         * is a stale sensor) */
         pthread_attr_init(&attr);
+        CPU_ZERO(&cpus);
+        CPU_SET(PLANT_CPU, &cpus);
+        pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
         pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
         pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
         pthread_attr_setschedparam(&attr, &sched);
@@ -356,7 +365,8 @@ START_TEST(test_routine_on_the_real_drivers)
         unsigned measured = 0;
 
         daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
-                                      (const char *const[]){ "--profiles-dir", routines, NULL });
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
         /* the daemon opened the devices: libiio enabled the buffers, the PWM runs at duty 0 */
         ck_assert_str_eq(fake_read(ENC "/current_timestamp_clock"), "monotonic");
         ck_assert_str_eq(fake_read(PWM "/pwm0/period"), "50000\n");
