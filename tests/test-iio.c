@@ -259,6 +259,30 @@ START_TEST(test_buffered_timestamps)
 }
 END_TEST
 
+/* A backlog longer than the buffer (the control thread slept while the
+ * motor was off): one read takes it all, and the newest scan counts. */
+START_TEST(test_buffered_backlog_is_drained)
+{
+        struct hw_encoder_config c = encoder_config("count0", true);
+        struct encoder enc;
+        struct encoder_sample s;
+
+        encoder_device("count0", "le:u16/16>>0\n", NULL);
+        timestamp_channel(true);
+        c.counts_per_rev = 1000;
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 1000, error, sizeof(error)), 0);
+        for (int i = 0; i <= 95; i++)
+                push_timed(enc_fifo, (uint16_t)(65000 + 10 * i), 1000 + i);
+        ck_assert_int_eq(enc.ops->read(&enc, &s), 0);
+        ck_assert_uint_eq(s.time_ns, 1095);
+        /* 65950 is 414 on 16 bits; unwrapped, 65950 counts: 950 of 1000 */
+        ck_assert_double_eq_tol(s.value, 2 * M_PI * 0.95, 1e-9);
+        ck_assert_int_eq(enc.ops->read(&enc, &s), 0);
+        ck_assert_uint_eq(s.time_ns, 1095);
+        enc.ops->close(&enc);
+}
+END_TEST
+
 /* Without current_timestamp_clock the stamps are CLOCK_REALTIME: not used. */
 START_TEST(test_realtime_timestamps_are_not_used)
 {
@@ -541,6 +565,7 @@ static Suite *iio_suite(void)
         tcase_add_test(enc, test_buffered_count_wraps_at_its_bits);
         tcase_add_test(enc, test_buffered_timestamps);
         tcase_add_test(enc, test_realtime_timestamps_are_not_used);
+        tcase_add_test(enc, test_buffered_backlog_is_drained);
         tcase_add_test(enc, test_buffered_angular_velocity_signed);
         tcase_add_test(enc, test_buffered_shift_and_sign);
         tcase_add_test(enc, test_device_without_buffer_falls_back_to_raw);
