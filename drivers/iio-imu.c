@@ -18,6 +18,7 @@
 #include "sysfs-attr.h"
 
 #define IMU_BUFFER_SAMPLES 16
+#define IMU_REFILLS_MAX 64
 
 static const char *const accel_ids[3] = { "accel_x", "accel_y", "accel_z" };
 static const char *const gyro_ids[3] = { "anglvel_x", "anglvel_y", "anglvel_z" };
@@ -67,18 +68,24 @@ static double value_in_scan(const struct iio_imu *m, const struct iio_input *in,
 static int read_buffered(struct imu *imu, struct imu_sample *out)
 {
         struct iio_imu *m = imu->data;
-        const void *first, *last;
-        int n = iio_input_refill(m->buffer, &m->accel[0], &first, &last);
+        const void *first, *last = NULL;
+        int n;
 
-        if (n < 0)
-                return n;
-        if (n > 0) {
+        /* after an idle spell the buffer holds a backlog: the newest scan counts */
+        for (unsigned refill = 0; refill < IMU_REFILLS_MAX; refill++) {
+                n = iio_input_refill(m->buffer, &m->accel[0], &first, &last);
+                if (n < 0)
+                        return n;
+                if (n == 0)
+                        break;
                 for (int i = 0; i < 3; i++) {
                         m->device_accel[i] = value_in_scan(m, &m->accel[i], last);
                         if (m->has_gyro)
                                 m->device_gyro[i] = value_in_scan(m, &m->gyro[i], last);
                 }
                 map_axes(m);
+                if (n < IMU_BUFFER_SAMPLES)
+                        break;
         }
         *out = m->sample;
         return 0;

@@ -445,7 +445,9 @@ START_TEST(test_imu_buffered_takes_the_last_scan)
         ck_assert_str_eq(imu.ops->name, "iio-imu (buffered)");
         ck_assert_str_eq(fake_read(IMU "/scan_elements/in_accel_z_en"), "1");
         ck_assert_str_eq(fake_read(IMU "/scan_elements/in_anglvel_x_en"), "1");
-        push_scan(imu_fifo, (const int16_t[6]){ 1, 2, 3, 4, 5, 6 });
+        /* more than the buffer holds: the newest scan counts */
+        for (int i = 0; i < 40; i++)
+                push_scan(imu_fifo, (const int16_t[6]){ 1, 2, 3, 4, 5, 6 });
         push_scan(imu_fifo, (const int16_t[6]){ 981, -50, 200, 1000, -2000, 3000 });
         ck_assert_int_eq(imu.ops->read(&imu, &s), 0);
         ck_assert_double_eq_tol(s.accel_m_s2[0], -2.0, 1e-9);
