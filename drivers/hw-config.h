@@ -43,6 +43,7 @@ struct hw_encoder_config {
         char channel[HW_NAME_MAX];      /* angl0, count0, anglvel0 */
         double counts_per_rev;          /* count channels: counts per crank revolution */
         bool buffered;                  /* scan elements and /dev/iio:deviceN, else raw reads */
+        char trigger[HW_NAME_MAX];      /* an IIO trigger's name; empty: the device's own pacing */
 };
 
 struct hw_imu_config {
@@ -53,6 +54,7 @@ struct hw_imu_config {
          * negative when the device's axis points the other way. */
         int axes[3];
         bool buffered;
+        char trigger[HW_NAME_MAX];
         char thermal_zone[HW_PATH_MAX]; /* when the device has no in_temp */
 };
 

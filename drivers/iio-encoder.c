@@ -244,6 +244,10 @@ int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config
         if (config->buffered && iio_channel_is_scan_element(e->in.channel)) {
                 if (sample_hz && iio_device_find_attr(dev, "sampling_frequency"))
                         (void)iio_device_attr_write_longlong(dev, "sampling_frequency", sample_hz);
+                r = iio_input_set_trigger(e->ctx, dev, config->trigger, sample_hz,
+                                          "[Encoder] Trigger", error, error_size);
+                if (r < 0)
+                        goto fail;
                 iio_channel_enable(e->in.channel);
                 use_timestamps(e, dev);
                 e->buffer = iio_input_open_buffer(dev, ENCODER_BUFFER_SAMPLES, "[Encoder] Device",

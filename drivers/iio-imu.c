@@ -245,6 +245,12 @@ int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *erro
                 }
         }
 
+        if (config->buffered && all_scan_elements(m)) {
+                r = iio_input_set_trigger(m->ctx, dev, config->trigger, config->sampling_hz,
+                                          "[IMU] Trigger", error, error_size);
+                if (r < 0)
+                        goto fail;
+        }
         if (!config->buffered || !all_scan_elements(m) || open_buffer(m, dev, error, error_size) < 0) {
                 for (int i = 0; i < 3; i++) {
                         r = iio_input_open_raw(&m->accel[i], dev, "[IMU] Device", error, error_size);

@@ -149,6 +149,48 @@ int64_t iio_input_from_buffer(const struct iio_input *in, const void *sample)
         }
 }
 
+int iio_input_set_trigger(struct iio_context *ctx, struct iio_device *dev, const char *name,
+                          double sample_hz, const char *key, char *error, size_t error_size)
+{
+        const struct iio_device *trigger;
+        char found[256] = "";
+        size_t len = 0;
+        int r;
+
+        if (!*name)
+                return 0;
+        trigger = iio_context_find_device(ctx, name);
+        if (!trigger || !iio_device_is_trigger(trigger)) {
+                unsigned count = iio_context_get_devices_count(ctx);
+
+                for (unsigned i = 0; i < count && len < sizeof(found); i++) {
+                        const struct iio_device *d = iio_context_get_device(ctx, i);
+
+                        if (iio_device_is_trigger(d))
+                                len += (size_t)snprintf(found + len, sizeof(found) - len, "%s%s",
+                                                        len ? ", " : "", iio_device_get_name(d));
+                }
+                snprintf(error, error_size, "%s=%s: no IIO trigger of that name (there are: %s)",
+                         key, name, len ? found : "none");
+                return -ENODEV;
+        }
+        if (sample_hz > 0 && iio_device_find_attr(trigger, "sampling_frequency")) {
+                r = iio_device_attr_write_double(trigger, "sampling_frequency", sample_hz);
+                if (r < 0) {
+                        snprintf(error, error_size, "%s=%s: the trigger refuses %g Hz: %s", key,
+                                 name, sample_hz, strerror(-r));
+                        return r;
+                }
+        }
+        r = iio_device_set_trigger(dev, trigger);
+        if (r < 0) {
+                snprintf(error, error_size, "%s=%s: cannot make it %s's trigger: %s", key, name,
+                         iio_device_get_name(dev) ?: iio_device_get_id(dev), strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 struct iio_buffer *iio_input_open_buffer(struct iio_device *dev, size_t samples_count,
                                          const char *key, char *error, size_t error_size)
 {

@@ -51,6 +51,12 @@ int iio_input_read_raw(struct iio_input *in, int64_t *raw);
 /* RT: the channel's raw value in one sample of a refilled buffer. */
 int64_t iio_input_from_buffer(const struct iio_input *in, const void *sample);
 
+/* Sets the trigger named name (empty: leaves the device's own) as the
+ * device's current_trigger, and sample_hz (0: leaves it) as the trigger's
+ * sampling_frequency when it has one. */
+int iio_input_set_trigger(struct iio_context *ctx, struct iio_device *dev, const char *name,
+                          double sample_hz, const char *key, char *error, size_t error_size);
+
 /* A non-blocking buffer of samples_count samples with the enabled
  * channels; NULL with a sentence in error when the device cannot. */
 struct iio_buffer *iio_input_open_buffer(struct iio_device *dev, size_t samples_count,

@@ -283,6 +283,31 @@ START_TEST(test_buffered_backlog_is_drained)
 }
 END_TEST
 
+/* A trigger paces the buffer: libiio makes it current, at the rate asked. */
+START_TEST(test_trigger_set_by_name)
+{
+        struct hw_encoder_config c = encoder_config("angl0", true);
+        struct encoder enc;
+
+        encoder_device("angl0", "le:u12/16>>0\n", NULL);
+        fake_write(ENC "/trigger/current_trigger", "\n");
+        fake_write("/sys/bus/iio/devices/trigger0/name", "enc-timer\n");
+        fake_write("/sys/bus/iio/devices/trigger0/sampling_frequency", "100\n");
+        snprintf(c.trigger, sizeof(c.trigger), "enc-timer");
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 2000, error, sizeof(error)), 0);
+        ck_assert_str_eq(enc.ops->name, "iio-encoder (buffered)");
+        ck_assert_str_eq(fake_read(ENC "/trigger/current_trigger"), "enc-timer");
+        ck_assert_str_eq(fake_read("/sys/bus/iio/devices/trigger0/sampling_frequency"),
+                         "2000.000000");
+        enc.ops->close(&enc);
+
+        snprintf(c.trigger, sizeof(c.trigger), "imu-timer");
+        ck_assert_int_eq(iio_encoder_open(&enc, &c, 2000, error, sizeof(error)), -ENODEV);
+        ck_assert_msg(strstr(error, "[Encoder] Trigger=imu-timer: no IIO trigger of that name "
+                             "(there are: enc-timer)"), "%s", error);
+}
+END_TEST
+
 /* Without current_timestamp_clock the stamps are CLOCK_REALTIME: not used. */
 START_TEST(test_realtime_timestamps_are_not_used)
 {
@@ -568,6 +593,7 @@ static Suite *iio_suite(void)
         tcase_add_test(enc, test_buffered_timestamps);
         tcase_add_test(enc, test_realtime_timestamps_are_not_used);
         tcase_add_test(enc, test_buffered_backlog_is_drained);
+        tcase_add_test(enc, test_trigger_set_by_name);
         tcase_add_test(enc, test_buffered_angular_velocity_signed);
         tcase_add_test(enc, test_buffered_shift_and_sign);
         tcase_add_test(enc, test_device_without_buffer_falls_back_to_raw);

@@ -129,6 +129,7 @@ START_TEST(test_hardware_keys_apply)
         settings_defaults(&s);
         ck_assert_int_eq(settings_load(&s, write_conf("hw.conf",
                 "[Encoder]\nDevice=as5047\nChannel=count0\nCountsPerRevolution=16384\nBuffered=no\n"
+                "Trigger=enc-timer\n"
                 "[IMU]\nDriver=simulated\nAxes=-z,y,x\nSamplingFrequency=800\n"
                 "[Motor]\nPWMChip=2\nPeriod=40000\nEnableLine=gpiochip1:MOTOR_EN\n"
                 "EnableActiveLow=yes\n"
@@ -140,6 +141,7 @@ START_TEST(test_hardware_keys_apply)
         ck_assert_str_eq(s.hw.encoder.channel, "count0");
         ck_assert_double_eq(s.hw.encoder.counts_per_rev, 16384);
         ck_assert(!s.hw.encoder.buffered);
+        ck_assert_str_eq(s.hw.encoder.trigger, "enc-timer");
         ck_assert_int_eq(s.hw.imu.driver, HW_SIMULATED);
         ck_assert_int_eq(s.hw.imu.axes[0], -3);
         ck_assert_int_eq(s.hw.imu.axes[1], 2);
