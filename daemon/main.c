@@ -12,6 +12,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "hw-drivers.h"
 #include "manager.h"
 #include "settings.h"
 
@@ -217,21 +218,33 @@ static int open_gun(struct manager *m)
 {
         static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
         struct sim_gun_params params;
+        struct gun simulated = {0};
+        char error[512];
         int r;
 
-        if (!m->options.simulate)
-                return log_error_errno(-EOPNOTSUPP, "Hardware drivers are not built yet; run "
-                                       "with --simulate to use the simulated gun.");
-
+        /* the simulated gun is there for the kinds the configuration leaves simulated */
         sim_gun_params_default(&params);
         sim_gun_init(&m->sim_gun, &params, SIM_SEED);
-        r = sim_gun_drivers_open(&m->gun, &m->sim_drivers, &m->sim_gun, &clock);
+        r = sim_gun_drivers_open(&simulated, &m->sim_drivers, &m->sim_gun, &clock);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
-        r = sim_panel_open(&m->gun, &m->sim_panel, monotonic_now_ns, NULL);
+        r = sim_panel_open(&simulated, &m->sim_panel, monotonic_now_ns, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated buttons: %m");
-        log_info("Running on the simulated gun.");
+        if (m->options.simulate) {
+                m->gun = simulated;
+                log_info("Running on the simulated gun.");
+                return 0;
+        }
+
+        r = hw_gun_open(&m->gun, &m->settings.hw, &simulated, m->options.control_hz, error,
+                        sizeof(error));
+        if (r < 0)
+                return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
+                                       m->options.config_file, error);
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s.",
+                 m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
+                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name);
         return 0;
 }
 

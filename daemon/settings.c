@@ -21,6 +21,10 @@ enum key_type {
         KEY_DOUBLE,
         KEY_HOURS,      /* stored as µs */
         KEY_DAYS,       /* stored as µs */
+        KEY_NS,         /* uint64_t, ns */
+        KEY_STRING,     /* char[max] */
+        KEY_DRIVER,     /* enum hw_driver: "simulated" or the real driver, named in unit */
+        KEY_AXES,       /* int[3], see hw_parse_axes() */
 };
 
 struct key {
@@ -72,6 +76,51 @@ static const struct key keys[] = {
         { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
+        { "Encoder", "Driver", KEY_DRIVER, FIELD(hw.encoder.driver), 0, 0, "iio" },
+        { "Encoder", "Device", KEY_STRING, FIELD(hw.encoder.device), 0, HW_NAME_MAX, "" },
+        { "Encoder", "Channel", KEY_STRING, FIELD(hw.encoder.channel), 0, HW_NAME_MAX, "" },
+        { "Encoder", "CountsPerRevolution", KEY_DOUBLE, FIELD(hw.encoder.counts_per_rev), 1, 1e9, "" },
+        { "Encoder", "Buffered", KEY_BOOL, FIELD(hw.encoder.buffered), 0, 1, "" },
+        { "Encoder", "Trigger", KEY_STRING, FIELD(hw.encoder.trigger), 0, HW_NAME_MAX, "" },
+        { "IMU", "Driver", KEY_DRIVER, FIELD(hw.imu.driver), 0, 0, "iio" },
+        { "IMU", "Device", KEY_STRING, FIELD(hw.imu.device), 0, HW_NAME_MAX, "" },
+        { "IMU", "SamplingFrequency", KEY_DOUBLE, FIELD(hw.imu.sampling_hz), 0, 100000, "Hz" },
+        { "IMU", "Axes", KEY_AXES, FIELD(hw.imu.axes), 0, 0, "" },
+        { "IMU", "Buffered", KEY_BOOL, FIELD(hw.imu.buffered), 0, 1, "" },
+        { "IMU", "Trigger", KEY_STRING, FIELD(hw.imu.trigger), 0, HW_NAME_MAX, "" },
+        { "IMU", "ThermalZone", KEY_STRING, FIELD(hw.imu.thermal_zone), 0, HW_PATH_MAX, "" },
+        { "Motor", "Driver", KEY_DRIVER, FIELD(hw.motor.driver), 0, 0, "pwm" },
+        { "Motor", "PWMChip", KEY_UNSIGNED, FIELD(hw.motor.pwm.chip), 0, 1023, "" },
+        { "Motor", "PWMChannel", KEY_UNSIGNED, FIELD(hw.motor.pwm.channel), 0, 1023, "" },
+        { "Motor", "Period", KEY_NS, FIELD(hw.motor.pwm.period_ns), 1000, 1e9, "ns" },
+        { "Motor", "EnableLine", KEY_STRING, FIELD(hw.motor.enable.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "EnableActiveLow", KEY_BOOL, FIELD(hw.motor.enable.active_low), 0, 1, "" },
+        { "Motor", "DirectionLine", KEY_STRING, FIELD(hw.motor.direction.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "DirectionActiveLow", KEY_BOOL, FIELD(hw.motor.direction.active_low), 0, 1, "" },
+        { "Motor", "BrakeLine", KEY_STRING, FIELD(hw.motor.brake.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "BrakeActiveLow", KEY_BOOL, FIELD(hw.motor.brake.active_low), 0, 1, "" },
+        { "Stroke", "Driver", KEY_DRIVER, FIELD(hw.stroke.driver), 0, 0, "pwm" },
+        { "Stroke", "PWMChip", KEY_UNSIGNED, FIELD(hw.stroke.pwm.chip), 0, 1023, "" },
+        { "Stroke", "PWMChannel", KEY_UNSIGNED, FIELD(hw.stroke.pwm.channel), 0, 1023, "" },
+        { "Stroke", "Period", KEY_NS, FIELD(hw.stroke.pwm.period_ns), 1000, 1e9, "ns" },
+        { "Stroke", "PulseMin", KEY_NS, FIELD(hw.stroke.pulse_min_ns), 0, 1e9, "ns" },
+        { "Stroke", "PulseMax", KEY_NS, FIELD(hw.stroke.pulse_max_ns), 0, 1e9, "ns" },
+        { "Stroke", "StrokeMin", KEY_DOUBLE, FIELD(hw.stroke.min_mm), 0, 100, "mm" },
+        { "Stroke", "StrokeMax", KEY_DOUBLE, FIELD(hw.stroke.max_mm), 0, 100, "mm" },
+        { "Buttons", "Driver", KEY_DRIVER, FIELD(hw.buttons.driver), 0, 0, "gpio" },
+        { "Buttons", "MainLine", KEY_STRING, FIELD(hw.buttons.lines[0]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "PlusLine", KEY_STRING, FIELD(hw.buttons.lines[1]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "MinusLine", KEY_STRING, FIELD(hw.buttons.lines[2]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "ActiveLow", KEY_BOOL, FIELD(hw.buttons.active_low), 0, 1, "" },
+        { "LEDs", "Driver", KEY_DRIVER, FIELD(hw.leds.driver), 0, 0, "gpio" },
+        { "LEDs", "StatusLine", KEY_STRING, FIELD(hw.leds.lines[0]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "FaultLine", KEY_STRING, FIELD(hw.leds.lines[1]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level1Line", KEY_STRING, FIELD(hw.leds.lines[2]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level2Line", KEY_STRING, FIELD(hw.leds.lines[3]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level3Line", KEY_STRING, FIELD(hw.leds.lines[4]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level4Line", KEY_STRING, FIELD(hw.leds.lines[5]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level5Line", KEY_STRING, FIELD(hw.leds.lines[6]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "ActiveLow", KEY_BOOL, FIELD(hw.leds.active_low), 0, 1, "" },
 };
 
 const char *settings_key(size_t i, const char **section)
@@ -113,6 +162,17 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
         case KEY_DAYS:
                 *value = (double)*(const uint64_t *)(const void *)field / (24.0 * (double)USEC_PER_HOUR);
                 break;
+        case KEY_NS:
+                *value = (double)*(const uint64_t *)(const void *)field;
+                break;
+        case KEY_STRING:
+                /* its length, against the longest it may be */
+                *value = (double)strnlen((const char *)field, (size_t)k->max);
+                *max = k->max - 1;
+                break;
+        case KEY_DRIVER:
+        case KEY_AXES:
+                return -EMEDIUMTYPE;
         }
         return 0;
 }
@@ -123,6 +183,7 @@ void settings_defaults(struct settings *c)
         control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
+        hw_config_defaults(&c->hw);
 }
 
 struct parse {
@@ -156,8 +217,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
         return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
-                       "[Safety] or [Recovery]",
-                    p->section);
+                       "[Safety], [Recovery], [Encoder], [IMU], [Motor], [Stroke], [Buttons] or "
+                       "[LEDs]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -172,7 +233,7 @@ static int parse_number(struct parse *p, const struct key *k, const char *value,
         if (v < k->min || v > k->max)
                 return skip(p, "%s %g%s%s is outside %g–%g%s%s", k->name, v, *k->unit ? " " : "",
                             k->unit, k->min, k->max, *k->unit ? " " : "", k->unit) - 1;
-        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU) && v != floor(v))
+        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU || k->type == KEY_NS) && v != floor(v))
                 return skip(p, "%s %g is not a whole number", k->name, v) - 1;
         *ret = v;
         return 0;
@@ -191,10 +252,17 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         if (!k)
                 return p->section[0] ? skip(p, "unknown key %s in [%s]", name, p->section) :
                                        skip(p, "%s is in no section", name);
+        field = (unsigned char *)p->config + k->offset;
+        /* an empty name or line: none */
+        if (k->type == KEY_STRING) {
+                if (strlen(value) >= (size_t)k->max)
+                        return skip(p, "%s is longer than %g characters", name, k->max - 1);
+                memset(field, 0, (size_t)k->max);
+                strcpy((char *)field, value);
+                return 0;
+        }
         if (!*value)
                 return skip(p, "%s has no value", name);
-
-        field = (unsigned char *)p->config + k->offset;
         if (k->type == KEY_BOOL) {
                 if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
                         *(bool *)(void *)field = true;
@@ -202,6 +270,21 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                         *(bool *)(void *)field = false;
                 else
                         return skip(p, "%s \"%s\" is not yes or no", name, value);
+                return 0;
+        }
+        if (k->type == KEY_DRIVER) {
+                if (strcmp(value, "simulated") == 0)
+                        *(enum hw_driver *)(void *)field = HW_SIMULATED;
+                else if (strcmp(value, k->unit) == 0)
+                        *(enum hw_driver *)(void *)field = HW_REAL;
+                else
+                        return skip(p, "%s \"%s\" is not %s or simulated", name, value, k->unit);
+                return 0;
+        }
+        if (k->type == KEY_AXES) {
+                if (hw_parse_axes(value, (int *)(void *)field) < 0)
+                        return skip(p, "%s \"%s\" does not name each of x, y, z once, as in "
+                                    "\"x,y,z\" or \"-z,y,x\"", name, value);
                 return 0;
         }
         if (k->type == KEY_CPU && strcmp(value, "any") == 0) {
@@ -226,7 +309,13 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         case KEY_DAYS:
                 *(uint64_t *)(void *)field = (uint64_t)(v * 24.0 * (double)USEC_PER_HOUR);
                 break;
+        case KEY_NS:
+                *(uint64_t *)(void *)field = (uint64_t)v;
+                break;
         case KEY_BOOL:
+        case KEY_STRING:
+        case KEY_DRIVER:
+        case KEY_AXES:
                 break;
         }
         return 0;

@@ -105,8 +105,11 @@ static void write_system_config(const char *path, const char *socket_path)
         ck_assert_int_eq(fclose(out), 0);
 }
 
-/* percussd on the fixture's bus, its state in the fixture's directory. */
-static void start_percussd(struct daemon_fixture *f, const char *const *extra_args)
+/* percussd on the fixture's bus, its state in the fixture's directory.
+ * config NULL: --simulate, with an empty settings file (the defaults,
+ * whatever the machine's /etc holds); else no --simulate and that file. */
+static void start_percussd(struct daemon_fixture *f, const char *config,
+                           const char *const *extra_args)
 {
         const char *argv[32];
         char notify_path[96], settings_path[96];
@@ -122,17 +125,17 @@ static void start_percussd(struct daemon_fixture *f, const char *const *extra_ar
         ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 
         argv[n++] = PERCUSSD_PATH;
-        argv[n++] = "--simulate";
+        if (!config)
+                argv[n++] = "--simulate";
         argv[n++] = "--bus-address";
         argv[n++] = f->address;
         argv[n++] = "--profiles-dir";
         argv[n++] = PROFILES_SRC_DIR;
         argv[n++] = "--state-dir";
         argv[n++] = f->dir;
-        /* none: the defaults, whatever the machine's /etc holds */
         snprintf(settings_path, sizeof(settings_path), "%s/percussd.conf", f->dir);
         argv[n++] = "--config";
-        argv[n++] = settings_path;
+        argv[n++] = config ? config : settings_path;
         for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;
@@ -141,7 +144,8 @@ static void start_percussd(struct daemon_fixture *f, const char *const *extra_ar
         close(notify_fd);
 }
 
-static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
+static void start(struct daemon_fixture *f, bool system_policy, const char *config,
+                  const char *const *extra_args)
 {
         char bus_path[96], config_path[96];
         int r;
@@ -166,7 +170,7 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
                                                            NULL },
                                     NULL);
         wait_for_path(bus_path, 5000);
-        start_percussd(f, extra_args);
+        start_percussd(f, config, extra_args);
 
         r = sd_bus_new(&f->bus);
         if (r >= 0)
@@ -180,12 +184,18 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
 
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
 {
-        start(f, false, extra_args);
+        start(f, false, NULL, extra_args);
+}
+
+void daemon_fixture_start_hardware(struct daemon_fixture *f, const char *config,
+                                   const char *const *extra_args)
+{
+        start(f, false, config, extra_args);
 }
 
 void daemon_fixture_start_system_policy(struct daemon_fixture *f)
 {
-        start(f, true, NULL);
+        start(f, true, NULL, NULL);
 }
 
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
@@ -228,7 +238,7 @@ void daemon_fixture_kill(struct daemon_fixture *f)
 
 void daemon_fixture_restart(struct daemon_fixture *f, const char *const *extra_args)
 {
-        start_percussd(f, extra_args);
+        start_percussd(f, NULL, extra_args);
 }
 
 void daemon_fixture_stop(struct daemon_fixture *f)

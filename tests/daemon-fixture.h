@@ -23,6 +23,11 @@ struct daemon_fixture {
  * be NULL), waits for READY=1 on NOTIFY_SOCKET. */
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args);
 
+/* The same without --simulate: percussd opens the drivers the settings
+ * file config names. */
+void daemon_fixture_start_hardware(struct daemon_fixture *f, const char *config,
+                                   const char *const *extra_args);
+
 /* The same on a bus configured like the system bus, with percussd's
  * D-Bus policy file (systemd/io.percussd.Massager1.conf). */
 void daemon_fixture_start_system_policy(struct daemon_fixture *f);
