@@ -234,6 +234,18 @@ static int property_get_simulated(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "b", m->gun.simulated);
 }
 
+static int property_get_battery(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct battery_reading battery = manager_battery(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        if (strcmp(property, "Charging") == 0)
+                return sd_bus_message_append(reply, "b", (int)battery.charging);
+        return sd_bus_message_append(reply, "d", battery.percent);
+}
+
 static int property_get_intensity(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *reply, void *userdata,
                                   sd_bus_error *error)
@@ -545,6 +557,8 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("MaxLatency", "u", property_get_max_latency),
         PROPERTY_CONST("Realtime", "b", property_get_realtime),
         PROPERTY_CONST("Simulated", "b", property_get_simulated),
+        PROPERTY("Battery", "d", property_get_battery),
+        PROPERTY("Charging", "b", property_get_battery),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
 

@@ -115,6 +115,10 @@ void manager_on_rt_event(struct manager *m);
  * state itself. */
 void manager_check_heartbeat(struct manager *m);
 
+/* The battery as its gauge reads it now: NaN and not charging when the
+ * gun has no gauge or it does not answer. */
+struct battery_reading manager_battery(struct manager *m);
+
 /* The board's temperature; a fault when it nears the limit. */
 double manager_board_temperature(struct manager *m);
 void manager_check_temperature(struct manager *m);

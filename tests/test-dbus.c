@@ -178,6 +178,9 @@ START_TEST(test_start_plays_routine_then_stops)
         ck_assert_str_eq(s, "idle");
         free(s);
         ck_assert(fixture_get_bool(&fixture, "Simulated"));
+        /* the simulated gun has no battery gauge: no charge to show */
+        ck_assert(isnan(fixture_get_double(&fixture, "Battery")));
+        ck_assert(!fixture_get_bool(&fixture, "Charging"));
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert_msg(wait_state_signal(&log, "running", 2000), "no PropertiesChanged State=running");
