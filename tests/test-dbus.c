@@ -4,12 +4,15 @@
  * driven over D-Bus as the companion app and busctl would.
  */
 #include <check.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <math.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -431,12 +434,48 @@ static int busctl_as_nobody(const char *args, char *err, size_t size)
         return pclose(out);
 }
 
+static int note_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (void)error;
+        if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "StepStarted"))
+                *(bool *)userdata = true;
+        return 0;
+}
+
+/* In a child that became nobody: subscribes to percussd's signals, says
+ * so on ready_fd, and exits 0 once a StepStarted arrives (1 if none does
+ * within 5 s, 2 if it cannot even subscribe). */
+static _Noreturn void receive_as_nobody(int ready_fd)
+{
+        sd_bus *bus = NULL;
+        bool received = false;
+        long deadline;
+
+        if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+            setresuid(65534, 65534, 65534) < 0)
+                _exit(2);
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, fixture.address) < 0 ||
+            sd_bus_set_bus_client(bus, true) < 0 || sd_bus_start(bus) < 0 ||
+            sd_bus_add_match(bus, NULL, "type='signal',sender='io.percussd.Massager1'", note_signal,
+                             &received) < 0)
+                _exit(2);
+        if (write(ready_fd, "r", 1) != 1)
+                _exit(2);
+        deadline = now_ms() + 5000;
+        while (!received && now_ms() < deadline)
+                if (sd_bus_process(bus, NULL) == 0)
+                        sd_bus_wait(bus, 50000);
+        _exit(received ? 0 : 1);
+}
+
 /* The shipped policy on a system-style bus: anyone reads, only root (and
  * the percussd group) moves the motor. */
 START_TEST(test_policy_others_read_but_may_not_start)
 {
         static const char object[] = "io.percussd.Massager1 /io/percussd/Massager1 io.percussd.Massager1";
-        char args[256], err[512];
+        char args[256], err[512], byte;
+        int ready[2], status;
+        pid_t listener;
 
         snprintf(args, sizeof(args), "get-property %s State", object);
         ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "reading refused: %s", err);
@@ -453,12 +492,34 @@ START_TEST(test_policy_others_read_but_may_not_start)
         ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
         snprintf(args, sizeof(args), "call %s RecordRace t 0", object);
         ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        snprintf(args, sizeof(args), "call %s Stop", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        snprintf(args, sizeof(args), "call %s Reload", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        /* the history is the owner's: not for everyone (percussctl --help) */
+        snprintf(args, sizeof(args), "call %s GetHistory u 10", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        /* nor may anyone else take the daemon's name */
+        snprintf(args, sizeof(args), "call org.freedesktop.DBus /org/freedesktop/DBus "
+                                     "org.freedesktop.DBus RequestName su io.percussd.Massager1 0");
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
         ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
 
-        /* root may */
+        /* root may; and the outsider receives the signals */
+        ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+        listener = fork();
+        ck_assert_int_ge(listener, 0);
+        if (listener == 0)
+                receive_as_nobody(ready[1]);
+        close(ready[1]);
+        ck_assert_msg(read(ready[0], &byte, 1) == 1, "nobody could not subscribe to the signals");
+        close(ready[0]);
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        ck_assert_int_eq(waitpid(listener, &status, 0), listener);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "nobody did not receive StepStarted (status %d)", status);
 }
 END_TEST
 
@@ -689,6 +750,71 @@ START_TEST(test_client_that_stops_reading_does_not_stall)
         ck_assert_int_lt(slowest, 500);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
         sd_bus_close_unref(lazy);
+}
+END_TEST
+
+/* A client that floods GetAll and never reads a reply, nor the signals it
+ * subscribed to, on a bus with the system bus's limits: dbus-daemon bounds
+ * what it queues for that client and how many of its calls may wait for
+ * an answer, so the daemon goes on answering others promptly and the
+ * control loop keeps the motor on its set-point. */
+START_TEST(test_flooding_client_that_never_reads_does_not_stall)
+{
+        sd_bus *lazy = NULL;
+        long start, slowest = 0;
+        unsigned sent = 0, refused = 0;
+        double target_ppm, speed_ppm;
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "manual", NULL, NULL), 0);
+        usleep(2500000); /* the ramp */
+        ck_assert_int_ge(sd_bus_new(&lazy), 0);
+        ck_assert_int_ge(sd_bus_set_address(lazy, fixture.address), 0);
+        ck_assert_int_ge(sd_bus_set_bus_client(lazy, true), 0);
+        ck_assert_int_ge(sd_bus_start(lazy), 0);
+        ck_assert_int_ge(sd_bus_add_match(lazy, NULL, "type='signal',sender='io.percussd.Massager1'",
+                                          NULL, NULL),
+                         0);
+
+        start = now_ms();
+        while (now_ms() - start < 4000) {
+                long before, took;
+
+                for (unsigned i = 0; i < 200; i++) {
+                        sd_bus_message *call = NULL;
+
+                        ck_assert_int_ge(sd_bus_message_new_method_call(
+                                                 lazy, &call, "io.percussd.Massager1",
+                                                 "/io/percussd/Massager1",
+                                                 "org.freedesktop.DBus.Properties", "GetAll"),
+                                         0);
+                        ck_assert_int_ge(sd_bus_message_append(call, "s", "io.percussd.Massager1"), 0);
+                        /* queued for the socket, or refused once sd-bus's own queue is full */
+                        if (sd_bus_send(lazy, call, NULL) >= 0)
+                                sent++;
+                        else
+                                refused++;
+                        sd_bus_message_unref(call);
+                }
+                before = now_ms();
+                (void)fixture_get_double(&fixture, "Speed");
+                took = now_ms() - before;
+                if (took > slowest)
+                        slowest = took;
+                usleep(20000);
+        }
+        target_ppm = fixture_get_double(&fixture, "TargetSpeed");
+        speed_ppm = fixture_get_double(&fixture, "Speed");
+        fprintf(stderr, "a client sent %u GetAll (%u refused by its own queue) and read nothing; "
+                "slowest Get meanwhile %ld ms; Speed %.0f of %.0f ppm\n",
+                sent, refused, slowest, speed_ppm, target_ppm);
+        ck_assert_uint_ge(sent, 1000);
+        ck_assert_int_lt(slowest, 500);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        ck_assert_msg(fabs(speed_ppm - target_ppm) <= 0.1 * target_ppm,
+                      "Speed %.0f ppm strayed from %.0f ppm: the control loop was starved",
+                      speed_ppm, target_ppm);
+        sd_bus_close_unref(lazy);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
 }
 END_TEST
 
@@ -1078,6 +1204,7 @@ static Suite *dbus_suite(void)
         tcase_add_checked_fixture(policy, setup_policy, teardown);
         tcase_set_timeout(policy, 60);
         tcase_add_test(policy, test_policy_others_read_but_may_not_start);
+        tcase_add_test(policy, test_flooding_client_that_never_reads_does_not_stall);
         suite_add_tcase(s, policy);
         return s;
 }
