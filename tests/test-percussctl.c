@@ -242,9 +242,10 @@ START_TEST(test_status_idle)
         ck_assert_msg(strstr(c.out, "Gun: simulated\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Intensity: 3 of 5\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Fault: none\n"), "status: %s", c.out);
-        /* the daemon has no Force or Battery yet: left out, not an error */
+        /* the daemon has no Force yet: left out, not an error */
         ck_assert_ptr_null(strstr(c.out, "Force:"));
-        ck_assert_ptr_null(strstr(c.out, "Battery:"));
+        /* the simulated gun has no battery gauge */
+        ck_assert_msg(strstr(c.out, "Battery: no gauge\n"), "status: %s", c.out);
         ck_assert_uint_eq(c.err_len, 0);
         ctl_free(&c);
 
@@ -257,7 +258,7 @@ END_TEST
 
 START_TEST(test_status_json)
 {
-        json_object *props, *routines, *simulated;
+        json_object *props, *routines, *simulated, *battery, *charging;
         struct ctl c;
 
         ck_assert_int_eq(RUN(&c, "--json", "status"), 0);
@@ -268,6 +269,11 @@ START_TEST(test_status_json)
         ck_assert(json_object_object_get_ex(props, "Routines", &routines));
         ck_assert(json_object_is_type(routines, json_type_array));
         ck_assert_uint_ge(json_object_array_length(routines), 2);
+        /* no gauge: NaN on the bus, null in JSON (which has no NaN) */
+        ck_assert(json_object_object_get_ex(props, "Battery", &battery));
+        ck_assert_ptr_null(battery);
+        ck_assert(json_object_object_get_ex(props, "Charging", &charging));
+        ck_assert(!json_object_get_boolean(charging));
         json_object_put(props);
         ctl_free(&c);
 }
