@@ -557,6 +557,88 @@ START_TEST(test_daemon_not_running)
 }
 END_TEST
 
+/* --user (--session-bus) and --system, like busctl's: the bus the
+ * environment names, as sd-bus finds it. */
+START_TEST(test_bus_options)
+{
+        static const char *const options[][2] = {
+                { "DBUS_SESSION_BUS_ADDRESS", "--user" },
+                { "DBUS_SESSION_BUS_ADDRESS", "--session-bus" },
+                { "DBUS_SYSTEM_BUS_ADDRESS", "--system" },
+                { "DBUS_SYSTEM_BUS_ADDRESS", NULL }, /* the default */
+        };
+        struct ctl c;
+
+        for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+                const char *variable = options[i][0], *option = options[i][1];
+
+                ck_assert_int_eq(setenv(variable, fixture.address, 1), 0);
+                if (option)
+                        ck_assert_int_eq(run_at(&c, NULL, (const char *const[]){ option, "status", NULL }),
+                                         0);
+                else
+                        ck_assert_int_eq(run_at(&c, NULL, (const char *const[]){ "status", NULL }), 0);
+                ck_assert_msg(strstr(c.out, "State: idle\n"), "%s status: %s",
+                              option ? option : "(default)", c.out);
+                ctl_free(&c);
+                ck_assert_int_eq(unsetenv(variable), 0);
+        }
+}
+END_TEST
+
+static void cut_encoder(bool cut)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(fixture.bus, "io.percussd.Massager1", "/io/percussd/Simulator1",
+                                   "io.percussd.Simulator1", "CutSensor", &error, NULL, "sb",
+                                   "encoder", (int)cut);
+
+        ck_assert_msg(r >= 0, "CutSensor: %s", error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+}
+
+START_TEST(test_clear_fault_and_reload)
+{
+        json_object *error;
+        struct ctl c;
+
+        ck_assert_int_eq(RUN(&c, "clear-fault"), 1);
+        assert_sentence(&c);
+        ck_assert_str_eq(c.err, "percussctl: There is no fault to clear.\n");
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "--json", "clear-fault"), 1);
+        error = parse_json(c.err);
+        ck_assert_str_eq(json_string_of(error, "error"), "io.percussd.Error.NotRunning");
+        json_object_put(error);
+        ctl_free(&c);
+
+        EXPECT_STATUS(0, "start", "calves");
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+        usleep(1000000);
+        cut_encoder(true);
+        ck_assert(fixture_wait_string(&fixture, "State", "fault", 2000));
+        ck_assert_int_eq(RUN(&c, "status"), 0);
+        ck_assert_msg(strstr(c.out, "Fault: sensor-lost: "), "status: %s", c.out);
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "clear-fault"), 1);
+        assert_sentence(&c);
+        ck_assert_msg(strstr(c.err, "still"), "stderr: %s", c.err);
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "resume"), 1);
+        assert_sentence(&c);
+        ck_assert_msg(strstr(c.err, "Clear the fault first."), "stderr: %s", c.err);
+        ctl_free(&c);
+
+        cut_encoder(false);
+        EXPECT_STATUS(0, "clear-fault");
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+
+        EXPECT_STATUS(0, "reload");
+        EXPECT_STATUS(2, "reload", "calves");
+        EXPECT_STATUS(2, "clear-fault", "now");
+}
+END_TEST
+
 /* The completion script, in bash, for what a person would Tab through. */
 START_TEST(test_bash_completion)
 {
@@ -770,6 +852,8 @@ static Suite *percussctl_suite(void)
         tcase_add_test(daemon, test_watch_ends_with_daemon);
         tcase_add_test(daemon, test_daemon_not_running);
         tcase_add_test(daemon, test_bash_completion);
+        tcase_add_test(daemon, test_bus_options);
+        tcase_add_test(daemon, test_clear_fault_and_reload);
         suite_add_tcase(s, daemon);
 
         tcase_add_checked_fixture(policy, setup_policy, teardown);
