@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,65 @@ static void write_system_config(const char *path, const char *socket_path)
         ck_assert_int_eq(fclose(out), 0);
 }
 
+/* A copy of the file with line appended. */
+static void write_with_line(const char *path, const char *original, const char *line)
+{
+        FILE *in = fopen(original, "re"), *out = fopen(path, "we");
+        char buf[1024];
+
+        ck_assert_ptr_nonnull(in);
+        ck_assert_ptr_nonnull(out);
+        while (fgets(buf, sizeof(buf), in))
+                fputs(buf, out);
+        fputs(line, out);
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+}
+
+static gid_t unused_id(void)
+{
+        for (gid_t id = 64990; id < 65500; id++)
+                if (!getgrgid(id) && !getpwuid(id))
+                        return id;
+        ck_abort_msg("no free uid/gid between 64990 and 65500");
+        return 0;
+}
+
+/* dbus-daemon with the system-style configuration, knowing a percussd
+ * user and group (see daemon-fixture.h). */
+static pid_t spawn_system_bus(struct daemon_fixture *f, const char *config_path)
+{
+        struct passwd *pw = getpwnam("percussd");
+        struct group *gr = getgrnam("percussd");
+        char passwd_path[96], group_path[96], line[128];
+        gid_t id;
+
+        if (pw && gr) {
+                f->percussd_uid = pw->pw_uid;
+                f->percussd_gid = gr->gr_gid;
+        }
+        if ((pw && gr) || geteuid() != 0)
+                return spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
+                                                    "--nofork", "--nopidfile", NULL },
+                             NULL);
+        id = unused_id();
+        f->percussd_uid = pw ? pw->pw_uid : id;
+        f->percussd_gid = gr ? gr->gr_gid : id;
+        snprintf(passwd_path, sizeof(passwd_path), "%s/passwd", f->dir);
+        snprintf(group_path, sizeof(group_path), "%s/group", f->dir);
+        snprintf(line, sizeof(line), "percussd:x:%u:%u::/nonexistent:/usr/sbin/nologin\n",
+                 (unsigned)f->percussd_uid, (unsigned)f->percussd_gid);
+        write_with_line(passwd_path, "/etc/passwd", pw ? "" : line);
+        snprintf(line, sizeof(line), "percussd:x:%u:\n", (unsigned)f->percussd_gid);
+        write_with_line(group_path, "/etc/group", gr ? "" : line);
+        return spawn((const char *const[]){
+                             "unshare", "--mount", "--", "sh", "-c",
+                             "mount --bind \"$0\" /etc/passwd && mount --bind \"$1\" /etc/group && "
+                             "exec dbus-daemon --config-file \"$2\" --nofork --nopidfile",
+                             passwd_path, group_path, config_path, NULL },
+                     NULL);
+}
+
 static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
 {
         const char *argv[32];
@@ -125,9 +186,7 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
                 ck_assert_int_eq(chmod(f->dir, 0755), 0);
                 snprintf(config_path, sizeof(config_path), "%s/bus.conf", f->dir);
                 write_system_config(config_path, bus_path);
-                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
-                                                           "--nofork", "--nopidfile", NULL },
-                                    NULL);
+                f->dbus_pid = spawn_system_bus(f, config_path);
         } else
                 f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
                                                            "--nopidfile", "--address", f->address,

@@ -17,6 +17,10 @@ struct daemon_fixture {
         pid_t dbus_pid;
         pid_t percussd_pid;
         sd_bus *bus;            /* the test's own connection */
+        /* on the system-style bus: the percussd user and group as that
+         * dbus-daemon knows them; 0 when it knows none */
+        uid_t percussd_uid;
+        gid_t percussd_gid;
 };
 
 /* Starts dbus-daemon and percussd (with extra_args, NULL-terminated, may
@@ -24,7 +28,10 @@ struct daemon_fixture {
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args);
 
 /* The same on a bus configured like the system bus, with percussd's
- * D-Bus policy file (systemd/io.percussd.Massager1.conf). */
+ * D-Bus policy file (systemd/io.percussd.Massager1.conf). Where the
+ * machine has no percussd user and group (the package makes them), and
+ * the test runs as root, dbus-daemon runs in a mount namespace of its own
+ * whose /etc/passwd and /etc/group add them. */
 void daemon_fixture_start_system_policy(struct daemon_fixture *f);
 
 /* SIGTERM to percussd; returns its exit status (or -1 if it did not exit

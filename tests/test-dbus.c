@@ -417,21 +417,61 @@ static void setup_policy(void)
         daemon_fixture_start_system_policy(&fixture);
 }
 
-/* Runs busctl as the nobody user; returns its exit status, its stderr in err. */
-static int busctl_as_nobody(const char *args, char *err, size_t size)
+/* Runs busctl with setpriv's credentials; returns its exit status, its
+ * stderr in err. */
+static int busctl_as(const char *credentials, const char *args, char *err, size_t size)
 {
-        char command[512];
+        char command[600];
         FILE *out;
         size_t n;
 
-        snprintf(command, sizeof(command),
-                 "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=%s %s 2>&1 >/dev/null",
-                 fixture.address, args);
+        snprintf(command, sizeof(command), "setpriv %s busctl --address=%s %s 2>&1 >/dev/null",
+                 credentials, fixture.address, args);
         out = popen(command, "r");
         ck_assert_ptr_nonnull(out);
         n = fread(err, 1, size - 1, out);
         err[n] = '\0';
         return pclose(out);
+}
+
+static int busctl_as_nobody(const char *args, char *err, size_t size)
+{
+        return busctl_as("--reuid=65534 --regid=65534 --clear-groups", args, err, size);
+}
+
+/* Someone in the percussd group may move the motor; the percussd user may
+ * own the name. */
+static void check_percussd_group_and_user(const char *object)
+{
+        char credentials[128], args[256], err[512];
+
+        if (!fixture.percussd_gid) {
+                fprintf(stderr, "# this machine has no percussd user and group, and the test is "
+                                "not root: their rules are not tested\n");
+                return;
+        }
+        snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
+                 (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call %s Start s calves", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Start by a member of percussd: %s", err);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        snprintf(args, sizeof(args), "set-property %s Intensity u 4", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Intensity by a member of percussd: %s", err);
+        snprintf(args, sizeof(args), "call %s Stop", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Stop by a member of percussd: %s", err);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 4);
+
+        /* taken already, so only queued: but not refused */
+        snprintf(credentials, sizeof(credentials), "--reuid=%u --regid=%u --clear-groups",
+                 (unsigned)fixture.percussd_uid, (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call org.freedesktop.DBus /org/freedesktop/DBus "
+                                     "org.freedesktop.DBus RequestName su io.percussd.Massager1 4");
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "RequestName by the percussd user: %s", err);
 }
 
 static int note_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -505,6 +545,8 @@ START_TEST(test_policy_others_read_but_may_not_start)
         ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
         ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
+
+        check_percussd_group_and_user(object);
 
         /* root may; and the outsider receives the signals */
         ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
