@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-access.h"
 #include "button-input.h"
 #include "settings.h"
 #include "driver.h"
@@ -50,6 +51,7 @@ struct manager {
         struct settings settings;
         sd_event *event;
         sd_bus *bus;
+        struct bus_access bus_access;
 
         struct gun gun;
         struct sim_gun sim_gun;

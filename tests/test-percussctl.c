@@ -749,6 +749,34 @@ START_TEST(test_policy_not_permitted)
 }
 END_TEST
 
+static void setup_permissive(void)
+{
+        daemon_fixture_start_permissive_bus(&fixture);
+}
+
+/* On a bus that lets anyone call anything, percussd's own refusal is the
+ * message, and the exit status is still "not permitted". */
+START_TEST(test_daemon_refusal_not_permitted)
+{
+        struct ctl c;
+
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) < 0) {
+                fprintf(stderr, "# not root or no setpriv: the daemon's check is not tested\n");
+                return;
+        }
+        ck_assert_int_eq(RUN_AS_NOBODY(&c, "start", "calves"), 4);
+        ck_assert_str_eq(c.err, "percussctl: Only root and members of the percussd group may start "
+                                "a routine; uid 65534 is neither.\n");
+        ctl_free(&c);
+        ck_assert_int_eq(RUN_AS_NOBODY(&c, "--json", "history"), 4);
+        ck_assert_msg(strstr(c.err, "\"io.percussd.Error.AccessDenied\""), "stderr: %s", c.err);
+        ctl_free(&c);
+        ck_assert_msg(RUN_AS_NOBODY(&c, "status") == 0, "status as nobody: %s", c.err);
+        ctl_free(&c);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+}
+END_TEST
+
 /* Without a daemon: the command line, and a bus that is not there. */
 
 START_TEST(test_usage_errors)
@@ -833,6 +861,7 @@ static Suite *percussctl_suite(void)
         Suite *s = suite_create("percussctl");
         TCase *daemon = tcase_create("daemon");
         TCase *policy = tcase_create("policy");
+        TCase *permissive = tcase_create("permissive-bus");
         TCase *alone = tcase_create("alone");
 
         tcase_add_checked_fixture(daemon, setup, teardown);
@@ -860,6 +889,11 @@ static Suite *percussctl_suite(void)
         tcase_set_timeout(policy, 60);
         tcase_add_test(policy, test_policy_not_permitted);
         suite_add_tcase(s, policy);
+
+        tcase_add_checked_fixture(permissive, setup_permissive, teardown);
+        tcase_set_timeout(permissive, 60);
+        tcase_add_test(permissive, test_daemon_refusal_not_permitted);
+        suite_add_tcase(s, permissive);
 
         tcase_set_timeout(alone, 60);
         tcase_add_test(alone, test_usage_errors);
