@@ -724,6 +724,12 @@ START_TEST(test_daemon_refuses_outsiders_where_the_policy_does_not)
                                               strstr(err, "uid 65534 is neither."),
                                       "busctl %s as nobody in %s: %s", args, state, err);
                 }
+                /* the simulated buttons start the motor as real ones would */
+                ck_assert_int_ne(busctl_as_nobody("call io.percussd.Massager1 /io/percussd/Simulator1 "
+                                                  "io.percussd.Simulator1 PressButton s main",
+                                                  err, sizeof(err)),
+                                 0);
+                ck_assert_msg(strstr(err, "may act on the simulated gun"), "PressButton: %s", err);
                 ck_assert(fixture_wait_string(&fixture, "State", state, 100));
                 ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
 
@@ -1233,6 +1239,96 @@ static void assert_clear_refused(void)
         assert_error("Start", "calves", "io.percussd.Error.Faulted");
 }
 
+static double simulator_double(const char *property)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        double value = NAN;
+        int r;
+
+        r = sd_bus_get_property_trivial(fixture.bus, "io.percussd.Massager1", "/io/percussd/Simulator1",
+                                        "io.percussd.Simulator1", property, &error, 'd', &value);
+        ck_assert_msg(r >= 0, "Simulator1.%s: %s", property, error.message ? error.message : "");
+        sd_bus_error_free(&error);
+        return value;
+}
+
+/* A Simulator1 call that must fail with InvalidArgs and a sentence, and
+ * leave the daemon idle. */
+static void simulator_bad(const char *member, const char *types, ...)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
+                                                        "/io/percussd/Simulator1",
+                                                        "io.percussd.Simulator1", member),
+                         0);
+        va_start(ap, types);
+        if (types)
+                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
+        va_end(ap);
+        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
+        ck_assert_msg(r < 0, "Simulator1.%s(%s) succeeded", member, types ? types : "");
+        assert_error_sentence(&error, INVALID_ARGS, member, "idle");
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(m);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+}
+
+/* Simulator1: the model's truth beside the estimates, a contact force,
+ * and bad input. */
+START_TEST(test_simulator_object)
+{
+        double speed_ppm, true_ppm, target_mm, true_mm;
+
+        ck_assert_double_eq(simulator_double("ContactForce"), 0.0);
+        ck_assert_double_eq(simulator_double("TrueSpeed"), 0.0);
+        simulator("SetContactForce", "d", 30.0);
+        ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
+
+        start_and_wait_running();
+        usleep(1500000); /* the ramp ends */
+        /* the crank slows at each impact and speeds up after it: the
+         * model's instantaneous speed against the estimate (a revolution's
+         * mean), both averaged over a second */
+        speed_ppm = true_ppm = 0.0;
+        for (int i = 0; i < 20; i++) {
+                speed_ppm += fixture_get_double(&fixture, "Speed") / 20;
+                true_ppm += simulator_double("TrueSpeed") / 20;
+                usleep(50000);
+        }
+        target_mm = fixture_get_double(&fixture, "TargetAmplitude");
+        true_mm = simulator_double("TrueAmplitude");
+        fprintf(stderr, "pressed at 30 N, mean of 20: Speed %.0f ppm, TrueSpeed %.0f ppm; TargetAmplitude "
+                "%.1f mm, TrueAmplitude %.1f mm\n", speed_ppm, true_ppm, target_mm, true_mm);
+        ck_assert_msg(fabs(true_ppm - speed_ppm) <= 0.03 * true_ppm,
+                      "TrueSpeed %.0f ppm, Speed %.0f ppm", true_ppm, speed_ppm);
+        ck_assert_msg(fabs(true_mm - target_mm) <= 1.0, "TrueAmplitude %.1f mm of %.1f mm", true_mm,
+                      target_mm);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+
+        simulator_bad("PressButton", "s", "trigger");
+        simulator_bad("PressButton", "s", "");
+        simulator_bad("PressButton", "s", huge_string());
+        simulator_bad("PressButton", NULL);
+        simulator_bad("ReleaseButton", "u", 1);
+        simulator_bad("SetContactForce", "d", -1.0);
+        simulator_bad("SetContactForce", "d", 1000.0);
+        simulator_bad("SetContactForce", "d", NAN);
+        simulator_bad("SetContactForce", "s", "hard");
+        simulator_bad("SetTemperature", "d", 500.0);
+        simulator_bad("SetTemperature", "d", INFINITY);
+        simulator_bad("Jam", "s", "yes");
+        simulator_bad("Drop", "b", 1);
+        simulator_bad("CutSensor", "sb", "gps", 1);
+        simulator_bad("CutSensor", "s", "encoder");
+        ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
+}
+END_TEST
+
 START_TEST(test_faults_from_the_simulator)
 {
         /* a sensor cut: refused to clear while cut, cleared once back */
@@ -1291,6 +1387,7 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_telemetry_rate);
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         tcase_add_test(tc, test_faults_from_the_simulator);
+        tcase_add_test(tc, test_simulator_object);
         suite_add_tcase(s, tc);
 
         bad = tcase_create("bad-input");
