@@ -635,6 +635,39 @@ static void call_and_log(struct signal_log *log, const char *method, const char 
         assert_logged(log, method, names);
 }
 
+/* The arguments of the last StepStarted, Finished and FaultRaised. */
+struct signal_args {
+        unsigned step;
+        char muscle[32], side[16];
+        char routine[32];
+        double seconds;
+        int completed;
+        char code[32], message[256];
+};
+
+static int read_signal_args(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct signal_args *a = userdata;
+        const char *s1, *s2;
+        uint32_t u;
+
+        (void)error;
+        if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "StepStarted") &&
+            sd_bus_message_read(m, "uss", &u, &s1, &s2) >= 0) {
+                a->step = u;
+                snprintf(a->muscle, sizeof(a->muscle), "%s", s1);
+                snprintf(a->side, sizeof(a->side), "%s", s2);
+        } else if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "Finished") &&
+                   sd_bus_message_read(m, "sdb", &s1, &a->seconds, &a->completed) >= 0)
+                snprintf(a->routine, sizeof(a->routine), "%s", s1);
+        else if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "FaultRaised") &&
+                 sd_bus_message_read(m, "ss", &s1, &s2) >= 0) {
+                snprintf(a->code, sizeof(a->code), "%s", s1);
+                snprintf(a->message, sizeof(a->message), "%s", s2);
+        }
+        return 0;
+}
+
 /* State-like properties change at once: their PropertiesChanged reaches a
  * client before the reply to the call that changed them (a bus keeps one
  * sender's order), not at the next telemetry tick. A fault has no call:
@@ -642,18 +675,27 @@ static void call_and_log(struct signal_log *log, const char *method, const char 
 START_TEST(test_state_changes_signalled_at_once)
 {
         static struct signal_log log;
+        struct signal_args args = {0};
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_slot *slot = NULL;
+        sd_bus_slot *slot = NULL, *args_slot = NULL;
         long deadline;
 
         ck_assert_int_ge(sd_bus_add_match(fixture.bus, &slot,
                                           "type='signal',sender='io.percussd.Massager1'",
                                           log_signal, &log),
                          0);
+        ck_assert_int_ge(sd_bus_add_match(fixture.bus, &args_slot,
+                                          "type='signal',sender='io.percussd.Massager1',"
+                                          "interface='io.percussd.Massager1'",
+                                          read_signal_args, &args),
+                         0);
         call_and_log(&log, "Start", "calves",
                      (const char *const[]){ "State", "Routine", "StepCount", "Step", "MuscleGroup",
                                             "Side", "TargetSpeed", NULL });
         ck_assert_int_ge(log_index(&log, "StepStarted"), 0);
+        ck_assert_uint_eq(args.step, 0);
+        ck_assert_str_eq(args.muscle, "calves");
+        ck_assert_str_eq(args.side, "left");
 
         log.count = 0;
         ck_assert_int_ge(sd_bus_set_property(fixture.bus, "io.percussd.Massager1",
@@ -664,8 +706,12 @@ START_TEST(test_state_changes_signalled_at_once)
         assert_logged(&log, "Set Intensity", (const char *const[]){ "Intensity", "TargetSpeed", NULL });
 
         call_and_log(&log, "Next", NULL, (const char *const[]){ "Step", "MuscleGroup", "Side", NULL });
+        ck_assert_int_ge(log_index(&log, "StepStarted"), 0);
+        ck_assert_uint_eq(args.step, 1);
+        ck_assert_str_eq(args.side, "right");
         call_and_log(&log, "Pause", NULL, (const char *const[]){ "State", NULL });
         call_and_log(&log, "Resume", NULL, (const char *const[]){ "State", NULL });
+        usleep(1000000); /* a second of percussion, for Finished to count */
 
         log.count = 0;
         ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
@@ -673,13 +719,23 @@ START_TEST(test_state_changes_signalled_at_once)
                                             "CutSensor", &error, NULL, "sb", "encoder", 1),
                          0);
         deadline = now_ms() + 2000;
-        while (log_index(&log, "FaultRaised") < 0 && now_ms() < deadline)
+        while ((log_index(&log, "FaultRaised") < 0 || log_index(&log, "Finished") < 0) &&
+               now_ms() < deadline)
                 if (sd_bus_process(fixture.bus, NULL) == 0)
                         sd_bus_wait(fixture.bus, 20000);
         ck_assert_msg(log_index(&log, "FaultRaised") >= 0, "no FaultRaised after CutSensor");
         ck_assert_int_ge(log_index(&log, "Fault"), 0);
         ck_assert_int_lt(log_index(&log, "Fault"), log_index(&log, "FaultRaised"));
         ck_assert_int_lt(log_index(&log, "State"), log_index(&log, "FaultRaised"));
+        /* the session ends with the fault */
+        ck_assert_int_gt(log_index(&log, "Finished"), log_index(&log, "FaultRaised"));
+        ck_assert_str_eq(args.code, "sensor-lost");
+        ck_assert_msg(strlen(args.message) > 20 && args.message[strlen(args.message) - 1] == '.',
+                      "FaultRaised message \"%s\"", args.message);
+        ck_assert_str_eq(args.routine, "calves");
+        ck_assert_msg(args.seconds > 0.5 && !args.completed, "Finished calves %.1f s, completed %d",
+                      args.seconds, args.completed);
+        args.routine[0] = '\0';
 
         ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
                                             "/io/percussd/Simulator1", "io.percussd.Simulator1",
@@ -690,7 +746,10 @@ START_TEST(test_state_changes_signalled_at_once)
         call_and_log(&log, "Start", "calves", (const char *const[]){ "State", NULL });
         call_and_log(&log, "Stop", NULL, (const char *const[]){ "State", "Step", NULL });
         ck_assert_int_ge(log_index(&log, "Finished"), 0);
+        ck_assert_str_eq(args.routine, "calves");
+        ck_assert(!args.completed);
         sd_bus_slot_unref(slot);
+        sd_bus_slot_unref(args_slot);
 }
 END_TEST
 
@@ -1239,6 +1298,89 @@ static void assert_clear_refused(void)
         assert_error("Start", "calves", "io.percussd.Error.Faulted");
 }
 
+static char reload_dir[] = "/tmp/percussd-reload-XXXXXX";
+
+static void setup_reload(void)
+{
+        const char *const args[] = { "--profiles-dir", reload_dir, NULL };
+
+        memcpy(reload_dir + strlen(reload_dir) - 6, "XXXXXX", 6);
+        ck_assert_ptr_nonnull(mkdtemp(reload_dir));
+        daemon_fixture_start(&fixture, args);
+}
+
+static void teardown_reload(void)
+{
+        char path[96];
+
+        daemon_fixture_stop(&fixture);
+        snprintf(path, sizeof(path), "%s/extra.ini", reload_dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/broken.ini", reload_dir);
+        unlink(path);
+        rmdir(reload_dir);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+        char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static bool routines_has(const char *id)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **ids = NULL;
+        bool found = false;
+
+        ck_assert_int_ge(sd_bus_get_property_strv(fixture.bus, "io.percussd.Massager1",
+                                                  "/io/percussd/Massager1", "io.percussd.Massager1",
+                                                  "Routines", &error, &ids),
+                         0);
+        for (char **i = ids; *i; i++) {
+                found = found || strcmp(*i, id) == 0;
+                free(*i);
+        }
+        free(ids);
+        return found;
+}
+
+/* Reload while a routine plays: a new file is loaded, a bad one is
+ * skipped (the daemon's log says why), the session goes on untouched. */
+START_TEST(test_reload_skips_bad_file_keeps_session)
+{
+        char *routine;
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        write_text(reload_dir, "extra.ini",
+                   "[routine]\ntitle = Extra\ndescription = One step.\ngentle = false\n\n"
+                   "[step 1]\nmuscle = quads\nside = left\nspeed = 2000\namplitude = 10\n"
+                   "duration = 30\nramp = 1\n");
+        write_text(reload_dir, "broken.ini", "[routine]\ntitle = Broken\n\n[step 1]\nspeed = fast\n");
+        ck_assert(!routines_has("extra"));
+
+        ck_assert_int_eq(fixture_call(&fixture, "Reload", NULL, NULL, NULL), 0);
+        ck_assert(routines_has("extra"));
+        ck_assert(!routines_has("broken"));
+        ck_assert(routines_has("calves"));
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        routine = fixture_get_string(&fixture, "Routine");
+        ck_assert_str_eq(routine, "calves");
+        free(routine);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Step"), 0);
+        ck_assert_uint_ge(fixture_get_u32(&fixture, "StepCount"), 2);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "extra", NULL, NULL), 0);
+}
+END_TEST
+
 static double simulator_double(const char *property)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -1370,7 +1512,7 @@ static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
         TCase *tc = tcase_create("daemon");
-        TCase *policy, *bad, *permissive;
+        TCase *policy, *bad, *permissive, *reload;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
@@ -1402,6 +1544,12 @@ static Suite *dbus_suite(void)
         tcase_add_test(policy, test_policy_others_read_but_may_not_start);
         tcase_add_test(policy, test_flooding_client_that_never_reads_does_not_stall);
         suite_add_tcase(s, policy);
+
+        reload = tcase_create("reload");
+        tcase_add_checked_fixture(reload, setup_reload, teardown_reload);
+        tcase_set_timeout(reload, 60);
+        tcase_add_test(reload, test_reload_skips_bad_file_keeps_session);
+        suite_add_tcase(s, reload);
 
         permissive = tcase_create("permissive-bus");
         tcase_add_checked_fixture(permissive, setup_permissive, teardown);
