@@ -9,6 +9,7 @@
 #include "macro.h"
 
 #define ERROR_ACCESS_DENIED "io.percussd.Error.AccessDenied"
+#define CREDENTIALS_TIMEOUT_USEC (1000 * 1000)
 
 void bus_access_init(struct bus_access *a)
 {
@@ -25,16 +26,20 @@ void bus_access_init(struct bus_access *a)
 static int sender_identity(const struct bus_access *a, sd_bus_message *message, uid_t *uid,
                            bool *in_group)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        sd_bus *bus = sd_bus_message_get_bus(message);
         sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *key;
         bool have_uid = false;
         int r;
 
-        r = sd_bus_call_method(sd_bus_message_get_bus(message), "org.freedesktop.DBus",
-                               "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "GetConnectionCredentials", &error, &reply, "s",
-                               sd_bus_message_get_sender(message));
+        r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "GetConnectionCredentials");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", sd_bus_message_get_sender(message));
+        /* the main loop waits meanwhile: not for long on a bus gone astray */
+        if (r >= 0)
+                r = sd_bus_call(bus, call, CREDENTIALS_TIMEOUT_USEC, &error, &reply);
         sd_bus_error_free(&error);
         if (r < 0)
                 return r;
