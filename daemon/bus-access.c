@@ -78,8 +78,8 @@ static int sender_identity(const struct bus_access *a, sd_bus_message *message, 
 int bus_access_check(const struct bus_access *a, sd_bus_message *message, const char *action,
                      sd_bus_error *error)
 {
-        bool in_group;
-        uid_t uid;
+        bool in_group = false;
+        uid_t uid = (uid_t)-1;
         int r;
 
         r = sender_identity(a, message, &uid, &in_group);
