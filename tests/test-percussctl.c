@@ -480,14 +480,39 @@ START_TEST(test_race)
 }
 END_TEST
 
+static long context_switches(pid_t pid)
+{
+        char path[64], line[256];
+        long voluntary = -1, involuntary = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f)) {
+                sscanf(line, "voluntary_ctxt_switches: %ld", &voluntary);
+                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &involuntary);
+        }
+        fclose(f);
+        ck_assert(voluntary >= 0 && involuntary >= 0);
+        return voluntary + involuntary;
+}
+
 START_TEST(test_watch_sees_running)
 {
         struct ctl watch;
+        long switches;
 
         ctl_spawn(&watch, fixture.address, (const char *const[]){ "watch", NULL });
         /* its first line says it has subscribed and read the state */
         ck_assert_msg(ctl_read(&watch, "idle", 5000), "watch printed no first line: %s / %s",
                       watch.out, watch.err);
+        /* nothing changes while idle, and a watch that does not poll sleeps */
+        switches = context_switches(watch.pid);
+        usleep(3000000);
+        switches = context_switches(watch.pid) - switches;
+        fprintf(stderr, "watch woke %ld times in 3 s idle\n", switches);
+        ck_assert_int_le(switches, 2);
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert_msg(ctl_read(&watch, "running calves", 2000),
                       "watch did not show the routine running within 2 s: %s", watch.out);
