@@ -140,7 +140,8 @@ static void find_or_make_ids(struct daemon_fixture *f)
         char path[96], line[128];
         gid_t id;
 
-        if ((pw && gr) || geteuid() != 0) {
+        if ((pw && gr) || geteuid() != 0 ||
+            system("unshare --mount -- mount --bind /etc/group /etc/group 2>/dev/null") != 0) {
                 f->percussd_uid = pw && gr ? pw->pw_uid : 0;
                 f->percussd_gid = pw && gr ? gr->gr_gid : 0;
                 return;

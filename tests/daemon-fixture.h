@@ -30,9 +30,10 @@ void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_arg
 
 /* The same on a bus configured like the system bus, with percussd's
  * D-Bus policy file (systemd/io.percussd.Massager1.conf). Where the
- * machine has no percussd user and group (the package makes them), and
- * the test runs as root, dbus-daemon and percussd run in mount namespaces
- * of their own whose /etc/passwd and /etc/group add them. */
+ * machine has no percussd user and group (the package makes them), the
+ * test runs as root and mount namespaces work, dbus-daemon and percussd
+ * run in mount namespaces of their own whose /etc/passwd and /etc/group
+ * add them. */
 void daemon_fixture_start_system_policy(struct daemon_fixture *f);
 
 /* The same with a policy that lets anyone call anything

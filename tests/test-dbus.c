@@ -446,8 +446,9 @@ static void check_percussd_group_and_user(const char *object)
         char credentials[128], args[256], err[512];
 
         if (!fixture.percussd_gid) {
-                fprintf(stderr, "# this machine has no percussd user and group, and the test is "
-                                "not root: their rules are not tested\n");
+                fprintf(stderr, "# this machine has no percussd user and group, and the test "
+                                "cannot make them (not root, or no mount namespace): their "
+                                "rules are not tested\n");
                 return;
         }
         snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
@@ -803,8 +804,9 @@ START_TEST(test_daemon_refuses_outsiders_where_the_policy_does_not)
         ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
 
         if (!fixture.percussd_gid) {
-                fprintf(stderr, "# this machine has no percussd group, and the test is not root: "
-                                "percussd's own check of the group is not tested\n");
+                fprintf(stderr, "# this machine has no percussd group, and the test cannot make "
+                                "one (not root, or no mount namespace): percussd's own check "
+                                "of the group is not tested\n");
                 return;
         }
         snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
