@@ -6,8 +6,10 @@
  * 1. GetAll throughput and latency for one client: percussd --simulate
  *    (idle) side by side with a trivial sd-bus service of 30 `d`
  *    properties (this program, forked), one call to each in turn so that
- *    both see the same machine at the same moment. Bar: percussd ≥ 0.9 × the reference's calls/s,
- *    p99 ≤ 1.2 × the reference's p99.
+ *    both see the same machine at the same moment. Bar: percussd ≥ 0.9 ×
+ *    the reference's calls/s, p99 ≤ 1.2 × the reference's p99. Also each
+ *    server's main-thread CPU time per call (schedstat), steadier than
+ *    the wall clock on a shared machine.
  * 2. Unloaded: a fresh percussd plays the routine `manual` (open-ended)
  *    for D seconds; the loop's Overruns and MaxLatency, the daemon's RSS.
  * 3. Loaded: the same with C clients, each on its own connection,
@@ -19,12 +21,13 @@
  * MaxLatency is the worst wake-up of the control loop since the daemon
  * started, so each run has its own daemon. The machine's other load
  * weighs on both runs alike only when it is steady: compare runs made
- * together, and repeat them.
+ * together, and repeat them (-r alternates unloaded and loaded runs).
  *
- * Usage: dbus-load [-D SECONDS] [-c CLIENTS] [-n CALLS]
+ * Usage: dbus-load [-D SECONDS] [-c CLIENTS] [-n CALLS] [-r ROUNDS]
  *   -D, --duration  seconds of each of runs 2 and 3 (60)
  *   -c, --clients   flooding clients in run 3 (10)
  *   -n, --calls     GetAll calls to each service in part 1 (20000)
+ *   -r, --rounds    pairs of runs 2 and 3, one after the other (1)
  * Example: build/tests/bench/dbus-load -D 60
  */
 #include <errno.h>
@@ -307,32 +310,54 @@ static double calls_per_s(const struct samples *s)
         return s->busy_ns ? (double)s->count * 1e9 / (double)s->busy_ns : 0.0;
 }
 
-static void one_client(unsigned calls)
+/* CPU time of a process's main thread so far, ns: less shaken by the
+ * machine's other load than the wall clock. */
+static uint64_t main_thread_cpu_ns(pid_t pid)
+{
+        char path[64];
+        unsigned long long ns = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)pid);
+        f = fopen(path, "re");
+        if (!f || fscanf(f, "%llu", &ns) != 1)
+                die(path, errno ? errno : EIO);
+        fclose(f);
+        return ns;
+}
+
+static void one_client(unsigned calls, pid_t reference_pid, pid_t percussd_pid)
 {
         struct samples reference = {0}, percussd = {0};
         sd_bus *bus = connect_bus();
-        double ref_rate, rate, ref_p99, p99;
+        double ref_rate, rate, ref_p99, p99, ref_cpu_us, cpu_us;
+        uint64_t ref_cpu_ns, cpu_ns;
 
         /* warm both up: connections, caches, the CPU's frequency */
         for (unsigned i = 0; i < 500; i++) {
                 get_all(bus, &reference_service);
                 get_all(bus, &percussd_service);
         }
+        ref_cpu_ns = main_thread_cpu_ns(reference_pid);
+        cpu_ns = main_thread_cpu_ns(percussd_pid);
         for (unsigned i = 0; i < calls; i++) {
                 samples_add(&reference, get_all(bus, &reference_service));
                 samples_add(&percussd, get_all(bus, &percussd_service));
         }
+        ref_cpu_us = (double)(main_thread_cpu_ns(reference_pid) - ref_cpu_ns) / 1000.0 / calls;
+        cpu_us = (double)(main_thread_cpu_ns(percussd_pid) - cpu_ns) / 1000.0 / calls;
         ref_rate = calls_per_s(&reference);
         rate = calls_per_s(&percussd);
         ref_p99 = percentile_us(&reference, 0.99);
         p99 = percentile_us(&percussd, 0.99);
         printf("GetAll, one client, %u calls each, one to each service in turn (percussd idle):\n",
                calls);
-        printf("  %-18s %10s %10s %10s %8s\n", "", "calls/s", "p50 µs", "p99 µs", "errors");
-        printf("  %-18s %10.0f %10.1f %10.1f %8u\n", reference_service.label, ref_rate,
-               percentile_us(&reference, 0.5), ref_p99, reference.errors);
-        printf("  %-18s %10.0f %10.1f %10.1f %8u\n", percussd_service.label, rate,
-               percentile_us(&percussd, 0.5), p99, percussd.errors);
+        printf("  %-18s %10s %10s %10s %8s %14s\n", "", "calls/s", "p50 µs", "p99 µs", "errors",
+               "server CPU µs");
+        printf("  %-18s %10.0f %10.1f %10.1f %8u %14.1f\n", reference_service.label, ref_rate,
+               percentile_us(&reference, 0.5), ref_p99, reference.errors, ref_cpu_us);
+        printf("  %-18s %10.0f %10.1f %10.1f %8u %14.1f\n", percussd_service.label, rate,
+               percentile_us(&percussd, 0.5), p99, percussd.errors, cpu_us);
         printf("  percussd/reference: calls/s %.2f × (bar ≥ 0.90: %s), p99 %.2f × (bar ≤ 1.20: %s)\n\n",
                rate / ref_rate, rate >= 0.9 * ref_rate ? "met" : "NOT met", p99 / ref_p99,
                p99 <= 1.2 * ref_p99 ? "met" : "NOT met");
@@ -465,6 +490,36 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
         stop_process(percussd);
 }
 
+/* Runs 2 and 3, and their table. */
+static void play_pair(unsigned round, unsigned seconds, unsigned clients)
+{
+        struct run unloaded, loaded;
+
+        play(1 + 2 * round, seconds, 0, &unloaded);
+        play(2 + 2 * round, seconds, clients, &loaded);
+        if (round > 0)
+                printf("\n");
+        printf("  %-28s %12s %12s\n", "", "unloaded", "loaded");
+        printf("  %-28s %12s %12.0f\n", "GetAll calls/s (all clients)", "-", loaded.calls_per_s);
+        printf("  %-28s %12s %12.1f\n", "GetAll p99 µs", "-", loaded.p99_us);
+        printf("  %-28s %12s %12u\n", "GetAll errors", "-", loaded.errors);
+        printf("  %-28s %12s %12lu\n", "signals seen per client", "-", loaded.signals_per_client);
+        printf("  %-28s %12.0f %12.0f\n", "Overruns", unloaded.overruns, loaded.overruns);
+        printf("  %-28s %12.0f %12.0f\n", "MaxLatency µs", unloaded.max_latency_us,
+               loaded.max_latency_us);
+        printf("  %-28s %12ld %12ld\n", "RSS before kB", unloaded.rss_before_kib,
+               loaded.rss_before_kib);
+        printf("  %-28s %12ld %12ld\n", "RSS after kB", unloaded.rss_after_kib,
+               loaded.rss_after_kib);
+        printf("  %-28s %12s %12s\n", "State at the end", unloaded.state, loaded.state);
+        printf("  loaded/unloaded MaxLatency %.2f × (bar ≤ 1.10: %s); overruns under load: %.0f "
+               "(bar 0: %s)\n",
+               loaded.max_latency_us / unloaded.max_latency_us,
+               loaded.max_latency_us <= 1.1 * unloaded.max_latency_us ? "met" : "NOT met",
+               loaded.overruns, loaded.overruns == 0 ? "met" : "NOT met");
+        fflush(stdout);
+}
+
 static int parse_unsigned(const char *option, const char *value, unsigned *ret)
 {
         char *end;
@@ -494,16 +549,16 @@ int main(int argc, char *argv[])
                 { "duration", required_argument, NULL, 'D' },
                 { "clients", required_argument, NULL, 'c' },
                 { "calls", required_argument, NULL, 'n' },
+                { "rounds", required_argument, NULL, 'r' },
                 {},
         };
-        unsigned seconds = 60, clients = 10, calls = 20000;
-        struct run unloaded, loaded;
+        unsigned seconds = 60, clients = 10, calls = 20000, rounds = 1;
         pid_t dbus, reference;
         char bus_path[96];
         struct stat st;
         int c;
 
-        while ((c = getopt_long(argc, argv, "D:c:n:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "D:c:n:r:", options, NULL)) >= 0) {
                 int r = 0;
 
                 if (c == 'D')
@@ -512,6 +567,8 @@ int main(int argc, char *argv[])
                         r = parse_unsigned("--clients", optarg, &clients);
                 else if (c == 'n')
                         r = parse_unsigned("--calls", optarg, &calls);
+                else if (c == 'r')
+                        r = parse_unsigned("--rounds", optarg, &rounds);
                 else
                         return 2;
                 if (r < 0)
@@ -538,7 +595,7 @@ int main(int argc, char *argv[])
         {
                 pid_t percussd = start_percussd(0);
 
-                one_client(calls);
+                one_client(calls, reference, percussd);
                 stop_process(percussd);
         }
         stop_process(reference);
@@ -546,26 +603,8 @@ int main(int argc, char *argv[])
         printf("Routine manual for %u s; loaded: %u clients flooding GetAll and subscribed to\n"
                "every signal, and one more subscribed that never reads:\n", seconds, clients);
         fflush(stdout);
-        play(1, seconds, 0, &unloaded);
-        play(2, seconds, clients, &loaded);
-        printf("  %-28s %12s %12s\n", "", "unloaded", "loaded");
-        printf("  %-28s %12s %12.0f\n", "GetAll calls/s (all clients)", "-", loaded.calls_per_s);
-        printf("  %-28s %12s %12.1f\n", "GetAll p99 µs", "-", loaded.p99_us);
-        printf("  %-28s %12s %12u\n", "GetAll errors", "-", loaded.errors);
-        printf("  %-28s %12s %12lu\n", "signals seen per client", "-", loaded.signals_per_client);
-        printf("  %-28s %12.0f %12.0f\n", "Overruns", unloaded.overruns, loaded.overruns);
-        printf("  %-28s %12.0f %12.0f\n", "MaxLatency µs", unloaded.max_latency_us,
-               loaded.max_latency_us);
-        printf("  %-28s %12ld %12ld\n", "RSS before kB", unloaded.rss_before_kib,
-               loaded.rss_before_kib);
-        printf("  %-28s %12ld %12ld\n", "RSS after kB", unloaded.rss_after_kib,
-               loaded.rss_after_kib);
-        printf("  %-28s %12s %12s\n", "State at the end", unloaded.state, loaded.state);
-        printf("  loaded/unloaded MaxLatency %.2f × (bar ≤ 1.10: %s); overruns under load: %.0f "
-               "(bar 0: %s)\n",
-               loaded.max_latency_us / unloaded.max_latency_us,
-               loaded.max_latency_us <= 1.1 * unloaded.max_latency_us ? "met" : "NOT met",
-               loaded.overruns, loaded.overruns == 0 ? "met" : "NOT met");
+        for (unsigned round = 0; round < rounds; round++)
+                play_pair(round, seconds, clients);
 
         stop_process(dbus);
         nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
