@@ -242,6 +242,15 @@ void manager_on_gesture(void *userdata, const char *button, enum gesture gesture
                 log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
 }
 
+struct battery_reading manager_battery(struct manager *m)
+{
+        struct battery_reading reading;
+
+        if (!m->gun.battery.ops || m->gun.battery.ops->read(&m->gun.battery, &reading) < 0)
+                return (struct battery_reading){ .percent = NAN, .charging = false };
+        return reading;
+}
+
 double manager_board_temperature(struct manager *m)
 {
         double celsius;
