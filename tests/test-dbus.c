@@ -862,8 +862,9 @@ static unsigned count_for(unsigned *counter, long ms)
 
 START_TEST(test_telemetry_rate)
 {
-        static const char *const telemetry[] = { "Speed", "StepRemaining", "Elapsed",
-                                                 "Temperature", "Overruns", "MaxLatency" };
+        static const char *const telemetry[] = { "Speed", "Amplitude", "Force", "StepRemaining",
+                                                 "Elapsed", "Temperature", "Overruns",
+                                                 "MaxLatency" };
         static struct signal_log log;
         sd_bus_slot *slot = NULL, *names_slot = NULL;
         unsigned counter = 0, running, idle;
