@@ -239,6 +239,9 @@ static int open_gun(struct manager *m)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
         snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
         r = sim_board_open(&m->sim_board, path);
+        if (r < 0 && m->options.safe_stop)
+                return log_error_errno(r, "Failed to open the simulated board's outputs %s: %m",
+                                       path);
         if (r < 0)
                 log_warning_errno(r, "The simulated board's outputs are not kept in %s, so "
                                   "--safe-stop will not see them: %m", path);
@@ -420,10 +423,11 @@ static void report_sim_board(const struct manager *m)
         deadline_ns = atomic_load(&board.regs->enable_deadline_ns);
         if (atomic_load(&board.regs->enable))
                 log_info("The simulated board was left with the motor enabled, duty %.2f, stroke "
-                         "position %.2f; its enable lease %s %.0f ms.",
+                         "position %.2f; its enable lease %s %.0f ms%s.",
                          atomic_load(&board.regs->duty), atomic_load(&board.regs->stroke_position),
                          now_ns < deadline_ns ? "runs out in" : "ran out",
-                         (double)(now_ns < deadline_ns ? deadline_ns - now_ns : now_ns - deadline_ns) * 1e-6);
+                         (double)(now_ns < deadline_ns ? deadline_ns - now_ns : now_ns - deadline_ns) * 1e-6,
+                         now_ns < deadline_ns ? "" : " ago");
         sim_board_close(&board);
 }
 
