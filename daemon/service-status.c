@@ -2,6 +2,7 @@
 #include "service-status.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "manager.h"
@@ -11,7 +12,9 @@ void service_status_notify(const struct manager *m)
         const struct session *s = &m->session;
         const struct profile *p = s->profile;
         const struct profile_step *step = p && s->step < p->n_steps ? &p->steps[s->step] : NULL;
-        char status[400];
+        /* the last one sent: a change of routine and of state come as two calls */
+        static char sent[400];
+        char status[sizeof(sent)];
 
         switch (s->state) {
         case SESSION_RUNNING:
@@ -35,5 +38,8 @@ void service_status_notify(const struct manager *m)
                          m->routines.count, m->gun.simulated ? ", simulated gun" : "");
                 break;
         }
+        if (strcmp(status, sent) == 0)
+                return;
+        snprintf(sent, sizeof(sent), "%s", status);
         (void)sd_notify(0, status);
 }
