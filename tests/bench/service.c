@@ -14,9 +14,12 @@
  *   running    CPU (/proc/PID/stat utime+stime) while the routine "manual"
  *              plays at 1 kHz for RUN seconds, as % of one core (bar ≤ 3 %),
  *              and the wake-ups per thread per second;
- *   memory     VmRSS, VmLck, VmHWM while it plays (bar: RSS ≤ 8 MiB with
- *              memory locked), and RSS right after READY against RSS after
- *              the run and CYCLES Start/GetAll/Stop cycles (growth).
+ *   memory     VmRSS (anonymous and file pages), VmLck, VmHWM while it
+ *              plays (bar: RSS ≤ 8 MiB with memory locked), and RSS right
+ *              after READY against RSS after the run and CYCLES
+ *              Start/GetAll/Stop cycles (growth);
+ *   SIGTERM    while playing: time until the simulated board's motor
+ *              enable is off (bar: one period) and the exit status.
  *
  * Run it as root (as the unit's LimitRTPRIO=/LimitMEMLOCK= allow) so that
  * the control thread has SCHED_FIFO and locked memory, as on the device:
@@ -42,6 +45,8 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sim-board.h"
 
 #define BUS_NAME "io.percussd.Massager1"
 #define BUS_PATH "/io/percussd/Massager1"
@@ -282,6 +287,37 @@ static void get_all(sd_bus *bus)
         sd_bus_message_unref(reply);
 }
 
+/* SIGTERM while a routine plays: how long until the simulated board's
+ * motor enable is off (the bar: within one period, 1 ms), and the exit. */
+static void sigterm_while_running(sd_bus *bus, pid_t pid)
+{
+        char path[128];
+        struct sim_board board;
+        uint64_t t0, off_ns = 0;
+        int status;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, SIM_BOARD_FILE);
+        if (sim_board_open(&board, path) < 0)
+                die(path);
+        call(bus, "Start", "manual");
+        sleep_ms(3000);
+        if (!atomic_load(&board.regs->enable)) {
+                fprintf(stderr, "service: the motor is not on 3 s after Start\n");
+                exit(EXIT_FAILURE);
+        }
+        t0 = now_ns();
+        kill(pid, SIGTERM);
+        while (atomic_load(&board.regs->enable) && now_ns() - t0 < 2000000000ull)
+                ;
+        off_ns = now_ns() - t0;
+        waitpid(pid, &status, 0);
+        printf("SIGTERM while playing: motor enable off after %.2f ms (one period: 1 ms), "
+               "process gone after %.2f ms, exit status %d\n",
+               (double)off_ns * 1e-6, (double)(now_ns() - t0) * 1e-6,
+               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        sim_board_close(&board);
+}
+
 static int compare_u64(const void *a, const void *b)
 {
         uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -431,8 +467,11 @@ int main(int argc, char *argv[])
         printf("running: routine manual at 1 kHz for %.0f s: CPU %.2f %% of one core (bar 3 %%)\n",
                seconds, 100.0 * (cpu1 - cpu0) / seconds);
         print_thread_deltas(pid, before, n_before, after, n_after, seconds);
-        printf("memory while running: VmRSS %.2f MiB, VmLck %.2f MiB, VmHWM %.2f MiB (bar: RSS 8 MiB)\n",
-               (double)rss_run / 1024.0, (double)lck_run / 1024.0, (double)hwm_run / 1024.0);
+        printf("memory while running: VmRSS %.2f MiB (RssAnon %.2f, RssFile %.2f: the shared "
+               "libraries, locked whole), VmLck %.2f MiB, VmHWM %.2f MiB (bar: RSS 8 MiB)\n",
+               (double)rss_run / 1024.0, (double)status_kib(pid, "RssAnon") / 1024.0,
+               (double)status_kib(pid, "RssFile") / 1024.0, (double)lck_run / 1024.0,
+               (double)hwm_run / 1024.0);
         call(bus, "Stop", NULL);
 
         for (unsigned i = 0; i < o.cycles; i++) {
@@ -447,8 +486,8 @@ int main(int argc, char *argv[])
                (double)rss_ready / 1024.0, (double)rss_end / 1024.0, o.cycles,
                (long)rss_end - (long)rss_ready);
 
+        sigterm_while_running(bus, pid);
         sd_bus_flush_close_unref(bus);
-        stop_percussd(pid);
         free(ready_ns);
         return EXIT_SUCCESS;
 }
