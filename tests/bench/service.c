@@ -447,7 +447,7 @@ int main(int argc, char *argv[])
         pings = atomic_load(&watchdog_pings) - pings;
         n_after = read_threads(pid, after);
         seconds = (double)(now_ns() - t0) * 1e-9;
-        printf("idle: %.0f s, %u WATCHDOG=1 pings received (WATCHDOG_USEC=5 s: one per 2.5 s)\n",
+        printf("idle: %.0f s, %u WATCHDOG=1 pings received (WATCHDOG_USEC=5 s: sd-event pings every 2.5-3.75 s)\n",
                seconds, pings);
         print_thread_deltas(pid, before, n_before, after, n_after, seconds);
 
