@@ -38,12 +38,15 @@ for tool in debootstrap systemd-nspawn nsenter setsid; do
 done
 
 # -- the cached rootfs ------------------------------------------------------
+mkdir -p "$cache_root"
+# one debootstrap at a time, should two suites run at once
+exec 9>"$cache_root/lock"
+flock -w 1200 9 || bail "another run holds $cache_root/lock"
 if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
   mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
   [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /debian$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
   [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
   echo "# debootstrap bookworm from $mirror into $rootfs (cached for later runs)"
-  mkdir -p "$cache_root"
   rm -rf "$rootfs.tmp"
   if ! timeout 900 debootstrap --variant=minbase --include="$include" bookworm "$rootfs.tmp" "$mirror" \
        >"$cache_root/debootstrap.log" 2>&1 </dev/null; then
@@ -52,6 +55,7 @@ if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
   fi
   mv "$rootfs.tmp" "$rootfs"
 fi
+flock -u 9
 
 # -- percussd as a Debian package installs it -------------------------------
 usr_build=$build/nspawn-usr
@@ -142,7 +146,8 @@ status=$(inside systemctl status --no-pager percussd.service 2>&1)
 echo "$status" | sed 's/^/# /'
 check "systemctl status: active (running)" grep -q 'Active: active (running)' <<<"$status"
 check "systemctl status: STATUS= from the daemon" grep -q 'Status: "Idle, 7 routines loaded, simulated gun."' <<<"$status"
-check "sysusers created the percussd user" inside getent passwd percussd >/dev/null
+quiet() { "$@" >/dev/null 2>&1; }
+check "sysusers created the percussd user" quiet inside getent passwd percussd
 check "the state directory belongs to percussd" \
   test "$(inside stat -c %U /var/lib/percussd)" = percussd
 check "busctl reads State" grep -q '^s "idle"$' <<<"$(bus_state)"
