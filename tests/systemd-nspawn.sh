@@ -141,6 +141,13 @@ wait_active_pid_not() { # the service is active with a main PID other than $1
   return 1
 }
 
+exposure=$(inside systemd-analyze security --no-pager percussd.service 2>&1 |
+           sed -n 's/.*Overall exposure level for percussd.service: \([0-9.]*\).*/\1/p')
+check "systemd-analyze security in the container: exposure ${exposure:-unknown} (bar 2.0)" \
+  awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.0) }'
+# minbase has no man(1) to resolve Documentation=; the host's verify does that
+check "systemd-analyze verify in the container" \
+  test -z "$(inside systemd-analyze verify percussd.service 2>&1 | grep -v "Command 'man ")"
 check "systemctl start percussd" inside systemctl start percussd.service
 status=$(inside systemctl status --no-pager percussd.service 2>&1)
 echo "$status" | sed 's/^/# /'
