@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "service-status.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
@@ -75,6 +76,8 @@ static void session_changed(void *userdata, unsigned what)
         struct manager *m = userdata;
 
         bus_emit_session_changed(m, what);
+        if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_STEP | SESSION_CHANGED_FAULT))
+                service_status_notify(m);
         if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY))
                 led_status_show(&m->led_status, m->session.state,
                                 session_effective_intensity(&m->session));

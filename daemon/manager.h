@@ -35,6 +35,7 @@ enum bus_kind {
 struct options {
         const char *config_file;
         bool simulate;
+        bool safe_stop;         /* --safe-stop: force the actuators off and exit */
         enum bus_kind bus_kind;
         const char *bus_address;
         const char *profile_dirs[PROFILE_DIRS_MAX];
@@ -57,6 +58,7 @@ struct manager {
         struct sim_gun sim_gun;
         struct sim_drivers sim_drivers;
         struct sim_panel sim_panel;
+        struct sim_board sim_board;     /* the simulated board's outputs, in the state dir */
 
         struct rt rt;
         struct safety_params safety;
