@@ -14,6 +14,12 @@
 /* A hand cannot push a massage gun harder than this into a muscle. */
 #define SIM_CONTACT_FORCE_MAX_N 200.0
 
+/* A button pressed here starts the motor as a real one would. */
+static int may_act(struct manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        return bus_access_check(&m->bus_access, message, "act on the simulated gun", error);
+}
+
 static int set_button(sd_bus_message *message, void *userdata, sd_bus_error *error, bool pressed)
 {
         struct manager *m = userdata;
@@ -21,6 +27,9 @@ static int set_button(sd_bus_message *message, void *userdata, sd_bus_error *err
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
         if (r < 0)
                 return r;
         r = sim_panel_set_button(&m->gun, name, pressed);
@@ -52,6 +61,9 @@ static int method_set_contact_force(sd_bus_message *message, void *userdata, sd_
         r = sd_bus_message_read(message, "d", &force_n);
         if (r < 0)
                 return r;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
         if (!isfinite(force_n) || force_n < 0.0 || force_n > SIM_CONTACT_FORCE_MAX_N)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Contact force %g N is out of range: 0 (in the air) to %g N.",
@@ -69,6 +81,9 @@ static int method_set_temperature(sd_bus_message *message, void *userdata, sd_bu
         r = sd_bus_message_read(message, "d", &celsius);
         if (r < 0)
                 return r;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
         if (!isfinite(celsius) || celsius < -40.0 || celsius > 150.0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Temperature %g °C is out of range: -40 to 150 °C.", celsius);
@@ -81,8 +96,10 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
         struct manager *m = userdata;
         int jammed, r;
 
-        (void)error;
         r = sd_bus_message_read(message, "b", &jammed);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
         if (r < 0)
                 return r;
         sim_gun_set_jammed(&m->sim_gun, jammed);
@@ -92,8 +109,11 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
 static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
+        int r;
 
-        (void)error;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
         sim_gun_drop(&m->sim_gun);
         return sd_bus_reply_method_return(message, NULL);
 }
@@ -105,6 +125,9 @@ static int method_cut_sensor(sd_bus_message *message, void *userdata, sd_bus_err
         int cut, r;
 
         r = sd_bus_message_read(message, "sb", &sensor, &cut);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
         if (r < 0)
                 return r;
         if (strcmp(sensor, "encoder") == 0)

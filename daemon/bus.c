@@ -162,6 +162,28 @@ static int property_get_speed(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "d", m->telemetry.speed_ppm);
 }
 
+static int property_get_amplitude(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.amplitude_mm);
+}
+
+static int property_get_force(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.force_n);
+}
+
 static int property_get_fault(sd_bus *bus, const char *path, const char *interface,
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error)
@@ -234,6 +256,18 @@ static int property_get_simulated(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "b", m->gun.simulated);
 }
 
+static int property_get_battery(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct battery_reading battery = manager_battery(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        if (strcmp(property, "Charging") == 0)
+                return sd_bus_message_append(reply, "b", (int)battery.charging);
+        return sd_bus_message_append(reply, "d", battery.percent);
+}
+
 static int property_get_intensity(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *reply, void *userdata,
                                   sd_bus_error *error)
@@ -254,6 +288,9 @@ static int property_set_intensity(sd_bus *bus, const char *path, const char *int
 
         (void)bus, (void)path, (void)interface, (void)property;
         r = sd_bus_message_read(value, "u", &intensity);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, value, "change the intensity", error);
         if (r < 0)
                 return r;
         manager_update_max_intensity(m);
@@ -329,6 +366,9 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(message, "s", &id);
         if (r < 0)
                 return r;
+        r = bus_access_check(&m->bus_access, message, "start a routine", error);
+        if (r < 0)
+                return r;
         r = manager_start(m, id);
         if (r == -ENOENT)
                 return reply_no_such_routine(error, id);
@@ -343,11 +383,15 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
 }
 
 static int method_session_action(sd_bus_message *message, void *userdata, sd_bus_error *error,
-                                 int (*action)(struct session *s))
+                                 const char *what, int (*action)(struct session *s))
 {
         struct manager *m = userdata;
-        int r = action(&m->session);
+        int r;
 
+        r = bus_access_check(&m->bus_access, message, what, error);
+        if (r < 0)
+                return r;
+        r = action(&m->session);
         if (r < 0)
                 return reply_session_error(error, m, r);
         return sd_bus_reply_method_return(message, NULL);
@@ -355,34 +399,45 @@ static int method_session_action(sd_bus_message *message, void *userdata, sd_bus
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        return method_session_action(message, userdata, error, session_stop);
+        return method_session_action(message, userdata, error, "stop the session", session_stop);
 }
 
 static int method_pause(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        return method_session_action(message, userdata, error, session_pause);
+        return method_session_action(message, userdata, error, "pause the session", session_pause);
 }
 
 static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
+        int r;
 
+        r = bus_access_check(&m->bus_access, message, "resume the session", error);
+        if (r < 0)
+                return r;
         if (m->session.state == SESSION_RUNNING)
                 return sd_bus_error_setf(error, ERROR_BUSY, "Routine %s is already running.",
                                          m->session.profile->id);
-        return method_session_action(message, userdata, error, session_resume);
+        r = session_resume(&m->session);
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_next(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        return method_session_action(message, userdata, error, session_next);
+        return method_session_action(message, userdata, error, "skip to the next step", session_next);
 }
 
 static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
-        int r = manager_clear_fault(m, message);
+        int r;
 
+        r = bus_access_check(&m->bus_access, message, "clear a fault", error);
+        if (r < 0)
+                return r;
+        r = manager_clear_fault(m, message);
         switch (r) {
         case -ENOTCONN:
                 return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
@@ -451,6 +506,9 @@ static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_er
         r = sd_bus_message_read(message, "u", &max);
         if (r < 0)
                 return r;
+        r = bus_access_check(&m->bus_access, message, "read the session history", error);
+        if (r < 0)
+                return r;
         if (!m->history)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "The session history is not available: its database could "
@@ -475,8 +533,13 @@ static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_er
 
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        int r = manager_reload(userdata);
+        struct manager *m = userdata;
+        int r;
 
+        r = bus_access_check(&m->bus_access, message, "reload the routines", error);
+        if (r < 0)
+                return r;
+        r = manager_reload(m);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload the routines: %m.");
         return sd_bus_reply_method_return(message, NULL);
@@ -489,6 +552,9 @@ static int method_record_race(sd_bus_message *message, void *userdata, sd_bus_er
         int r;
 
         r = sd_bus_message_read(message, "t", &when_usec);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, message, "record a race", error);
         if (r < 0)
                 return r;
         r = recovery_record_race(&m->recovery, m->history, when_usec, manager_now_realtime_usec());
@@ -508,6 +574,9 @@ static int method_clear_race(sd_bus_message *message, void *userdata, sd_bus_err
         struct manager *m = userdata;
         int r;
 
+        r = bus_access_check(&m->bus_access, message, "forget the race", error);
+        if (r < 0)
+                return r;
         r = recovery_clear(&m->recovery, m->history);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to forget the race: %m.");
@@ -535,6 +604,8 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("TargetSpeed", "d", property_get_target_speed),
         PROPERTY("Speed", "d", property_get_speed),
         PROPERTY("TargetAmplitude", "d", property_get_target_amplitude),
+        PROPERTY("Amplitude", "d", property_get_amplitude),
+        PROPERTY("Force", "d", property_get_force),
         SD_BUS_WRITABLE_PROPERTY("Intensity", "u", property_get_intensity, property_set_intensity, 0,
                                  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
         PROPERTY("Fault", "s", property_get_fault),
@@ -545,6 +616,8 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("MaxLatency", "u", property_get_max_latency),
         PROPERTY_CONST("Realtime", "b", property_get_realtime),
         PROPERTY_CONST("Simulated", "b", property_get_simulated),
+        PROPERTY("Battery", "d", property_get_battery),
+        PROPERTY("Charging", "b", property_get_battery),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
 
@@ -670,11 +743,15 @@ void bus_publish_telemetry(struct manager *m)
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
         double celsius = manager_board_temperature(m);
-        char *names[8];
+        char *names[10];
         size_t n = 0;
 
         if (m->telemetry.speed_ppm != m->published.speed_ppm)
                 names[n++] = (char *)"Speed";
+        if (m->telemetry.amplitude_mm != m->published.amplitude_mm)
+                names[n++] = (char *)"Amplitude";
+        if (m->telemetry.force_n != m->published.force_n)
+                names[n++] = (char *)"Force";
         if (elapsed_s != m->published_elapsed_s)
                 names[n++] = (char *)"Elapsed";
         if (remaining_s != m->published_step_remaining_s)
@@ -739,6 +816,7 @@ int bus_setup(struct manager *m)
         r = open_bus(&m->options, &m->bus);
         if (r < 0)
                 return r;
+        bus_access_init(&m->bus_access);
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", BUS_PATH);

@@ -5,20 +5,63 @@
 
 #include "pattern.h"
 
-void control_period_init(struct control_period *cp, const struct speed_control_params *params,
+/* The IMU's axis along the percussion (driver.h): the simulated gun's x,
+ * the board's long side. */
+#define PERCUSSION_AXIS 0
+#define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+
+void control_params_default(struct control_params *p)
+{
+        *p = (struct control_params){
+                .stroke_estimator = { .gain = 20.0, .contact_m_s2 = 0.4 },
+                .force = {
+                        .bus_voltage_v = 24.0,
+                        .resistance_ohm = 0.4,
+                        .inductance_h = 0.15e-3,
+                        .torque_constant_nm_per_a = 60.0 / (2.0 * M_PI * 170.0),
+                        .inertia_kg_m2 = 3e-5,
+                        .viscous_nm_s_per_rad = 2e-5,
+                        .coulomb_nm = 0.01,
+                        .body_mass_kg = 1.0,
+                },
+        };
+        speed_control_params_default(&p->speed);
+        stroke_control_params_default(&p->stroke);
+}
+
+void control_period_init(struct control_period *cp, const struct control_params *params,
                          const struct safety_params *safety, enum encoder_quantity quantity,
                          unsigned control_hz)
 {
         *cp = (struct control_period){ .period_s = 1.0 / control_hz, .safety_params = *safety };
         speed_estimator_init(&cp->speed_estimator, quantity, control_hz);
-        speed_control_init(&cp->speed_control, params);
+        speed_control_init(&cp->speed_control, &params->speed);
+        stroke_estimator_init(&cp->stroke_estimator, &params->stroke_estimator);
+        force_estimator_init(&cp->force_estimator, &params->force, cp->period_s);
+        stroke_control_init(&cp->stroke_control, &params->stroke);
+        cp->stroke_position = -1.0;
+}
+
+/* The estimates start again with the motor: what the last run measured
+ * is no longer true. */
+static void restart_estimates(struct control_period *cp)
+{
+        stroke_estimator_reset(&cp->stroke_estimator);
+        force_estimator_reset(&cp->force_estimator);
+        stroke_control_restart(&cp->stroke_control);
+        cp->amplitude_mm = 0.0;
+        cp->force_n = 0.0;
+        cp->in_contact = false;
 }
 
 void control_period_reset(struct control_period *cp)
 {
         speed_estimator_reset(&cp->speed_estimator);
         safety_reset(&cp->safety);
+        restart_estimates(cp);
         cp->motor_on = false;
+        cp->duty = 0.0;
+        cp->stroke_position = -1.0;
 }
 
 int control_safe_state(struct gun *gun)
@@ -36,6 +79,7 @@ static int fail(struct control_period *cp, struct gun *gun, enum rt_fault fault,
                 cp->fault_errno = -error;
         }
         cp->motor_on = false;
+        cp->duty = 0.0;
         (void)control_safe_state(gun);
         return error;
 }
@@ -64,11 +108,13 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
         if (sp->motor_on && !cp->motor_on) {
                 /* bumpless: ramp from the speed the crank actually has */
                 speed_control_reset(&cp->speed_control, measured_ppm);
+                restart_estimates(cp);
                 r = gun->motor.ops->set_enable(&gun->motor, true);
                 if (r < 0)
                         return fail(cp, gun, RT_FAULT_ACTUATOR, r);
         } else if (!sp->motor_on && cp->motor_on) {
                 r = control_safe_state(gun);
+                cp->duty = 0.0;
                 if (r < 0)
                         return fail(cp, gun, RT_FAULT_ACTUATOR, r);
         }
@@ -78,13 +124,63 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
                 cp->slew_ppm_per_s = fabs(sp->speed_ppm - cp->speed_control.setpoint_ppm) / sp->ramp_s;
         else
                 cp->slew_ppm_per_s = 0.0; /* the controller's default rate */
+        return 0;
+}
 
-        if (sp->motor_on) {
-                r = gun->stroke.ops->set_position(&gun->stroke,
-                                                  stroke_position(&gun->stroke, sp->stroke_mm));
-                if (r < 0)
-                        return fail(cp, gun, RT_FAULT_ACTUATOR, r);
-        }
+/* Stroke and force, from this period's samples; once per revolution the
+ * amplitude loop learns from them. The estimators want the crank's
+ * absolute angle (the head is at the bottom at 0): an angle channel. */
+static void estimate(struct control_period *cp, const struct encoder_sample *sample,
+                     const struct imu_sample *imu)
+{
+        const struct stroke_estimator *se = &cp->stroke_estimator;
+        double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
+        double c = cos(sample->value), s = sin(sample->value);
+        /* the crank turned on between the encoder's and the IMU's samples:
+         * the angle is carried along by a rotation, small enough (a period
+         * at most) for its third-order series */
+        double shift_rad = speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S *
+                           ((double)(int64_t)(imu->time_ns - sample->time_ns) * 1e-9);
+        double shift_cos = 1.0 - 0.5 * shift_rad * shift_rad;
+        double shift_sin = shift_rad - shift_rad * shift_rad * shift_rad / 6.0;
+        double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
+        double lever_mm;
+
+        force_estimator_update(&cp->force_estimator, running_rad, c, s, accel_m_s2, cp->duty);
+        if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns,
+                                     c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
+                                     accel_m_s2))
+                return;
+
+        /* the force needs the stroke as its lever: the one published,
+         * or until there is one, the one asked for */
+        lever_mm = cp->amplitude_mm > 0.0 ? cp->amplitude_mm : cp->stroke_control.target_mm;
+        cp->force_n = force_estimator_end_revolution(&cp->force_estimator, se->revolution_s, lever_mm);
+        cp->in_contact = se->contact || !(cp->force_n < cp->stroke_control.p.contact_force_n);
+        if (stroke_control_correct(&cp->stroke_control, se->stroke_mm, cp->in_contact)) {
+                cp->amplitude_mm = se->stroke_mm;
+                cp->amplitude_offset_mm = se->stroke_mm - cp->stroke_control.target_mm;
+        } else if (cp->in_contact && cp->amplitude_mm > 0.0) {
+                /* pressed, the IMU cannot tell the stroke (stroke-estimator.h):
+                 * the target with the error last measured free */
+                cp->amplitude_mm = cp->stroke_control.target_mm + cp->amplitude_offset_mm;
+        } else if (!cp->in_contact)
+                cp->amplitude_mm = se->stroke_mm;
+}
+
+static int drive_stroke(struct control_period *cp, struct gun *gun, double target_mm)
+{
+        double position = stroke_position(&gun->stroke,
+                                          stroke_control_step(&cp->stroke_control, target_mm,
+                                                              cp->period_s));
+        int r;
+
+        if (position == cp->stroke_position)
+                return 0;
+        r = gun->stroke.ops->set_position(&gun->stroke, position);
+        if (r < 0)
+                return r;
+        cp->stroke_position = position;
         return 0;
 }
 
@@ -128,6 +224,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         (void)fail(cp, gun, verdict, 0);
                 if (cp->fault == RT_FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
+                if (r >= 0 && cp->motor_on && cp->fault == RT_FAULT_NONE && gun->imu.ops &&
+                    gun->encoder.quantity == ENCODER_ANGLE)
+                        estimate(cp, &sample, &imu);
         }
 
         if (r >= 0 && cp->motor_on && cp->fault == RT_FAULT_NONE) {
@@ -141,6 +240,12 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 if (r < 0) {
                         duty = 0.0;
                         r = fail(cp, gun, RT_FAULT_ACTUATOR, r);
+                } else
+                        cp->duty = duty;
+                if (r >= 0) {
+                        r = drive_stroke(cp, gun, sp->stroke_mm);
+                        if (r < 0)
+                                r = fail(cp, gun, RT_FAULT_ACTUATOR, r);
                 }
         }
 
@@ -150,6 +255,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->speed_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator);
         tm->duty = duty;
         tm->stroke_mm = sp->stroke_mm;
+        tm->amplitude_mm = cp->motor_on ? cp->amplitude_mm : 0.0;
+        tm->force_n = cp->motor_on ? cp->force_n : 0.0;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
         tm->fault_clears = cp->fault_clears;

@@ -8,14 +8,34 @@
  */
 
 #include "control-speed.h"
+#include "control-stroke.h"
 #include "driver.h"
+#include "force-estimator.h"
 #include "handoff.h"
 #include "safety.h"
 #include "speed-estimator.h"
+#include "stroke-estimator.h"
+
+/* The loops' and estimators' parameters, from the settings. */
+struct control_params {
+        struct speed_control_params speed;
+        struct stroke_control_params stroke;
+        struct stroke_estimator_params stroke_estimator;
+        struct force_estimator_params force;
+};
 
 struct control_period {
         struct speed_estimator speed_estimator;
         struct speed_control speed_control;
+        struct stroke_estimator stroke_estimator;
+        struct force_estimator force_estimator;
+        struct stroke_control stroke_control;
+        double duty;                /* written last period: the motor ran at it since */
+        double stroke_position;     /* written to the actuator, 0..1; < 0: not yet */
+        double amplitude_mm;        /* published: measured stroke, 0 until known */
+        double amplitude_offset_mm; /* measured − target, when last measured free */
+        double force_n;             /* published: estimated user force */
+        bool in_contact;            /* the last revolution's force says pressed */
         double period_s;
         uint32_t generation;        /* of the setpoint being followed */
         double slew_ppm_per_s;      /* from that setpoint's ramp */
@@ -29,7 +49,10 @@ struct control_period {
         int fault_errno;
 };
 
-void control_period_init(struct control_period *cp, const struct speed_control_params *params,
+/* The defaults: those of the simulated gun. */
+void control_params_default(struct control_params *p);
+
+void control_period_init(struct control_period *cp, const struct control_params *params,
                          const struct safety_params *safety, enum encoder_quantity quantity,
                          unsigned control_hz);
 

@@ -42,6 +42,8 @@ struct telemetry {
         double speed_ppm;           /* mean over the last crank revolution */
         double duty;                /* 0..1 */
         double stroke_mm;           /* commanded stroke */
+        double amplitude_mm;        /* measured stroke, peak to peak; 0 until known or when off */
+        double force_n;             /* estimated force the user presses with; 0 when off */
         enum rt_fault fault;
         int fault_errno;            /* positive errno of the failed driver call */
         uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */

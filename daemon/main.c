@@ -12,7 +12,9 @@
 
 #include "bus.h"
 #include "config.h"
+#include "hw-drivers.h"
 #include "manager.h"
+#include "service-status.h"
 #include "settings.h"
 
 #define CONTROL_HZ_MIN 250
@@ -54,6 +56,8 @@ static void print_help(void)
                "                            1..99 (default %d)\n"
                "      --rt-cpu=CPU          run the control thread on this CPU only\n"
                "                            (default: any)\n"
+               "      --safe-stop           force the motor and the stroke actuator off and\n"
+               "                            exit (the unit's ExecStopPost=, after any end)\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
@@ -88,6 +92,7 @@ enum {
         ARG_RT_PRIORITY,
         ARG_RT_CPU,
         ARG_VERSION,
+        ARG_SAFE_STOP,
 };
 
 /* Returns 1 to go on, 0 to exit with success, negative errno on a bad option. */
@@ -104,6 +109,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 { "control-hz", required_argument, NULL, ARG_CONTROL_HZ },
                 { "rt-priority", required_argument, NULL, ARG_RT_PRIORITY },
                 { "rt-cpu", required_argument, NULL, ARG_RT_CPU },
+                { "safe-stop", no_argument, NULL, ARG_SAFE_STOP },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -166,6 +172,9 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                                 return r;
                         o->rt_cpu = (int)value;
                         break;
+                case ARG_SAFE_STOP:
+                        o->safe_stop = true;
+                        break;
                 case 'v':
                         o->log_level = LOG_LEVEL_DEBUG;
                         break;
@@ -217,21 +226,45 @@ static int open_gun(struct manager *m)
 {
         static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
         struct sim_gun_params params;
+        struct gun simulated = {0};
+        char path[PATH_MAX], error[512];
         int r;
 
-        if (!m->options.simulate)
-                return log_error_errno(-EOPNOTSUPP, "Hardware drivers are not built yet; run "
-                                       "with --simulate to use the simulated gun.");
-
+        /* the simulated gun is there for the kinds the configuration leaves simulated */
         sim_gun_params_default(&params);
         sim_gun_init(&m->sim_gun, &params, SIM_SEED);
-        r = sim_gun_drivers_open(&m->gun, &m->sim_drivers, &m->sim_gun, &clock);
+        r = sim_gun_drivers_open(&simulated, &m->sim_drivers, &m->sim_gun, &clock);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
-        r = sim_panel_open(&m->gun, &m->sim_panel, monotonic_now_ns, NULL);
+        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
+        r = sim_board_open(&m->sim_board, path);
+        /* a safe-stop of real actuators must go on to them */
+        if (r < 0 && m->options.safe_stop &&
+            (m->options.simulate || m->settings.hw.motor.driver == HW_SIMULATED))
+                return log_error_errno(r, "Failed to open the simulated board's outputs %s: %m",
+                                       path);
+        if (r < 0)
+                log_warning_errno(r, "The simulated board's outputs are not kept in %s, so "
+                                  "--safe-stop will not see them: %m", path);
+        else
+                sim_gun_drivers_attach_board(&m->sim_drivers, &m->sim_board);
+        r = sim_panel_open(&simulated, &m->sim_panel, monotonic_now_ns, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated buttons: %m");
-        log_info("Running on the simulated gun.");
+        if (m->options.simulate) {
+                m->gun = simulated;
+                log_info("Running on the simulated gun.");
+                return 0;
+        }
+
+        r = hw_gun_open(&m->gun, &m->settings.hw, &simulated, m->options.control_hz, error,
+                        sizeof(error));
+        if (r < 0)
+                return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
+                                       m->options.config_file, error);
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s.",
+                 m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
+                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name);
         return 0;
 }
 
@@ -319,7 +352,7 @@ static int setup_rt(struct manager *m)
         int r;
 
         m->safety = m->settings.safety;
-        r = rt_start(&m->rt, &m->gun, &m->settings.speed, &m->safety, &config);
+        r = rt_start(&m->rt, &m->gun, &m->settings.control, &m->safety, &config);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);
@@ -383,6 +416,7 @@ static void manager_free(struct manager *m)
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);
         gun_close(&m->gun);
+        sim_board_close(&m->sim_board);
         routines_clear(&m->routines);
         routines_clear(&m->retired);
         m->history = history_close(m->history);
@@ -390,9 +424,55 @@ static void manager_free(struct manager *m)
         m->event = sd_event_unref(m->event);
 }
 
+/* What the simulated board was left doing, for the log of a safe-stop. */
+static void report_sim_board(const struct manager *m)
+{
+        char path[PATH_MAX];
+        struct sim_board board;
+        uint64_t now_ns = monotonic_now_ns(NULL), deadline_ns;
+
+        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
+        if (sim_board_open(&board, path) < 0)
+                return;
+        deadline_ns = atomic_load(&board.regs->enable_deadline_ns);
+        if (atomic_load(&board.regs->enable))
+                log_info("The simulated board was left with the motor enabled, duty %.2f, stroke "
+                         "position %.2f; its enable lease %s %.0f ms%s.",
+                         atomic_load(&board.regs->duty), atomic_load(&board.regs->stroke_position),
+                         now_ns < deadline_ns ? "runs out in" : "ran out",
+                         (double)(now_ns < deadline_ns ? deadline_ns - now_ns : now_ns - deadline_ns) * 1e-6,
+                         now_ns < deadline_ns ? "" : " ago");
+        sim_board_close(&board);
+}
+
+/* ExecStopPost=: whatever happened to the daemon (SIGKILL, a crash, the
+ * watchdog), the actuators it drove are told to stop, directly, without the
+ * control thread or the bus. */
+static int safe_stop(struct manager *m)
+{
+        int r, r2;
+
+        apply_config(m);
+        if (m->options.simulate)
+                report_sim_board(m);
+        r = open_gun(m);
+        if (r < 0)
+                return log_error_errno(r, "Safe stop: could not open the actuators; the motor "
+                                       "may still run: %m");
+        r = control_safe_state(&m->gun);
+        r2 = m->gun.stroke.ops->set_position(&m->gun.stroke, 0.0);
+        if (r < 0)
+                return log_error_errno(r, "Safe stop: the motor driver refused duty 0 and "
+                                       "enable off: %m");
+        if (r2 < 0)
+                return log_error_errno(r2, "Safe stop: the stroke actuator refused its rest "
+                                       "position: %m");
+        log_info("Safe stop: motor duty 0 and enable off, stroke actuator at its shortest.");
+        return 0;
+}
+
 static int run(struct manager *m)
 {
-        char status[128];
         int r;
 
         r = setup_event_loop(m);
@@ -427,9 +507,8 @@ static int run(struct manager *m)
         if (r < 0)
                 return r;
 
-        snprintf(status, sizeof(status), "READY=1\nSTATUS=Idle, %zu routines loaded%s.",
-                 m->routines.count, m->gun.simulated ? ", simulated gun" : "");
-        (void)sd_notify(0, status);
+        (void)sd_notify(0, "READY=1");
+        service_status_notify(m);
         log_info("Ready: %zu routines, %s on the bus.", m->routines.count, BUS_NAME);
 
         return sd_event_loop(m->event);
@@ -445,12 +524,13 @@ int main(int argc, char *argv[])
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         log_set_max_level(m.options.log_level);
 
-        r = run(&m);
+        r = m.options.safe_stop ? safe_stop(&m) : run(&m);
         manager_free(&m);
         if (r < 0) {
                 (void)sd_notifyf(0, "ERRNO=%d", -r);
                 return EXIT_FAILURE;
         }
-        log_info("Stopped.");
+        if (!m.options.safe_stop)
+                log_info("Stopped.");
         return EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "service-status.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
@@ -75,6 +76,8 @@ static void session_changed(void *userdata, unsigned what)
         struct manager *m = userdata;
 
         bus_emit_session_changed(m, what);
+        if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_STEP | SESSION_CHANGED_FAULT))
+                service_status_notify(m);
         if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY))
                 led_status_show(&m->led_status, m->session.state,
                                 session_effective_intensity(&m->session));
@@ -240,6 +243,15 @@ void manager_on_gesture(void *userdata, const char *button, enum gesture gesture
         else if (strcmp(button, "minus") == 0 && gesture == GESTURE_PRESS &&
                  intensity > SESSION_INTENSITY_MIN)
                 log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
+}
+
+struct battery_reading manager_battery(struct manager *m)
+{
+        struct battery_reading reading;
+
+        if (!m->gun.battery.ops || m->gun.battery.ops->read(&m->gun.battery, &reading) < 0)
+                return (struct battery_reading){ .percent = NAN, .charging = false };
+        return reading;
 }
 
 double manager_board_temperature(struct manager *m)

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-access.h"
 #include "button-input.h"
 #include "settings.h"
 #include "driver.h"
@@ -34,6 +35,7 @@ enum bus_kind {
 struct options {
         const char *config_file;
         bool simulate;
+        bool safe_stop;         /* --safe-stop: force the actuators off and exit */
         enum bus_kind bus_kind;
         const char *bus_address;
         const char *profile_dirs[PROFILE_DIRS_MAX];
@@ -50,11 +52,13 @@ struct manager {
         struct settings settings;
         sd_event *event;
         sd_bus *bus;
+        struct bus_access bus_access;
 
         struct gun gun;
         struct sim_gun sim_gun;
         struct sim_drivers sim_drivers;
         struct sim_panel sim_panel;
+        struct sim_board sim_board;     /* the simulated board's outputs, in the state dir */
 
         struct rt rt;
         struct safety_params safety;
@@ -114,6 +118,10 @@ void manager_on_rt_event(struct manager *m);
  * periods stopped counting is dead, and the main thread forces the safe
  * state itself. */
 void manager_check_heartbeat(struct manager *m);
+
+/* The battery as its gauge reads it now: NaN and not charging when the
+ * gun has no gauge or it does not answer. */
+struct battery_reading manager_battery(struct manager *m);
 
 /* The board's temperature; a fault when it nears the limit. */
 double manager_board_temperature(struct manager *m);

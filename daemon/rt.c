@@ -210,7 +210,7 @@ static int create_thread(struct rt *rt, const struct rt_config *config)
         return -spawn(rt, NULL, config->cpu);
 }
 
-int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,
+int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params,
              const struct safety_params *safety, const struct rt_config *config)
 {
         int r;

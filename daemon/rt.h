@@ -48,7 +48,7 @@ struct rt {
         struct setpoint setpoint;
 };
 
-int rt_start(struct rt *rt, struct gun *gun, const struct speed_control_params *params,
+int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params,
              const struct safety_params *safety, const struct rt_config *config);
 
 /* Main thread: hand a new setpoint to the loop and wake it. */

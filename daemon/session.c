@@ -244,6 +244,8 @@ int session_pause(struct session *s)
 
 int session_resume(struct session *s)
 {
+        if (s->state == SESSION_FAULT)
+                return -EHOSTDOWN;
         if (!active(s))
                 return -ENOTCONN;
         if (s->state == SESSION_RUNNING)

@@ -90,7 +90,8 @@ int session_start(struct session *s, const struct profile *profile);
 /* The remaining ones return -ENOTCONN when no session is active. */
 int session_stop(struct session *s);
 int session_pause(struct session *s);
-int session_resume(struct session *s);   /* -EBUSY if already running */
+/* -EBUSY if already running, -EHOSTDOWN in fault (DBUS.md: Faulted) */
+int session_resume(struct session *s);
 int session_next(struct session *s);
 
 /* -ERANGE outside 1..5, -EDOM above max_intensity. */

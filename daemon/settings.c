@@ -21,6 +21,10 @@ enum key_type {
         KEY_DOUBLE,
         KEY_HOURS,      /* stored as µs */
         KEY_DAYS,       /* stored as µs */
+        KEY_NS,         /* uint64_t, ns */
+        KEY_STRING,     /* char[max] */
+        KEY_DRIVER,     /* enum hw_driver: "simulated" or the real driver, named in unit */
+        KEY_AXES,       /* int[3], see hw_parse_axes() */
 };
 
 struct key {
@@ -33,18 +37,34 @@ struct key {
 };
 
 #define FIELD(f) offsetof(struct settings, f)
+#define RESUME_MIN_C 20.0
+#define RESUME_BELOW_STOP_C 5.0
 
 static const struct key keys[] = {
         { "Daemon", "Simulate", KEY_BOOL, FIELD(simulate), 0, 1, "" },
         { "Control", "ControlHz", KEY_UNSIGNED, FIELD(control_hz), 250, 4000, "Hz" },
         { "Control", "RTPriority", KEY_UNSIGNED, FIELD(rt_priority), 1, 99, "" },
         { "Control", "RTCPU", KEY_CPU, FIELD(rt_cpu), 0, 1023, "" },
-        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
-        { "Control", "FeedForward", KEY_DOUBLE, FIELD(speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
-        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(speed.ff_duty_offset), 0, 0.5, "duty" },
-        { "Control", "Slew", KEY_DOUBLE, FIELD(speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
-        { "Control", "DutyMax", KEY_DOUBLE, FIELD(speed.duty_max), 0.05, 1, "duty" },
+        { "Control", "SpeedKp", KEY_DOUBLE, FIELD(control.speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "SpeedKi", KEY_DOUBLE, FIELD(control.speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
+        { "Control", "FeedForward", KEY_DOUBLE, FIELD(control.speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
+        { "Control", "FeedForwardOffset", KEY_DOUBLE, FIELD(control.speed.ff_duty_offset), 0, 0.5, "duty" },
+        { "Control", "Slew", KEY_DOUBLE, FIELD(control.speed.default_slew_ppm_per_s), 10, 100000, "ppm/s" },
+        { "Control", "DutyMax", KEY_DOUBLE, FIELD(control.speed.duty_max), 0.05, 1, "duty" },
+        { "Amplitude", "StrokeGain", KEY_DOUBLE, FIELD(control.stroke_estimator.gain), 1, 200, "" },
+        { "Amplitude", "ContactQuadrature", KEY_DOUBLE, FIELD(control.stroke_estimator.contact_m_s2), 0.05, 10, "m/s²" },
+        { "Amplitude", "StrokeKi", KEY_DOUBLE, FIELD(control.stroke.ki_per_revolution), 0, 1, "per revolution" },
+        { "Amplitude", "StrokeTrimMax", KEY_DOUBLE, FIELD(control.stroke.trim_max_mm), 0, 6, "mm" },
+        { "Amplitude", "ContactForce", KEY_DOUBLE, FIELD(control.stroke.contact_force_n), 0.5, 20, "N" },
+        { "Amplitude", "StrokeSettle", KEY_DOUBLE, FIELD(control.stroke.settle_s), 0, 2, "s" },
+        { "Force", "BusVoltage", KEY_DOUBLE, FIELD(control.force.bus_voltage_v), 3, 60, "V" },
+        { "Force", "Resistance", KEY_DOUBLE, FIELD(control.force.resistance_ohm), 0.01, 10, "Ω" },
+        { "Force", "Inductance", KEY_DOUBLE, FIELD(control.force.inductance_h), 0, 0.01, "H" },
+        { "Force", "TorqueConstant", KEY_DOUBLE, FIELD(control.force.torque_constant_nm_per_a), 0.001, 1, "N·m/A" },
+        { "Force", "Inertia", KEY_DOUBLE, FIELD(control.force.inertia_kg_m2), 1e-7, 0.01, "kg·m²" },
+        { "Force", "Viscous", KEY_DOUBLE, FIELD(control.force.viscous_nm_s_per_rad), 0, 0.01, "N·m·s/rad" },
+        { "Force", "Coulomb", KEY_DOUBLE, FIELD(control.force.coulomb_nm), 0, 1, "N·m" },
+        { "Force", "BodyMass", KEY_DOUBLE, FIELD(control.force.body_mass_kg), 0.1, 5, "kg" },
         { "Safety", "StallSpeedRatio", KEY_DOUBLE, FIELD(safety.stall_speed_ratio), 0.05, 0.9, "" },
         { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
@@ -53,17 +73,117 @@ static const struct key keys[] = {
         { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
         { "Safety", "TemperatureLimit", KEY_DOUBLE, FIELD(safety.temperature_limit_c), 30, 120, "°C" },
         { "Safety", "TemperatureMargin", KEY_DOUBLE, FIELD(safety.temperature_margin_c), 0, 20, "°C" },
-        { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), 20, 110, "°C" },
+        { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
+        { "Encoder", "Driver", KEY_DRIVER, FIELD(hw.encoder.driver), 0, 0, "iio" },
+        { "Encoder", "Device", KEY_STRING, FIELD(hw.encoder.device), 0, HW_NAME_MAX, "" },
+        { "Encoder", "Channel", KEY_STRING, FIELD(hw.encoder.channel), 0, HW_NAME_MAX, "" },
+        { "Encoder", "CountsPerRevolution", KEY_DOUBLE, FIELD(hw.encoder.counts_per_rev), 1, 1e9, "" },
+        { "Encoder", "Buffered", KEY_BOOL, FIELD(hw.encoder.buffered), 0, 1, "" },
+        { "Encoder", "Trigger", KEY_STRING, FIELD(hw.encoder.trigger), 0, HW_NAME_MAX, "" },
+        { "IMU", "Driver", KEY_DRIVER, FIELD(hw.imu.driver), 0, 0, "iio" },
+        { "IMU", "Device", KEY_STRING, FIELD(hw.imu.device), 0, HW_NAME_MAX, "" },
+        { "IMU", "SamplingFrequency", KEY_DOUBLE, FIELD(hw.imu.sampling_hz), 0, 100000, "Hz" },
+        { "IMU", "Axes", KEY_AXES, FIELD(hw.imu.axes), 0, 0, "" },
+        { "IMU", "Buffered", KEY_BOOL, FIELD(hw.imu.buffered), 0, 1, "" },
+        { "IMU", "Trigger", KEY_STRING, FIELD(hw.imu.trigger), 0, HW_NAME_MAX, "" },
+        { "IMU", "ThermalZone", KEY_STRING, FIELD(hw.imu.thermal_zone), 0, HW_PATH_MAX, "" },
+        { "Motor", "Driver", KEY_DRIVER, FIELD(hw.motor.driver), 0, 0, "pwm" },
+        { "Motor", "PWMChip", KEY_UNSIGNED, FIELD(hw.motor.pwm.chip), 0, 1023, "" },
+        { "Motor", "PWMChannel", KEY_UNSIGNED, FIELD(hw.motor.pwm.channel), 0, 1023, "" },
+        { "Motor", "Period", KEY_NS, FIELD(hw.motor.pwm.period_ns), 1000, 1e9, "ns" },
+        { "Motor", "EnableLine", KEY_STRING, FIELD(hw.motor.enable.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "EnableActiveLow", KEY_BOOL, FIELD(hw.motor.enable.active_low), 0, 1, "" },
+        { "Motor", "DirectionLine", KEY_STRING, FIELD(hw.motor.direction.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "DirectionActiveLow", KEY_BOOL, FIELD(hw.motor.direction.active_low), 0, 1, "" },
+        { "Motor", "BrakeLine", KEY_STRING, FIELD(hw.motor.brake.spec), 0, HW_NAME_MAX, "" },
+        { "Motor", "BrakeActiveLow", KEY_BOOL, FIELD(hw.motor.brake.active_low), 0, 1, "" },
+        { "Stroke", "Driver", KEY_DRIVER, FIELD(hw.stroke.driver), 0, 0, "pwm" },
+        { "Stroke", "PWMChip", KEY_UNSIGNED, FIELD(hw.stroke.pwm.chip), 0, 1023, "" },
+        { "Stroke", "PWMChannel", KEY_UNSIGNED, FIELD(hw.stroke.pwm.channel), 0, 1023, "" },
+        { "Stroke", "Period", KEY_NS, FIELD(hw.stroke.pwm.period_ns), 1000, 1e9, "ns" },
+        { "Stroke", "PulseMin", KEY_NS, FIELD(hw.stroke.pulse_min_ns), 0, 1e9, "ns" },
+        { "Stroke", "PulseMax", KEY_NS, FIELD(hw.stroke.pulse_max_ns), 0, 1e9, "ns" },
+        { "Stroke", "StrokeMin", KEY_DOUBLE, FIELD(hw.stroke.min_mm), 0, 100, "mm" },
+        { "Stroke", "StrokeMax", KEY_DOUBLE, FIELD(hw.stroke.max_mm), 0, 100, "mm" },
+        { "Buttons", "Driver", KEY_DRIVER, FIELD(hw.buttons.driver), 0, 0, "gpio" },
+        { "Buttons", "MainLine", KEY_STRING, FIELD(hw.buttons.lines[0]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "PlusLine", KEY_STRING, FIELD(hw.buttons.lines[1]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "MinusLine", KEY_STRING, FIELD(hw.buttons.lines[2]), 0, HW_NAME_MAX, "" },
+        { "Buttons", "ActiveLow", KEY_BOOL, FIELD(hw.buttons.active_low), 0, 1, "" },
+        { "LEDs", "Driver", KEY_DRIVER, FIELD(hw.leds.driver), 0, 0, "gpio" },
+        { "LEDs", "StatusLine", KEY_STRING, FIELD(hw.leds.lines[0]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "FaultLine", KEY_STRING, FIELD(hw.leds.lines[1]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level1Line", KEY_STRING, FIELD(hw.leds.lines[2]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level2Line", KEY_STRING, FIELD(hw.leds.lines[3]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level3Line", KEY_STRING, FIELD(hw.leds.lines[4]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level4Line", KEY_STRING, FIELD(hw.leds.lines[5]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "Level5Line", KEY_STRING, FIELD(hw.leds.lines[6]), 0, HW_NAME_MAX, "" },
+        { "LEDs", "ActiveLow", KEY_BOOL, FIELD(hw.leds.active_low), 0, 1, "" },
 };
+
+const char *settings_key(size_t i, const char **section)
+{
+        if (i >= sizeof(keys) / sizeof(keys[0]))
+                return NULL;
+        *section = keys[i].section;
+        return keys[i].name;
+}
+
+int settings_key_value(const struct settings *c, size_t i, double *value, double *min, double *max)
+{
+        const struct key *k;
+        const unsigned char *field;
+
+        if (i >= sizeof(keys) / sizeof(keys[0]))
+                return -ERANGE;
+        k = &keys[i];
+        field = (const unsigned char *)c + k->offset;
+        *min = k->min;
+        *max = k->max;
+        switch (k->type) {
+        case KEY_BOOL:
+                *value = *(const bool *)(const void *)field;
+                break;
+        case KEY_UNSIGNED:
+                *value = *(const unsigned *)(const void *)field;
+                break;
+        case KEY_CPU:
+                *value = *(const int *)(const void *)field;
+                *min = -1; /* any */
+                break;
+        case KEY_DOUBLE:
+                *value = *(const double *)(const void *)field;
+                break;
+        case KEY_HOURS:
+                *value = (double)*(const uint64_t *)(const void *)field / (double)USEC_PER_HOUR;
+                break;
+        case KEY_DAYS:
+                *value = (double)*(const uint64_t *)(const void *)field / (24.0 * (double)USEC_PER_HOUR);
+                break;
+        case KEY_NS:
+                *value = (double)*(const uint64_t *)(const void *)field;
+                break;
+        case KEY_STRING:
+                /* its length, against the longest it may be */
+                *value = (double)strnlen((const char *)field, (size_t)k->max);
+                *max = k->max - 1;
+                break;
+        case KEY_DRIVER:
+        case KEY_AXES:
+                return -EMEDIUMTYPE;
+        }
+        return 0;
+}
 
 void settings_defaults(struct settings *c)
 {
         *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1 };
-        speed_control_params_default(&c->speed);
+        control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
+        hw_config_defaults(&c->hw);
 }
 
 struct parse {
@@ -96,8 +216,9 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
-        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Safety] or [Recovery]",
-                    p->section);
+        return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
+                       "[Safety], [Recovery], [Encoder], [IMU], [Motor], [Stroke], [Buttons] or "
+                       "[LEDs]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -112,7 +233,7 @@ static int parse_number(struct parse *p, const struct key *k, const char *value,
         if (v < k->min || v > k->max)
                 return skip(p, "%s %g%s%s is outside %g–%g%s%s", k->name, v, *k->unit ? " " : "",
                             k->unit, k->min, k->max, *k->unit ? " " : "", k->unit) - 1;
-        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU) && v != floor(v))
+        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU || k->type == KEY_NS) && v != floor(v))
                 return skip(p, "%s %g is not a whole number", k->name, v) - 1;
         *ret = v;
         return 0;
@@ -131,10 +252,17 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         if (!k)
                 return p->section[0] ? skip(p, "unknown key %s in [%s]", name, p->section) :
                                        skip(p, "%s is in no section", name);
+        field = (unsigned char *)p->config + k->offset;
+        /* an empty name or line: none */
+        if (k->type == KEY_STRING) {
+                if (strlen(value) >= (size_t)k->max)
+                        return skip(p, "%s is longer than %g characters", name, k->max - 1);
+                memset(field, 0, (size_t)k->max);
+                strcpy((char *)field, value);
+                return 0;
+        }
         if (!*value)
                 return skip(p, "%s has no value", name);
-
-        field = (unsigned char *)p->config + k->offset;
         if (k->type == KEY_BOOL) {
                 if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
                         *(bool *)(void *)field = true;
@@ -142,6 +270,21 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                         *(bool *)(void *)field = false;
                 else
                         return skip(p, "%s \"%s\" is not yes or no", name, value);
+                return 0;
+        }
+        if (k->type == KEY_DRIVER) {
+                if (strcmp(value, "simulated") == 0)
+                        *(enum hw_driver *)(void *)field = HW_SIMULATED;
+                else if (strcmp(value, k->unit) == 0)
+                        *(enum hw_driver *)(void *)field = HW_REAL;
+                else
+                        return skip(p, "%s \"%s\" is not %s or simulated", name, value, k->unit);
+                return 0;
+        }
+        if (k->type == KEY_AXES) {
+                if (hw_parse_axes(value, (int *)(void *)field) < 0)
+                        return skip(p, "%s \"%s\" does not name each of x, y, z once, as in "
+                                    "\"x,y,z\" or \"-z,y,x\"", name, value);
                 return 0;
         }
         if (k->type == KEY_CPU && strcmp(value, "any") == 0) {
@@ -166,10 +309,45 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         case KEY_DAYS:
                 *(uint64_t *)(void *)field = (uint64_t)(v * 24.0 * (double)USEC_PER_HOUR);
                 break;
+        case KEY_NS:
+                *(uint64_t *)(void *)field = (uint64_t)v;
+                break;
         case KEY_BOOL:
+        case KEY_STRING:
+        case KEY_DRIVER:
+        case KEY_AXES:
                 break;
         }
         return 0;
+}
+
+/* The over-temperature fault must clear below where it is raised, or it
+ * would come back at once. A resume point too high moves below the stop
+ * point; where the limit and margin leave no room for one above
+ * RESUME_MIN_C, the margin goes back to its default: the (perhaps lower,
+ * safer) limit stays. Returns whether anything changed. */
+static bool fix_temperatures(struct safety_params *s, const char *path)
+{
+        double stop_c = s->temperature_limit_c - s->temperature_margin_c;
+
+        if (s->temperature_resume_c < stop_c)
+                return false;
+        if (stop_c - RESUME_BELOW_STOP_C < RESUME_MIN_C) {
+                struct safety_params defaults;
+
+                safety_params_default(&defaults);
+                log_error("%s: TemperatureLimit %g °C less TemperatureMargin %g °C leaves no "
+                          "TemperatureResume of %g °C or more below it; using a margin of %g °C.",
+                          path, s->temperature_limit_c, s->temperature_margin_c, RESUME_MIN_C,
+                          defaults.temperature_margin_c);
+                s->temperature_margin_c = defaults.temperature_margin_c;
+                stop_c = s->temperature_limit_c - s->temperature_margin_c;
+        }
+        log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
+                  "TemperatureMargin; using %g °C.", path, s->temperature_resume_c,
+                  stop_c - RESUME_BELOW_STOP_C);
+        s->temperature_resume_c = stop_c - RESUME_BELOW_STOP_C;
+        return true;
 }
 
 int settings_load(struct settings *c, const char *path)
@@ -199,13 +377,7 @@ int settings_load(struct settings *c, const char *path)
                 p.bad++;
         }
         /* also after an error: the lines before it still apply */
-        if (c->safety.temperature_resume_c >= c->safety.temperature_limit_c - c->safety.temperature_margin_c) {
-                log_error("%s: TemperatureResume %g °C must be below TemperatureLimit less "
-                          "TemperatureMargin; using %g °C.", path, c->safety.temperature_resume_c,
-                          c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5);
-                c->safety.temperature_resume_c =
-                        c->safety.temperature_limit_c - c->safety.temperature_margin_c - 5;
+        if (fix_temperatures(&c->safety, path))
                 p.bad++;
-        }
         return (int)p.bad;
 }

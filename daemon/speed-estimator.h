@@ -41,3 +41,9 @@ void speed_estimator_reset(struct speed_estimator *est);
 void speed_estimator_update(struct speed_estimator *est, const struct encoder_sample *sample);
 double speed_estimator_fast_ppm(const struct speed_estimator *est);
 double speed_estimator_revolution_ppm(const struct speed_estimator *est);
+
+/* The newest running (unwrapped) angle: whole turns since the reset. */
+static inline double speed_estimator_angle_rad(const struct speed_estimator *est)
+{
+        return est->angle_rad[est->head];
+}

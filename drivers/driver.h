@@ -127,6 +127,25 @@ struct leds {
         unsigned count;
 };
 
+/* Battery gauge: the pack's state of charge (the kernel's power_supply
+ * class, or a voltage on an ADC with a discharge curve). A gun on mains,
+ * or one whose board has no gauge, has none: ops stays NULL. */
+struct battery_reading {
+        double percent; /* 0..100 */
+        bool charging;  /* the charger is connected and charging */
+};
+
+struct battery;
+struct battery_ops {
+        const char *name;
+        int (*read)(struct battery *battery, struct battery_reading *out);
+        void (*close)(struct battery *battery);
+};
+struct battery {
+        const struct battery_ops *ops;
+        void *data;
+};
+
 /* One gun: every driver the daemon talks to. */
 struct gun {
         struct encoder encoder;
@@ -135,6 +154,7 @@ struct gun {
         struct stroke stroke;
         struct buttons buttons;
         struct leds leds;
+        struct battery battery;
         bool simulated;
 };
 

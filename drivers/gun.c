@@ -3,6 +3,8 @@
 
 void gun_close(struct gun *gun)
 {
+        if (gun->battery.ops && gun->battery.ops->close)
+                gun->battery.ops->close(&gun->battery);
         if (gun->leds.ops && gun->leds.ops->close)
                 gun->leds.ops->close(&gun->leds);
         if (gun->buttons.ops && gun->buttons.ops->close)

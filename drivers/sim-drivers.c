@@ -9,13 +9,27 @@
  * RT thread's first period would make it overrun. */
 #define SIM_CATCH_UP_MAX_S 0.5
 
+static void advance(struct sim_drivers *sim, uint64_t from_ns, uint64_t to_ns)
+{
+        sim_gun_advance(sim->model, fmin((double)(to_ns - from_ns) * 1e-9, SIM_CATCH_UP_MAX_S));
+}
+
 static uint64_t advance_to_now(struct sim_drivers *sim)
 {
         uint64_t now_ns = sim->clock->now_ns(sim->clock->userdata);
 
-        if (sim->started && now_ns > sim->last_ns)
-                sim_gun_advance(sim->model, fmin((double)(now_ns - sim->last_ns) * 1e-9,
-                                                 SIM_CATCH_UP_MAX_S));
+        if (sim->started && now_ns > sim->last_ns) {
+                if (sim->model->enabled && now_ns > sim->enable_deadline_ns) {
+                        /* nobody refreshed the enable: the board dropped it at the deadline */
+                        uint64_t until_ns = sim->enable_deadline_ns > sim->last_ns ?
+                                                    sim->enable_deadline_ns : sim->last_ns;
+
+                        advance(sim, sim->last_ns, until_ns);
+                        sim_gun_set_enable(sim->model, false);
+                        advance(sim, until_ns, now_ns);
+                } else
+                        advance(sim, sim->last_ns, now_ns);
+        }
         sim->last_ns = now_ns;
         sim->started = true;
         return now_ns;
@@ -69,6 +83,13 @@ static int sim_motor_set_duty(struct motor *motor, double duty)
         if (!(duty >= 0.0 && duty <= 1.0))
                 return -EINVAL;
         sim_gun_set_duty(sim->model, duty);
+        /* the time of this period's sensor reads: no second clock read */
+        if (sim->model->enabled)
+                sim->enable_deadline_ns = sim->last_ns + SIM_ENABLE_HOLD_NS;
+        if (sim->board) {
+                atomic_store(&sim->board->regs->duty, duty);
+                atomic_store(&sim->board->regs->enable_deadline_ns, sim->enable_deadline_ns);
+        }
         return 0;
 }
 
@@ -77,6 +98,12 @@ static int sim_motor_set_enable(struct motor *motor, bool enabled)
         struct sim_drivers *sim = motor->data;
 
         sim_gun_set_enable(sim->model, enabled);
+        if (enabled)
+                sim->enable_deadline_ns = sim->last_ns + SIM_ENABLE_HOLD_NS;
+        if (sim->board) {
+                atomic_store(&sim->board->regs->enable_deadline_ns, sim->enable_deadline_ns);
+                atomic_store(&sim->board->regs->enable, enabled);
+        }
         return 0;
 }
 
@@ -93,6 +120,8 @@ static int sim_stroke_set_position(struct stroke *stroke, double position)
         if (!(position >= 0.0 && position <= 1.0))
                 return -EINVAL;
         sim_gun_set_stroke_position(sim->model, position);
+        if (sim->board)
+                atomic_store(&sim->board->regs->stroke_position, position);
         return 0;
 }
 
@@ -124,4 +153,13 @@ int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gu
         };
         gun->simulated = true;
         return 0;
+}
+
+void sim_gun_drivers_attach_board(struct sim_drivers *sim, struct sim_board *board)
+{
+        sim->board = board;
+        atomic_store(&board->regs->duty, sim->model->duty);
+        atomic_store(&board->regs->stroke_position, sim->model->stroke_position);
+        atomic_store(&board->regs->enable_deadline_ns, sim->enable_deadline_ns);
+        atomic_store(&board->regs->enable, sim->model->enabled);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "driver.h"
+#include "sim-board.h"
 #include "sim-gun.h"
 
 /* Where the simulated drivers take the time from: CLOCK_MONOTONIC in the
@@ -23,6 +24,8 @@ struct sim_drivers {
         const struct sim_clock *clock;
         uint64_t last_ns;       /* the model's time on the clock */
         bool started;           /* last_ns holds a reading: a clock may start at 0 */
+        uint64_t enable_deadline_ns; /* the motor enable's lease (sim-board.h) */
+        struct sim_board *board; /* where the outputs are mirrored, or NULL */
 };
 
 /* Fills gun->encoder, imu, motor and stroke; sim, model and clock must
@@ -30,3 +33,5 @@ struct sim_drivers {
  * time. */
 int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
                          const struct sim_clock *clock);
+/* Mirrors every output into board from now on (and writes the present ones). */
+void sim_gun_drivers_attach_board(struct sim_drivers *sim, struct sim_board *board);

@@ -139,8 +139,14 @@ static void print_battery(FILE *out, json_object *props)
 
         if (!has(props, "Battery") && !has(props, "Charging"))
                 return;
-        line(out, "Battery", "%s%s", quantity(percent, sizeof(percent), props, "Battery", 0, "%"),
-             prop_bool(props, "Charging", &charging) && charging ? ", charging" : "");
+        charging = prop_bool(props, "Charging", &charging) && charging;
+        /* NaN, which JSON has as null: a gun on mains or without a gauge */
+        if (has(props, "Battery") && !prop_double(props, "Battery", &(double){0}))
+                line(out, "Battery", "no gauge%s", charging ? ", charging" : "");
+        else
+                line(out, "Battery", "%s%s",
+                     quantity(percent, sizeof(percent), props, "Battery", 0, "%"),
+                     charging ? ", charging" : "");
 }
 
 static void print_machine(FILE *out, json_object *props)

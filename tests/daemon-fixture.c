@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +84,7 @@ static void wait_for_ready(int notify_fd, int timeout_ms)
 }
 
 /* The system-bus-style configuration, from tests/dbus-system.conf.in. */
-static void write_system_config(const char *path, const char *socket_path)
+static void write_system_config(const char *path, const char *socket_path, const char *policy)
 {
         FILE *in = fopen(DBUS_SYSTEM_CONF_IN, "re"), *out = fopen(path, "we");
         char line[512];
@@ -97,7 +99,7 @@ static void write_system_config(const char *path, const char *socket_path)
                         fprintf(out, "%s%s%s", line, socket_path, at + strlen("@SOCKET@"));
                 } else if ((at = strstr(line, "@POLICY@"))) {
                         *at = '\0';
-                        fprintf(out, "%s%s%s", line, DBUS_POLICY_FILE, at + strlen("@POLICY@"));
+                        fprintf(out, "%s%s%s", line, policy, at + strlen("@POLICY@"));
                 } else
                         fputs(line, out);
         }
@@ -105,8 +107,92 @@ static void write_system_config(const char *path, const char *socket_path)
         ck_assert_int_eq(fclose(out), 0);
 }
 
-/* percussd on the fixture's bus, its state in the fixture's directory. */
-static void start_percussd(struct daemon_fixture *f, const char *const *extra_args)
+/* A copy of the file with line appended. */
+static void write_with_line(const char *path, const char *original, const char *line)
+{
+        FILE *in = fopen(original, "re"), *out = fopen(path, "we");
+        char buf[1024];
+
+        ck_assert_ptr_nonnull(in);
+        ck_assert_ptr_nonnull(out);
+        while (fgets(buf, sizeof(buf), in))
+                fputs(buf, out);
+        fputs(line, out);
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+}
+
+static gid_t unused_id(void)
+{
+        for (gid_t id = 64990; id < 65500; id++)
+                if (!getgrgid(id) && !getpwuid(id))
+                        return id;
+        ck_abort_msg("no free uid/gid between 64990 and 65500");
+        return 0;
+}
+
+/* A percussd user and group for the system-style bus (see
+ * daemon-fixture.h). */
+static void find_or_make_ids(struct daemon_fixture *f)
+{
+        struct passwd *pw = getpwnam("percussd");
+        struct group *gr = getgrnam("percussd");
+        char path[96], line[128];
+        gid_t id;
+
+        if ((pw && gr) || geteuid() != 0 ||
+            system("unshare --mount -- mount --bind /etc/group /etc/group 2>/dev/null") != 0) {
+                f->percussd_uid = pw && gr ? pw->pw_uid : 0;
+                f->percussd_gid = pw && gr ? gr->gr_gid : 0;
+                return;
+        }
+        id = unused_id();
+        f->own_ids = true;
+        f->percussd_uid = pw ? pw->pw_uid : id;
+        f->percussd_gid = gr ? gr->gr_gid : id;
+        snprintf(path, sizeof(path), "%s/passwd", f->dir);
+        snprintf(line, sizeof(line), "percussd:x:%u:%u::/nonexistent:/usr/sbin/nologin\n",
+                 (unsigned)f->percussd_uid, (unsigned)f->percussd_gid);
+        write_with_line(path, "/etc/passwd", pw ? "" : line);
+        snprintf(path, sizeof(path), "%s/group", f->dir);
+        snprintf(line, sizeof(line), "percussd:x:%u:\n", (unsigned)f->percussd_gid);
+        write_with_line(path, "/etc/group", gr ? "" : line);
+}
+
+/* Starts argv, in a mount namespace that sees the made-up passwd and
+ * group when the fixture has them. */
+static pid_t spawn_seeing_ids(const struct daemon_fixture *f, const char *const *argv,
+                              const char *notify_socket)
+{
+        const char *wrapped[40];
+        char passwd_path[96], group_path[96];
+        size_t n = 0;
+
+        if (!f->own_ids)
+                return spawn(argv, notify_socket);
+        snprintf(passwd_path, sizeof(passwd_path), "%s/passwd", f->dir);
+        snprintf(group_path, sizeof(group_path), "%s/group", f->dir);
+        wrapped[n++] = "unshare";
+        wrapped[n++] = "--mount";
+        wrapped[n++] = "--";
+        wrapped[n++] = "sh";
+        wrapped[n++] = "-c";
+        wrapped[n++] = "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && "
+                       "shift 2 && exec \"$@\"";
+        wrapped[n++] = "sh";
+        wrapped[n++] = passwd_path;
+        wrapped[n++] = group_path;
+        for (size_t i = 0; argv[i] && n < 39; i++)
+                wrapped[n++] = argv[i];
+        wrapped[n] = NULL;
+        return spawn(wrapped, notify_socket);
+}
+
+/* percussd on the fixture's bus, its state in the fixture's directory.
+ * config NULL: --simulate, with an empty settings file (the defaults,
+ * whatever the machine's /etc holds); else no --simulate and that file. */
+static void start_percussd(struct daemon_fixture *f, const char *config,
+                           const char *const *extra_args)
 {
         const char *argv[32];
         char notify_path[96], settings_path[96];
@@ -122,26 +208,28 @@ static void start_percussd(struct daemon_fixture *f, const char *const *extra_ar
         ck_assert_int_eq(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 
         argv[n++] = PERCUSSD_PATH;
-        argv[n++] = "--simulate";
+        if (!config)
+                argv[n++] = "--simulate";
         argv[n++] = "--bus-address";
         argv[n++] = f->address;
         argv[n++] = "--profiles-dir";
         argv[n++] = PROFILES_SRC_DIR;
         argv[n++] = "--state-dir";
         argv[n++] = f->dir;
-        /* none: the defaults, whatever the machine's /etc holds */
         snprintf(settings_path, sizeof(settings_path), "%s/percussd.conf", f->dir);
         argv[n++] = "--config";
-        argv[n++] = settings_path;
+        argv[n++] = config ? config : settings_path;
         for (size_t i = 0; extra_args && extra_args[i] && n < 31; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;
-        f->percussd_pid = spawn(argv, notify_path);
+        f->percussd_pid = spawn_seeing_ids(f, argv, notify_path);
         wait_for_ready(notify_fd, 10000);
         close(notify_fd);
 }
 
-static void start(struct daemon_fixture *f, bool system_policy, const char *const *extra_args)
+/* policy: the file the system-style bus includes, NULL for a session bus. */
+static void start(struct daemon_fixture *f, const char *policy, const char *config,
+                  const char *const *extra_args)
 {
         char bus_path[96], config_path[96];
         int r;
@@ -152,21 +240,23 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
         snprintf(bus_path, sizeof(bus_path), "%s/bus", f->dir);
         snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
 
-        if (system_policy) {
+        if (policy) {
                 /* other users' clients must reach the socket */
                 ck_assert_int_eq(chmod(f->dir, 0755), 0);
                 snprintf(config_path, sizeof(config_path), "%s/bus.conf", f->dir);
-                write_system_config(config_path, bus_path);
-                f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--config-file", config_path,
-                                                           "--nofork", "--nopidfile", NULL },
-                                    NULL);
+                write_system_config(config_path, bus_path, policy);
+                find_or_make_ids(f);
+                f->dbus_pid = spawn_seeing_ids(f, (const char *const[]){ "dbus-daemon", "--config-file",
+                                                                         config_path, "--nofork",
+                                                                         "--nopidfile", NULL },
+                                               NULL);
         } else
                 f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
                                                            "--nopidfile", "--address", f->address,
                                                            NULL },
                                     NULL);
         wait_for_path(bus_path, 5000);
-        start_percussd(f, extra_args);
+        start_percussd(f, config, extra_args);
 
         r = sd_bus_new(&f->bus);
         if (r >= 0)
@@ -180,12 +270,23 @@ static void start(struct daemon_fixture *f, bool system_policy, const char *cons
 
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args)
 {
-        start(f, false, extra_args);
+        start(f, NULL, NULL, extra_args);
+}
+
+void daemon_fixture_start_hardware(struct daemon_fixture *f, const char *config,
+                                   const char *const *extra_args)
+{
+        start(f, NULL, config, extra_args);
 }
 
 void daemon_fixture_start_system_policy(struct daemon_fixture *f)
 {
-        start(f, true, NULL);
+        start(f, DBUS_POLICY_FILE, NULL, NULL);
+}
+
+void daemon_fixture_start_permissive_bus(struct daemon_fixture *f)
+{
+        start(f, DBUS_PERMISSIVE_POLICY, NULL, NULL);
 }
 
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
@@ -228,7 +329,7 @@ void daemon_fixture_kill(struct daemon_fixture *f)
 
 void daemon_fixture_restart(struct daemon_fixture *f, const char *const *extra_args)
 {
-        start_percussd(f, extra_args);
+        start_percussd(f, NULL, extra_args);
 }
 
 void daemon_fixture_stop(struct daemon_fixture *f)

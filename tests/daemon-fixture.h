@@ -17,15 +17,33 @@ struct daemon_fixture {
         pid_t dbus_pid;
         pid_t percussd_pid;
         sd_bus *bus;            /* the test's own connection */
+        /* on the system-style bus: the percussd user and group as that
+         * dbus-daemon knows them; 0 when it knows none */
+        uid_t percussd_uid;
+        gid_t percussd_gid;
+        bool own_ids;           /* made up for this test: passwd and group in dir */
 };
 
 /* Starts dbus-daemon and percussd (with extra_args, NULL-terminated, may
  * be NULL), waits for READY=1 on NOTIFY_SOCKET. */
 void daemon_fixture_start(struct daemon_fixture *f, const char *const *extra_args);
 
+/* The same without --simulate: percussd opens the drivers the settings
+ * file config names. */
+void daemon_fixture_start_hardware(struct daemon_fixture *f, const char *config,
+                                   const char *const *extra_args);
+
 /* The same on a bus configured like the system bus, with percussd's
- * D-Bus policy file (systemd/io.percussd.Massager1.conf). */
+ * D-Bus policy file (systemd/io.percussd.Massager1.conf). Where the
+ * machine has no percussd user and group (the package makes them), the
+ * test runs as root and mount namespaces work, dbus-daemon and percussd
+ * run in mount namespaces of their own whose /etc/passwd and /etc/group
+ * add them. */
 void daemon_fixture_start_system_policy(struct daemon_fixture *f);
+
+/* The same with a policy that lets anyone call anything
+ * (tests/dbus-permissive-policy.conf) instead of percussd's. */
+void daemon_fixture_start_permissive_bus(struct daemon_fixture *f);
 
 /* SIGTERM to percussd; returns its exit status (or -1 if it did not exit
  * within timeout_ms or died from a signal). */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `meson install` into a DESTDIR puts every file where a Debian package
 # would, and systemd itself accepts the installed unit
-# (systemd-analyze verify). Arguments: the build directory.
+# (systemd-analyze verify) and rates its sandbox at an exposure of 2.0 or
+# less (systemd-analyze security --offline). Arguments: the build directory.
 set -euo pipefail
 build=$1
 dest=$(mktemp -d /tmp/percussd-install-XXXXXX)
@@ -32,6 +33,7 @@ expect "$sbindir/percussd"
 expect "$bindir/percussctl"
 expect "$unitdir/percussd.service"
 expect "$sysusersdir/percussd.conf"
+expect "/lib/udev/rules.d/60-percussd.rules"
 expect "$datadir/dbus-1/system.d/io.percussd.Massager1.conf"
 expect "$datadir/dbus-1/interfaces/io.percussd.Massager1.xml"
 expect "$sysconfdir/percussd/percussd.conf"
@@ -39,22 +41,51 @@ for p in calves quads glute-med post-run warm-up race-recovery manual; do
   expect "$datadir/percussd/profiles/$p.ini"
 done
 expect "$datadir/percussd/profiles/muscles.conf"
+mandir=$(at "$(option mandir)")
+for page in man8/percussd.8 man1/percussctl.1 man5/percussd.conf.5 man5/percussd-profile.5; do
+  expect "$mandir/$page"
+done
+
+# The installed configuration lists every key, each commented out with its default.
+conf="$dest$sysconfdir/percussd/percussd.conf"
+checks=$((checks + 1))
+if grep -q '^#[A-Z][A-Za-z]*=' "$conf" && ! grep -q '^[A-Z][A-Za-z]*=' "$conf"; then
+  echo "ok - percussd.conf: every key commented out with its default"
+else
+  echo "not ok - percussd.conf sets a key or shows none"; failed=1
+fi
 
 # The unit names the installed binary; verify checks that it is there, so
 # it reads a copy pointing into the DESTDIR (the rest is the unit as installed).
 unit="$dest/percussd.service"
-sed "s|^ExecStart=$sbindir/|ExecStart=$dest$sbindir/|" "$dest$unitdir/percussd.service" >"$unit"
-if out=$(MANPATH="$dest$datadir/man" systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
+sed "s|^\(Exec[A-Za-z]*=\)$sbindir/|\1$dest$sbindir/|" "$dest$unitdir/percussd.service" >"$unit"
+if out=$(MANPATH="$dest$mandir" systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
   echo "ok - systemd-analyze verify percussd.service"
 else
   printf '%s\n' "$out" >&2
-  # without the man pages built (no scdoc) the Documentation= line cannot resolve
-  if printf '%s\n' "$out" | grep -qv "Command 'man "; then
-    echo "not ok - systemd-analyze verify percussd.service"
-    failed=1
-  else
-    echo "ok - systemd-analyze verify percussd.service # only the man page is missing"
-  fi
+  echo "not ok - systemd-analyze verify percussd.service"
+  failed=1
 fi
+
+# Exposure as systemd-hostnamed's 1.5 or systemd-timesyncd's 2.3 on Debian 12:
+# at most 2.0, with real time and the devices still allowed.
+checks=$((checks + 1))
+report=$(systemd-analyze security --offline=yes --no-pager "$unit" 2>&1) || true
+exposure=$(printf '%s\n' "$report" | sed -n 's/.*Overall exposure level for percussd.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }'; then
+  echo "ok - systemd-analyze security: exposure $exposure (bar 2.0)"
+else
+  printf '%s\n' "$report" >&2
+  echo "not ok - systemd-analyze security: exposure ${exposure:-unknown} is above 2.0"
+  failed=1
+fi
+
+# The unit keeps what the daemon needs: real time, its devices, its directories.
+for line in Type=notify WatchdogSec= Restart=on-failure ExecStopPost= LimitRTPRIO= LimitMEMLOCK= \
+            StateDirectory=percussd ConfigurationDirectory=percussd User=percussd DevicePolicy=closed \
+            "DeviceAllow=char-iio rw" "DeviceAllow=char-gpiochip rw" ProtectSystem=strict; do
+  checks=$((checks + 1))
+  if grep -q "^$line" "$unit"; then echo "ok - unit: $line"; else echo "not ok - unit lacks $line"; failed=1; fi
+done
 echo "1..$((checks + 1))"
 exit $failed

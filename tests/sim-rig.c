@@ -47,7 +47,7 @@ static int faulty_read(struct encoder *enc, struct encoder_sample *out)
 void sim_rig_init(struct sim_rig *rig, uint64_t seed)
 {
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
 
         *rig = (struct sim_rig){
@@ -69,7 +69,7 @@ void sim_rig_init(struct sim_rig *rig, uint64_t seed)
         rig->encoder_ops.read = faulty_read;
         rig->gun.encoder.ops = &rig->encoder_ops;
 
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         control_period_init(&rig->cp, &control, &safety, rig->gun.encoder.quantity, SIM_RIG_HZ);
 }

@@ -4,12 +4,15 @@
  * driven over D-Bus as the companion app and busctl would.
  */
 #include <check.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <math.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,7 +168,7 @@ START_TEST(test_start_plays_routine_then_stops)
 {
         struct state_log log = {0};
         sd_bus_slot *slot = NULL;
-        double target_ppm, speed_ppm = 0.0;
+        double target_ppm, speed_ppm = 0.0, target_mm, amplitude_mm = 0.0, force_n;
         long deadline;
         char *s;
 
@@ -178,6 +181,9 @@ START_TEST(test_start_plays_routine_then_stops)
         ck_assert_str_eq(s, "idle");
         free(s);
         ck_assert(fixture_get_bool(&fixture, "Simulated"));
+        /* the simulated gun has no battery gauge: no charge to show */
+        ck_assert(isnan(fixture_get_double(&fixture, "Battery")));
+        ck_assert(!fixture_get_bool(&fixture, "Charging"));
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert_msg(wait_state_signal(&log, "running", 2000), "no PropertiesChanged State=running");
@@ -207,6 +213,26 @@ START_TEST(test_start_plays_routine_then_stops)
                       "Speed %.0f ppm never came within 2 %% of TargetSpeed %.0f ppm", speed_ppm,
                       target_ppm);
         ck_assert(fixture_get_double(&fixture, "Elapsed") > 0.0);
+
+        /* the stroke measured, in the air: no force */
+        target_mm = fixture_get_double(&fixture, "TargetAmplitude");
+        deadline = now_ms() + 5000;
+        while (now_ms() < deadline) {
+                amplitude_mm = fixture_get_double(&fixture, "Amplitude");
+                if (fabs(amplitude_mm - target_mm) <= 0.3)
+                        break;
+                usleep(100000);
+        }
+        ck_assert_msg(fabs(amplitude_mm - target_mm) <= 0.3,
+                      "Amplitude %.2f mm never came within 0.3 mm of TargetAmplitude %.2f mm",
+                      amplitude_mm, target_mm);
+        /* a late period on this shared VM can kick one revolution's
+         * estimate; in the air it settles back within ±3 N */
+        deadline = now_ms() + 2000;
+        do
+                force_n = fixture_get_double(&fixture, "Force");
+        while (fabs(force_n) > 3.0 && now_ms() < deadline && usleep(100000) == 0);
+        ck_assert_msg(fabs(force_n) <= 3.0, "Force %.2f N in the air", force_n);
 
         assert_error("Start", "calves", "io.percussd.Error.Busy");
         assert_error("Start", "no-such-routine", "io.percussd.Error.NoSuchRoutine");
@@ -411,16 +437,16 @@ static void setup_policy(void)
         daemon_fixture_start_system_policy(&fixture);
 }
 
-/* Runs busctl as the nobody user; returns its exit status, its stderr in err. */
-static int busctl_as_nobody(const char *args, char *err, size_t size)
+/* Runs busctl with setpriv's credentials; returns its exit status, its
+ * stderr in err. */
+static int busctl_as(const char *credentials, const char *args, char *err, size_t size)
 {
-        char command[512];
+        char command[600];
         FILE *out;
         size_t n;
 
-        snprintf(command, sizeof(command),
-                 "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=%s %s 2>&1 >/dev/null",
-                 fixture.address, args);
+        snprintf(command, sizeof(command), "setpriv %s busctl --address=%s %s 2>&1 >/dev/null",
+                 credentials, fixture.address, args);
         out = popen(command, "r");
         ck_assert_ptr_nonnull(out);
         n = fread(err, 1, size - 1, out);
@@ -428,12 +454,89 @@ static int busctl_as_nobody(const char *args, char *err, size_t size)
         return pclose(out);
 }
 
+static int busctl_as_nobody(const char *args, char *err, size_t size)
+{
+        return busctl_as("--reuid=65534 --regid=65534 --clear-groups", args, err, size);
+}
+
+/* Someone in the percussd group may move the motor; the percussd user may
+ * own the name. */
+static void check_percussd_group_and_user(const char *object)
+{
+        char credentials[128], args[256], err[512];
+
+        if (!fixture.percussd_gid) {
+                fprintf(stderr, "# this machine has no percussd user and group, and the test "
+                                "cannot make them (not root, or no mount namespace): their "
+                                "rules are not tested\n");
+                return;
+        }
+        snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
+                 (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call %s Start s calves", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Start by a member of percussd: %s", err);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        snprintf(args, sizeof(args), "set-property %s Intensity u 4", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Intensity by a member of percussd: %s", err);
+        snprintf(args, sizeof(args), "call %s Stop", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Stop by a member of percussd: %s", err);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 4);
+
+        /* taken already, so only queued: but not refused */
+        snprintf(credentials, sizeof(credentials), "--reuid=%u --regid=%u --clear-groups",
+                 (unsigned)fixture.percussd_uid, (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call org.freedesktop.DBus /org/freedesktop/DBus "
+                                     "org.freedesktop.DBus RequestName su io.percussd.Massager1 4");
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "RequestName by the percussd user: %s", err);
+}
+
+static int note_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (void)error;
+        if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "StepStarted"))
+                *(bool *)userdata = true;
+        return 0;
+}
+
+/* In a child that became nobody: subscribes to percussd's signals, says
+ * so on ready_fd, and exits 0 once a StepStarted arrives (1 if none does
+ * within 5 s, 2 if it cannot even subscribe). */
+static _Noreturn void receive_as_nobody(int ready_fd)
+{
+        sd_bus *bus = NULL;
+        bool received = false;
+        long deadline;
+
+        if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+            setresuid(65534, 65534, 65534) < 0)
+                _exit(2);
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, fixture.address) < 0 ||
+            sd_bus_set_bus_client(bus, true) < 0 || sd_bus_start(bus) < 0 ||
+            sd_bus_add_match(bus, NULL, "type='signal',sender='io.percussd.Massager1'", note_signal,
+                             &received) < 0)
+                _exit(2);
+        if (write(ready_fd, "r", 1) != 1)
+                _exit(2);
+        deadline = now_ms() + 5000;
+        while (!received && now_ms() < deadline)
+                if (sd_bus_process(bus, NULL) == 0)
+                        sd_bus_wait(bus, 50000);
+        _exit(received ? 0 : 1);
+}
+
 /* The shipped policy on a system-style bus: anyone reads, only root (and
  * the percussd group) moves the motor. */
 START_TEST(test_policy_others_read_but_may_not_start)
 {
         static const char object[] = "io.percussd.Massager1 /io/percussd/Massager1 io.percussd.Massager1";
-        char args[256], err[512];
+        char args[256], err[512], byte;
+        int ready[2], status;
+        pid_t listener;
 
         snprintf(args, sizeof(args), "get-property %s State", object);
         ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "reading refused: %s", err);
@@ -450,11 +553,287 @@ START_TEST(test_policy_others_read_but_may_not_start)
         ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
         snprintf(args, sizeof(args), "call %s RecordRace t 0", object);
         ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        snprintf(args, sizeof(args), "call %s Stop", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        snprintf(args, sizeof(args), "call %s Reload", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        /* the history is the owner's: not for everyone (percussctl --help) */
+        snprintf(args, sizeof(args), "call %s GetHistory u 10", object);
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
+        /* nor may anyone else take the daemon's name */
+        snprintf(args, sizeof(args), "call org.freedesktop.DBus /org/freedesktop/DBus "
+                                     "org.freedesktop.DBus RequestName su io.percussd.Massager1 0");
+        ck_assert_int_ne(busctl_as_nobody(args, err, sizeof(err)), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
         ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
 
-        /* root may */
+        check_percussd_group_and_user(object);
+
+        /* root may; and the outsider receives the signals */
+        ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+        listener = fork();
+        ck_assert_int_ge(listener, 0);
+        if (listener == 0)
+                receive_as_nobody(ready[1]);
+        close(ready[1]);
+        ck_assert_msg(read(ready[0], &byte, 1) == 1, "nobody could not subscribe to the signals");
+        close(ready[0]);
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        ck_assert_int_eq(waitpid(listener, &status, 0), listener);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "nobody did not receive StepStarted (status %d)", status);
+}
+END_TEST
+
+/* Everything percussd signals, in the order it arrives: the names of the
+ * properties in each PropertiesChanged, and the other signals' members. */
+struct signal_log {
+        char names[512][24];
+        unsigned count;
+};
+
+static int log_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct signal_log *log = userdata;
+        const char *interface, *name;
+        int r;
+
+        (void)error;
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged")) {
+                if (log->count < 512)
+                        snprintf(log->names[log->count++], 24, "%s", sd_bus_message_get_member(m));
+                return 0;
+        }
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0 || strcmp(interface, "io.percussd.Massager1") != 0)
+                return 0;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                r = sd_bus_message_read(m, "s", &name);
+                if (r >= 0 && log->count < 512)
+                        snprintf(log->names[log->count++], 24, "%s", name);
+                if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        /* invalidated properties carry no value; this daemon sends none */
+        return 0;
+}
+
+/* Where name first is in the log, or -1. */
+static int log_index(const struct signal_log *log, const char *name)
+{
+        for (unsigned i = 0; i < log->count; i++)
+                if (strcmp(log->names[i], name) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* Dispatches what the test's connection has received by now, without
+ * waiting for more: what came before a method's reply is there. */
+static void dispatch_received(void)
+{
+        while (sd_bus_process(fixture.bus, NULL) > 0)
+                ;
+}
+
+static void assert_logged(const struct signal_log *log, const char *after, const char *const *names)
+{
+        for (size_t i = 0; names[i]; i++)
+                ck_assert_msg(log_index(log, names[i]) >= 0,
+                              "no PropertiesChanged for %s by the time %s answered", names[i],
+                              after);
+}
+
+static void call_and_log(struct signal_log *log, const char *method, const char *arg,
+                         const char *const *names)
+{
+        log->count = 0;
+        ck_assert_int_eq(fixture_call(&fixture, method, arg, NULL, NULL), 0);
+        dispatch_received();
+        assert_logged(log, method, names);
+}
+
+/* The arguments of the last StepStarted, Finished and FaultRaised. */
+struct signal_args {
+        unsigned step;
+        char muscle[32], side[16];
+        char routine[32];
+        double seconds;
+        int completed;
+        char code[32], message[256];
+};
+
+static int read_signal_args(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct signal_args *a = userdata;
+        const char *s1, *s2;
+        uint32_t u;
+
+        (void)error;
+        if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "StepStarted") &&
+            sd_bus_message_read(m, "uss", &u, &s1, &s2) >= 0) {
+                a->step = u;
+                snprintf(a->muscle, sizeof(a->muscle), "%s", s1);
+                snprintf(a->side, sizeof(a->side), "%s", s2);
+        } else if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "Finished") &&
+                   sd_bus_message_read(m, "sdb", &s1, &a->seconds, &a->completed) >= 0)
+                snprintf(a->routine, sizeof(a->routine), "%s", s1);
+        else if (sd_bus_message_is_signal(m, "io.percussd.Massager1", "FaultRaised") &&
+                 sd_bus_message_read(m, "ss", &s1, &s2) >= 0) {
+                snprintf(a->code, sizeof(a->code), "%s", s1);
+                snprintf(a->message, sizeof(a->message), "%s", s2);
+        }
+        return 0;
+}
+
+/* State-like properties change at once: their PropertiesChanged reaches a
+ * client before the reply to the call that changed them (a bus keeps one
+ * sender's order), not at the next telemetry tick. A fault has no call:
+ * its PropertiesChanged comes before FaultRaised. */
+START_TEST(test_state_changes_signalled_at_once)
+{
+        static struct signal_log log;
+        struct signal_args args = {0};
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_slot *slot = NULL, *args_slot = NULL;
+        long deadline;
+
+        ck_assert_int_ge(sd_bus_add_match(fixture.bus, &slot,
+                                          "type='signal',sender='io.percussd.Massager1'",
+                                          log_signal, &log),
+                         0);
+        ck_assert_int_ge(sd_bus_add_match(fixture.bus, &args_slot,
+                                          "type='signal',sender='io.percussd.Massager1',"
+                                          "interface='io.percussd.Massager1'",
+                                          read_signal_args, &args),
+                         0);
+        call_and_log(&log, "Start", "calves",
+                     (const char *const[]){ "State", "Routine", "StepCount", "Step", "MuscleGroup",
+                                            "Side", "TargetSpeed", NULL });
+        ck_assert_int_ge(log_index(&log, "StepStarted"), 0);
+        ck_assert_uint_eq(args.step, 0);
+        ck_assert_str_eq(args.muscle, "calves");
+        ck_assert_str_eq(args.side, "left");
+
+        log.count = 0;
+        ck_assert_int_ge(sd_bus_set_property(fixture.bus, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1", "io.percussd.Massager1",
+                                             "Intensity", &error, "u", 4),
+                         0);
+        dispatch_received();
+        assert_logged(&log, "Set Intensity", (const char *const[]){ "Intensity", "TargetSpeed", NULL });
+
+        call_and_log(&log, "Next", NULL, (const char *const[]){ "Step", "MuscleGroup", "Side", NULL });
+        ck_assert_int_ge(log_index(&log, "StepStarted"), 0);
+        ck_assert_uint_eq(args.step, 1);
+        ck_assert_str_eq(args.side, "right");
+        call_and_log(&log, "Pause", NULL, (const char *const[]){ "State", NULL });
+        call_and_log(&log, "Resume", NULL, (const char *const[]){ "State", NULL });
+        usleep(1000000); /* a second of percussion, for Finished to count */
+
+        log.count = 0;
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Simulator1", "io.percussd.Simulator1",
+                                            "CutSensor", &error, NULL, "sb", "encoder", 1),
+                         0);
+        deadline = now_ms() + 2000;
+        while ((log_index(&log, "FaultRaised") < 0 || log_index(&log, "Finished") < 0) &&
+               now_ms() < deadline)
+                if (sd_bus_process(fixture.bus, NULL) == 0)
+                        sd_bus_wait(fixture.bus, 20000);
+        ck_assert_msg(log_index(&log, "FaultRaised") >= 0, "no FaultRaised after CutSensor");
+        ck_assert_int_ge(log_index(&log, "Fault"), 0);
+        ck_assert_int_lt(log_index(&log, "Fault"), log_index(&log, "FaultRaised"));
+        ck_assert_int_lt(log_index(&log, "State"), log_index(&log, "FaultRaised"));
+        /* the session ends with the fault */
+        ck_assert_int_gt(log_index(&log, "Finished"), log_index(&log, "FaultRaised"));
+        ck_assert_str_eq(args.code, "sensor-lost");
+        ck_assert_msg(strlen(args.message) > 20 && args.message[strlen(args.message) - 1] == '.',
+                      "FaultRaised message \"%s\"", args.message);
+        ck_assert_str_eq(args.routine, "calves");
+        ck_assert_msg(args.seconds > 0.5 && !args.completed, "Finished calves %.1f s, completed %d",
+                      args.seconds, args.completed);
+        args.routine[0] = '\0';
+
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Simulator1", "io.percussd.Simulator1",
+                                            "CutSensor", &error, NULL, "sb", "encoder", 0),
+                         0);
+        call_and_log(&log, "ClearFault", NULL, (const char *const[]){ "Fault", "State", NULL });
+
+        call_and_log(&log, "Start", "calves", (const char *const[]){ "State", NULL });
+        call_and_log(&log, "Stop", NULL, (const char *const[]){ "State", "Step", NULL });
+        ck_assert_int_ge(log_index(&log, "Finished"), 0);
+        ck_assert_str_eq(args.routine, "calves");
+        ck_assert(!args.completed);
+        sd_bus_slot_unref(slot);
+        sd_bus_slot_unref(args_slot);
+}
+END_TEST
+
+static void setup_permissive(void)
+{
+        daemon_fixture_start_permissive_bus(&fixture);
+}
+
+/* Where the bus's policy lets anyone call anything, percussd itself
+ * refuses outsiders with io.percussd.Error.AccessDenied and a sentence. */
+START_TEST(test_daemon_refuses_outsiders_where_the_policy_does_not)
+{
+        static const char object[] = "io.percussd.Massager1 /io/percussd/Massager1 io.percussd.Massager1";
+        static const char *const refused[][2] = {
+                { "call", "Start s calves" }, { "call", "Stop" },          { "call", "Pause" },
+                { "call", "Resume" },         { "call", "Next" },          { "call", "ClearFault" },
+                { "call", "Reload" },         { "call", "RecordRace t 0" }, { "call", "ClearRace" },
+                { "call", "GetHistory u 1" }, { "set-property", "Intensity u 4" },
+        };
+        char args[256], err[512], credentials[128];
+
+        for (int round = 0; round < 2; round++) {
+                const char *state = round == 0 ? "idle" : "running";
+
+                for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+                        snprintf(args, sizeof(args), "%s %s %s", refused[i][0], object,
+                                 refused[i][1]);
+                        ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) != 0,
+                                      "busctl %s as nobody in %s succeeded", args, state);
+                        ck_assert_msg(strstr(err, "Only root and members of the percussd group may ") &&
+                                              strstr(err, "uid 65534 is neither."),
+                                      "busctl %s as nobody in %s: %s", args, state, err);
+                }
+                /* the simulated buttons start the motor as real ones would */
+                ck_assert_int_ne(busctl_as_nobody("call io.percussd.Massager1 /io/percussd/Simulator1 "
+                                                  "io.percussd.Simulator1 PressButton s main",
+                                                  err, sizeof(err)),
+                                 0);
+                ck_assert_msg(strstr(err, "may act on the simulated gun"), "PressButton: %s", err);
+                ck_assert(fixture_wait_string(&fixture, "State", state, 100));
+                ck_assert_uint_eq(fixture_get_u32(&fixture, "Intensity"), 3);
+
+                snprintf(args, sizeof(args), "get-property %s State", object);
+                ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "reading refused: %s", err);
+                snprintf(args, sizeof(args), "call %s GetRoutine s calves", object);
+                ck_assert_msg(busctl_as_nobody(args, err, sizeof(err)) == 0, "GetRoutine refused: %s",
+                              err);
+                if (round == 0)
+                        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        }
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+
+        if (!fixture.percussd_gid) {
+                fprintf(stderr, "# this machine has no percussd group, and the test cannot make "
+                                "one (not root, or no mount namespace): percussd's own check "
+                                "of the group is not tested\n");
+                return;
+        }
+        snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
+                 (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call %s Start s calves", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Start by a member of percussd: %s", err);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
 }
 END_TEST
@@ -483,7 +862,11 @@ static unsigned count_for(unsigned *counter, long ms)
 
 START_TEST(test_telemetry_rate)
 {
-        sd_bus_slot *slot = NULL;
+        static const char *const telemetry[] = { "Speed", "Amplitude", "Force", "StepRemaining",
+                                                 "Elapsed", "Temperature", "Overruns",
+                                                 "MaxLatency" };
+        static struct signal_log log;
+        sd_bus_slot *slot = NULL, *names_slot = NULL;
         unsigned counter = 0, running, idle;
 
         ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
@@ -494,7 +877,24 @@ START_TEST(test_telemetry_rate)
         idle = count_for(&counter, 1500);
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         count_for(&counter, 500);
+        log.count = 0;
+        ck_assert_int_ge(sd_bus_add_match(fixture.bus, &names_slot,
+                                          "type='signal',sender='io.percussd.Massager1'",
+                                          log_signal, &log),
+                         0);
         running = count_for(&counter, 3000);
+        names_slot = sd_bus_slot_unref(names_slot);
+        /* each telemetry property at most 10 times a second, one more for
+         * the window's edges */
+        for (size_t i = 0; i < sizeof(telemetry) / sizeof(telemetry[0]); i++) {
+                unsigned n = 0;
+
+                for (unsigned k = 0; k < log.count; k++)
+                        n += strcmp(log.names[k], telemetry[i]) == 0;
+                fprintf(stderr, "%s: %u PropertiesChanged in 3 s running\n", telemetry[i], n);
+                ck_assert_uint_le(n, 31);
+        }
+        ck_assert_uint_lt(log.count, 512);
         ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
         count_for(&counter, 2500); /* the crank coasts down, then telemetry stops */
         fprintf(stderr, "PropertiesChanged: %u in 1.5 s idle, %u in 3 s running\n", idle, running);
@@ -540,6 +940,71 @@ START_TEST(test_client_that_stops_reading_does_not_stall)
 }
 END_TEST
 
+/* A client that floods GetAll and never reads a reply, nor the signals it
+ * subscribed to, on a bus with the system bus's limits: dbus-daemon bounds
+ * what it queues for that client and how many of its calls may wait for
+ * an answer, so the daemon goes on answering others promptly and the
+ * control loop keeps the motor on its set-point. */
+START_TEST(test_flooding_client_that_never_reads_does_not_stall)
+{
+        sd_bus *lazy = NULL;
+        long start, slowest = 0;
+        unsigned sent = 0, refused = 0;
+        double target_ppm, speed_ppm;
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "manual", NULL, NULL), 0);
+        usleep(2500000); /* the ramp */
+        ck_assert_int_ge(sd_bus_new(&lazy), 0);
+        ck_assert_int_ge(sd_bus_set_address(lazy, fixture.address), 0);
+        ck_assert_int_ge(sd_bus_set_bus_client(lazy, true), 0);
+        ck_assert_int_ge(sd_bus_start(lazy), 0);
+        ck_assert_int_ge(sd_bus_add_match(lazy, NULL, "type='signal',sender='io.percussd.Massager1'",
+                                          NULL, NULL),
+                         0);
+
+        start = now_ms();
+        while (now_ms() - start < 4000) {
+                long before, took;
+
+                for (unsigned i = 0; i < 200; i++) {
+                        sd_bus_message *call = NULL;
+
+                        ck_assert_int_ge(sd_bus_message_new_method_call(
+                                                 lazy, &call, "io.percussd.Massager1",
+                                                 "/io/percussd/Massager1",
+                                                 "org.freedesktop.DBus.Properties", "GetAll"),
+                                         0);
+                        ck_assert_int_ge(sd_bus_message_append(call, "s", "io.percussd.Massager1"), 0);
+                        /* queued for the socket, or refused once sd-bus's own queue is full */
+                        if (sd_bus_send(lazy, call, NULL) >= 0)
+                                sent++;
+                        else
+                                refused++;
+                        sd_bus_message_unref(call);
+                }
+                before = now_ms();
+                (void)fixture_get_double(&fixture, "Speed");
+                took = now_ms() - before;
+                if (took > slowest)
+                        slowest = took;
+                usleep(20000);
+        }
+        target_ppm = fixture_get_double(&fixture, "TargetSpeed");
+        speed_ppm = fixture_get_double(&fixture, "Speed");
+        fprintf(stderr, "a client sent %u GetAll (%u refused by its own queue) and read nothing; "
+                "slowest Get meanwhile %ld ms; Speed %.0f of %.0f ppm\n",
+                sent, refused, slowest, speed_ppm, target_ppm);
+        ck_assert_uint_ge(sent, 1000);
+        ck_assert_int_lt(slowest, 500);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        ck_assert_msg(fabs(speed_ppm - target_ppm) <= 0.1 * target_ppm,
+                      "Speed %.0f ppm strayed from %.0f ppm: the control loop was starved",
+                      speed_ppm, target_ppm);
+        sd_bus_close_unref(lazy);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+}
+END_TEST
+
 /* Bad input in every state: each call gets the documented error with a
  * sentence, and the state does not move. */
 struct bad_call {
@@ -558,13 +1023,61 @@ static const char *huge_string(void)
         return huge;
 }
 
+/* What a bad call must leave as it was. */
+struct snapshot {
+        char *state, *routine;
+        uint32_t step, intensity;
+};
+
+static void snapshot_take(struct snapshot *snap)
+{
+        snap->state = fixture_get_string(&fixture, "State");
+        snap->routine = fixture_get_string(&fixture, "Routine");
+        snap->step = fixture_get_u32(&fixture, "Step");
+        snap->intensity = fixture_get_u32(&fixture, "Intensity");
+}
+
+static void snapshot_free(struct snapshot *snap)
+{
+        free(snap->state);
+        free(snap->routine);
+}
+
+static void assert_unchanged(const struct snapshot *before, const char *what)
+{
+        struct snapshot after;
+
+        snapshot_take(&after);
+        ck_assert_msg(strcmp(after.state, before->state) == 0 &&
+                              strcmp(after.routine, before->routine) == 0 &&
+                              after.step == before->step && after.intensity == before->intensity,
+                      "%s moved the daemon from %s %s step %u intensity %u to %s %s step %u "
+                      "intensity %u",
+                      what, before->state, before->routine, before->step, before->intensity,
+                      after.state, after.routine, after.step, after.intensity);
+        snapshot_free(&after);
+}
+
+static void assert_error_sentence(const sd_bus_error *error, const char *expected, const char *what,
+                                  const char *state)
+{
+        ck_assert_msg(error->name && strcmp(error->name, expected) == 0, "%s in %s: %s, expected %s",
+                      what, state, error->name, expected);
+        ck_assert_msg(error->message && strlen(error->message) > 10 && strlen(error->message) < 400,
+                      "%s in %s: \"%s\" is no sentence", what, state, error->message);
+}
+
 static void call_bad(const struct bad_call *c, const char *state)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *m = NULL;
-        char *after;
+        struct snapshot before;
+        char what[64];
         int r;
 
+        snapshot_take(&before);
+        ck_assert_str_eq(before.state, state);
+        snprintf(what, sizeof(what), "%s(%s)", c->member, c->signature ? c->signature : "");
         ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
                                                         "/io/percussd/Massager1",
                                                         "io.percussd.Massager1", c->member),
@@ -578,51 +1091,98 @@ static void call_bad(const struct bad_call *c, const char *state)
         else if (c->signature && strcmp(c->signature, "ss") == 0)
                 ck_assert_int_ge(sd_bus_message_append(m, "ss", "calves", "extra"), 0);
         r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
-        ck_assert_msg(r < 0, "%s(%s) in %s succeeded, expected %s", c->member,
-                      c->signature ? c->signature : "", state, c->error);
-        ck_assert_msg(strcmp(error.name, c->error) == 0, "%s(%s) in %s: %s, expected %s",
-                      c->member, c->signature ? c->signature : "", state, error.name, c->error);
-        ck_assert_msg(error.message && strlen(error.message) > 10 && strlen(error.message) < 400,
-                      "%s in %s: \"%s\" is no sentence", c->member, state, error.message);
+        ck_assert_msg(r < 0, "%s in %s succeeded, expected %s", what, state, c->error);
+        assert_error_sentence(&error, c->error, what, state);
         sd_bus_error_free(&error);
         sd_bus_message_unref(m);
-        after = fixture_get_string(&fixture, "State");
-        ck_assert_msg(strcmp(after, state) == 0, "%s moved the state from %s to %s", c->member,
-                      state, after);
-        free(after);
+        assert_unchanged(&before, what);
+        snapshot_free(&before);
+}
+
+/* Properties.Set (or Get) that must fail: the value's type is "u", "s" or
+ * "" for a Get. */
+static void property_bad(const char *property, const char *type, uint32_t u, const char *expected,
+                         const char *state)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        struct snapshot before;
+        char what[64];
+        int r;
+
+        snapshot_take(&before);
+        snprintf(what, sizeof(what), "%s %s", *type ? "Set" : "Get", property);
+        if (!*type)
+                r = sd_bus_get_property(fixture.bus, "io.percussd.Massager1", "/io/percussd/Massager1",
+                                        "io.percussd.Massager1", property, &error, &reply, "s");
+        else if (strcmp(type, "u") == 0)
+                r = sd_bus_set_property(fixture.bus, "io.percussd.Massager1", "/io/percussd/Massager1",
+                                        "io.percussd.Massager1", property, &error, "u", u);
+        else
+                r = sd_bus_set_property(fixture.bus, "io.percussd.Massager1", "/io/percussd/Massager1",
+                                        "io.percussd.Massager1", property, &error, "s", "high");
+        ck_assert_msg(r < 0, "%s in %s succeeded, expected %s", what, state, expected);
+        assert_error_sentence(&error, expected, what, state);
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(reply);
+        assert_unchanged(&before, what);
+        snapshot_free(&before);
 }
 
 #define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
 #define NOT_RUNNING "io.percussd.Error.NotRunning"
 #define BUSY "io.percussd.Error.Busy"
 #define NO_SUCH "io.percussd.Error.NoSuchRoutine"
+#define FAULTED "io.percussd.Error.Faulted"
 
-/* What is wrong in any state. */
+/* What is wrong in any state: every method with a wrong signature, bad
+ * values, unknown names. */
 static const struct bad_call always_bad[] = {
         { "Start", NULL, NULL, 0, INVALID_ARGS },
         { "Start", "u", NULL, 3, INVALID_ARGS },
         { "Start", "ss", NULL, 0, INVALID_ARGS },
         { "Stop", "s", "now", 0, INVALID_ARGS },
+        { "Pause", "u", NULL, 1, INVALID_ARGS },
+        { "Resume", "s", "calves", 0, INVALID_ARGS },
+        { "Next", "t", NULL, 2, INVALID_ARGS },
+        { "ClearFault", "s", "stall", 0, INVALID_ARGS },
+        { "GetRoutine", NULL, NULL, 0, INVALID_ARGS },
         { "GetRoutine", "s", "", 0, NO_SUCH },
         { "GetRoutine", "s", "../calves", 0, NO_SUCH },
         { "GetRoutine", "u", NULL, 1, INVALID_ARGS },
+        { "GetRoutine", "ss", NULL, 0, INVALID_ARGS },
+        { "GetHistory", NULL, NULL, 0, INVALID_ARGS },
         { "GetHistory", "s", "ten", 0, INVALID_ARGS },
+        { "GetHistory", "t", NULL, 10, INVALID_ARGS },
+        { "Reload", "s", "calves", 0, INVALID_ARGS },
+        { "RecordRace", NULL, NULL, 0, INVALID_ARGS },
         { "RecordRace", "t", NULL, UINT64_MAX, INVALID_ARGS },
+        { "RecordRace", "u", NULL, 0, INVALID_ARGS },
         { "RecordRace", "s", "yesterday", 0, INVALID_ARGS },
-        { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
+        { "ClearRace", "s", "all", 0, INVALID_ARGS },
         { "NoSuchMethod", NULL, NULL, 0, "org.freedesktop.DBus.Error.UnknownMethod" },
 };
 
 static void check_always_bad(const char *state)
 {
         struct bad_call unknown = { "Start", "s", NULL, 0, NO_SUCH };
+        struct bad_call unknown_routine = { "GetRoutine", "s", NULL, 0, NO_SUCH };
 
         for (size_t i = 0; i < sizeof(always_bad) / sizeof(always_bad[0]); i++)
                 call_bad(&always_bad[i], state);
-        unknown.s = huge_string();
+        unknown.s = unknown_routine.s = huge_string();
         call_bad(&unknown, state);
+        call_bad(&unknown_routine, state);
         unknown.s = "";
         call_bad(&unknown, state);
+
+        property_bad("Intensity", "u", 0, INVALID_ARGS, state);
+        property_bad("Intensity", "u", 6, INVALID_ARGS, state);
+        property_bad("Intensity", "u", UINT32_MAX, INVALID_ARGS, state);
+        property_bad("Intensity", "s", 0, INVALID_ARGS, state);
+        property_bad("State", "s", 0, "org.freedesktop.DBus.Error.PropertyReadOnly", state);
+        property_bad("Step", "u", 1, "org.freedesktop.DBus.Error.PropertyReadOnly", state);
+        property_bad("NoSuchProperty", "", 0, "org.freedesktop.DBus.Error.UnknownProperty", state);
 }
 
 START_TEST(test_bad_input_in_every_state)
@@ -632,22 +1192,27 @@ START_TEST(test_bad_input_in_every_state)
                 { "Pause", NULL, NULL, 0, NOT_RUNNING },
                 { "Resume", NULL, NULL, 0, NOT_RUNNING },
                 { "Next", NULL, NULL, 0, NOT_RUNNING },
+                { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
         };
         static const struct bad_call active_bad[] = {
                 { "Start", "s", "calves", 0, BUSY },
                 { "Start", "s", "quick", 0, BUSY },
+                { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
+        };
+        static const struct bad_call fault_bad[] = {
+                { "Start", "s", "calves", 0, FAULTED },
+                { "Start", "s", "quick", 0, FAULTED },
+                { "Resume", NULL, NULL, 0, FAULTED },
+                { "Stop", NULL, NULL, 0, NOT_RUNNING },
+                { "Pause", NULL, NULL, 0, NOT_RUNNING },
+                { "Next", NULL, NULL, 0, NOT_RUNNING },
+                { "ClearFault", NULL, NULL, 0, "io.percussd.Error.FaultActive" },
         };
         sd_bus_error error = SD_BUS_ERROR_NULL;
 
         check_always_bad("idle");
         for (size_t i = 0; i < sizeof(idle_bad) / sizeof(idle_bad[0]); i++)
                 call_bad(&idle_bad[i], "idle");
-        ck_assert_int_lt(sd_bus_set_property(fixture.bus, "io.percussd.Massager1",
-                                             "/io/percussd/Massager1", "io.percussd.Massager1",
-                                             "Intensity", &error, "s", "high"),
-                         0);
-        ck_assert_str_eq(error.name, INVALID_ARGS);
-        sd_bus_error_free(&error);
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "quick", NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 500));
@@ -669,7 +1234,26 @@ START_TEST(test_bad_input_in_every_state)
         for (size_t i = 0; i < sizeof(active_bad) / sizeof(active_bad[0]); i++)
                 call_bad(&active_bad[i], "paused");
 
+        /* a cut encoder while the second step plays */
+        ck_assert_int_eq(fixture_call(&fixture, "Resume", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 500));
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Simulator1", "io.percussd.Simulator1",
+                                            "CutSensor", &error, NULL, "sb", "encoder", 1),
+                         0);
+        ck_assert(fixture_wait_string(&fixture, "State", "fault", 2000));
+        check_always_bad("fault");
+        for (size_t i = 0; i < sizeof(fault_bad) / sizeof(fault_bad[0]); i++)
+                call_bad(&fault_bad[i], "fault");
+        ck_assert_int_ge(sd_bus_call_method(fixture.bus, "io.percussd.Massager1",
+                                            "/io/percussd/Simulator1", "io.percussd.Simulator1",
+                                            "CutSensor", &error, NULL, "sb", "encoder", 0),
+                         0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+
         /* and after all that the daemon is well and ends cleanly */
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 500));
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "quick", NULL, NULL), 0);
         ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
         ck_assert_int_eq(daemon_fixture_terminate(&fixture, 3000), 0);
 }
@@ -737,6 +1321,179 @@ static void assert_clear_refused(void)
         assert_error("Start", "calves", "io.percussd.Error.Faulted");
 }
 
+static char reload_dir[] = "/tmp/percussd-reload-XXXXXX";
+
+static void setup_reload(void)
+{
+        const char *const args[] = { "--profiles-dir", reload_dir, NULL };
+
+        memcpy(reload_dir + strlen(reload_dir) - 6, "XXXXXX", 6);
+        ck_assert_ptr_nonnull(mkdtemp(reload_dir));
+        daemon_fixture_start(&fixture, args);
+}
+
+static void teardown_reload(void)
+{
+        char path[96];
+
+        daemon_fixture_stop(&fixture);
+        snprintf(path, sizeof(path), "%s/extra.ini", reload_dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/broken.ini", reload_dir);
+        unlink(path);
+        rmdir(reload_dir);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+        char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static bool routines_has(const char *id)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **ids = NULL;
+        bool found = false;
+
+        ck_assert_int_ge(sd_bus_get_property_strv(fixture.bus, "io.percussd.Massager1",
+                                                  "/io/percussd/Massager1", "io.percussd.Massager1",
+                                                  "Routines", &error, &ids),
+                         0);
+        for (char **i = ids; *i; i++) {
+                found = found || strcmp(*i, id) == 0;
+                free(*i);
+        }
+        free(ids);
+        return found;
+}
+
+/* Reload while a routine plays: a new file is loaded, a bad one is
+ * skipped (the daemon's log says why), the session goes on untouched. */
+START_TEST(test_reload_skips_bad_file_keeps_session)
+{
+        char *routine;
+
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        write_text(reload_dir, "extra.ini",
+                   "[routine]\ntitle = Extra\ndescription = One step.\ngentle = false\n\n"
+                   "[step 1]\nmuscle = quads\nside = left\nspeed = 2000\namplitude = 10\n"
+                   "duration = 30\nramp = 1\n");
+        write_text(reload_dir, "broken.ini", "[routine]\ntitle = Broken\n\n[step 1]\nspeed = fast\n");
+        ck_assert(!routines_has("extra"));
+
+        ck_assert_int_eq(fixture_call(&fixture, "Reload", NULL, NULL, NULL), 0);
+        ck_assert(routines_has("extra"));
+        ck_assert(!routines_has("broken"));
+        ck_assert(routines_has("calves"));
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        routine = fixture_get_string(&fixture, "Routine");
+        ck_assert_str_eq(routine, "calves");
+        free(routine);
+        ck_assert_uint_eq(fixture_get_u32(&fixture, "Step"), 0);
+        ck_assert_uint_ge(fixture_get_u32(&fixture, "StepCount"), 2);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "extra", NULL, NULL), 0);
+}
+END_TEST
+
+static double simulator_double(const char *property)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        double value = NAN;
+        int r;
+
+        r = sd_bus_get_property_trivial(fixture.bus, "io.percussd.Massager1", "/io/percussd/Simulator1",
+                                        "io.percussd.Simulator1", property, &error, 'd', &value);
+        ck_assert_msg(r >= 0, "Simulator1.%s: %s", property, error.message ? error.message : "");
+        sd_bus_error_free(&error);
+        return value;
+}
+
+/* A Simulator1 call that must fail with InvalidArgs and a sentence, and
+ * leave the daemon idle. */
+static void simulator_bad(const char *member, const char *types, ...)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
+                                                        "/io/percussd/Simulator1",
+                                                        "io.percussd.Simulator1", member),
+                         0);
+        va_start(ap, types);
+        if (types)
+                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
+        va_end(ap);
+        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
+        ck_assert_msg(r < 0, "Simulator1.%s(%s) succeeded", member, types ? types : "");
+        assert_error_sentence(&error, INVALID_ARGS, member, "idle");
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(m);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+}
+
+/* Simulator1: the model's truth beside the estimates, a contact force,
+ * and bad input. */
+START_TEST(test_simulator_object)
+{
+        double speed_ppm, true_ppm, target_mm, true_mm;
+
+        ck_assert_double_eq(simulator_double("ContactForce"), 0.0);
+        ck_assert_double_eq(simulator_double("TrueSpeed"), 0.0);
+        simulator("SetContactForce", "d", 30.0);
+        ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
+
+        start_and_wait_running();
+        usleep(1500000); /* the ramp ends */
+        /* the crank slows at each impact and speeds up after it: the
+         * model's instantaneous speed against the estimate (a revolution's
+         * mean), both averaged over a second */
+        speed_ppm = true_ppm = 0.0;
+        for (int i = 0; i < 20; i++) {
+                speed_ppm += fixture_get_double(&fixture, "Speed") / 20;
+                true_ppm += simulator_double("TrueSpeed") / 20;
+                usleep(50000);
+        }
+        target_mm = fixture_get_double(&fixture, "TargetAmplitude");
+        true_mm = simulator_double("TrueAmplitude");
+        fprintf(stderr, "pressed at 30 N, mean of 20: Speed %.0f ppm, TrueSpeed %.0f ppm; TargetAmplitude "
+                "%.1f mm, TrueAmplitude %.1f mm\n", speed_ppm, true_ppm, target_mm, true_mm);
+        ck_assert_msg(fabs(true_ppm - speed_ppm) <= 0.03 * true_ppm,
+                      "TrueSpeed %.0f ppm, Speed %.0f ppm", true_ppm, speed_ppm);
+        ck_assert_msg(fabs(true_mm - target_mm) <= 1.0, "TrueAmplitude %.1f mm of %.1f mm", true_mm,
+                      target_mm);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+
+        simulator_bad("PressButton", "s", "trigger");
+        simulator_bad("PressButton", "s", "");
+        simulator_bad("PressButton", "s", huge_string());
+        simulator_bad("PressButton", NULL);
+        simulator_bad("ReleaseButton", "u", 1);
+        simulator_bad("SetContactForce", "d", -1.0);
+        simulator_bad("SetContactForce", "d", 1000.0);
+        simulator_bad("SetContactForce", "d", NAN);
+        simulator_bad("SetContactForce", "s", "hard");
+        simulator_bad("SetTemperature", "d", 500.0);
+        simulator_bad("SetTemperature", "d", INFINITY);
+        simulator_bad("Jam", "s", "yes");
+        simulator_bad("Drop", "b", 1);
+        simulator_bad("CutSensor", "sb", "gps", 1);
+        simulator_bad("CutSensor", "s", "encoder");
+        ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
+}
+END_TEST
+
 START_TEST(test_faults_from_the_simulator)
 {
         /* a sensor cut: refused to clear while cut, cleared once back */
@@ -778,7 +1535,7 @@ static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
         TCase *tc = tcase_create("daemon");
-        TCase *policy, *bad;
+        TCase *policy, *bad, *permissive, *reload;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
@@ -791,9 +1548,11 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_history_records_sessions);
         tcase_add_test(tc, test_recovery_guard);
         tcase_add_test(tc, test_buttons_drive_the_engine);
+        tcase_add_test(tc, test_state_changes_signalled_at_once);
         tcase_add_test(tc, test_telemetry_rate);
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         tcase_add_test(tc, test_faults_from_the_simulator);
+        tcase_add_test(tc, test_simulator_object);
         suite_add_tcase(s, tc);
 
         bad = tcase_create("bad-input");
@@ -806,7 +1565,20 @@ static Suite *dbus_suite(void)
         tcase_add_checked_fixture(policy, setup_policy, teardown);
         tcase_set_timeout(policy, 60);
         tcase_add_test(policy, test_policy_others_read_but_may_not_start);
+        tcase_add_test(policy, test_flooding_client_that_never_reads_does_not_stall);
         suite_add_tcase(s, policy);
+
+        reload = tcase_create("reload");
+        tcase_add_checked_fixture(reload, setup_reload, teardown_reload);
+        tcase_set_timeout(reload, 60);
+        tcase_add_test(reload, test_reload_skips_bad_file_keeps_session);
+        suite_add_tcase(s, reload);
+
+        permissive = tcase_create("permissive-bus");
+        tcase_add_checked_fixture(permissive, setup_permissive, teardown);
+        tcase_set_timeout(permissive, 60);
+        tcase_add_test(permissive, test_daemon_refuses_outsiders_where_the_policy_does_not);
+        suite_add_tcase(s, permissive);
         return s;
 }
 

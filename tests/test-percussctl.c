@@ -242,9 +242,11 @@ START_TEST(test_status_idle)
         ck_assert_msg(strstr(c.out, "Gun: simulated\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Intensity: 3 of 5\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "Fault: none\n"), "status: %s", c.out);
-        /* the daemon has no Force or Battery yet: left out, not an error */
-        ck_assert_ptr_null(strstr(c.out, "Force:"));
-        ck_assert_ptr_null(strstr(c.out, "Battery:"));
+        /* idle, nothing pressed and nothing measured */
+        ck_assert_msg(strstr(c.out, "Force: 0.0 N\n"), "status: %s", c.out);
+        ck_assert_msg(strstr(c.out, "0.0 mm measured\n"), "status: %s", c.out);
+        /* the simulated gun has no battery gauge */
+        ck_assert_msg(strstr(c.out, "Battery: no gauge\n"), "status: %s", c.out);
         ck_assert_uint_eq(c.err_len, 0);
         ctl_free(&c);
 
@@ -257,7 +259,7 @@ END_TEST
 
 START_TEST(test_status_json)
 {
-        json_object *props, *routines, *simulated;
+        json_object *props, *routines, *simulated, *battery, *charging;
         struct ctl c;
 
         ck_assert_int_eq(RUN(&c, "--json", "status"), 0);
@@ -268,6 +270,11 @@ START_TEST(test_status_json)
         ck_assert(json_object_object_get_ex(props, "Routines", &routines));
         ck_assert(json_object_is_type(routines, json_type_array));
         ck_assert_uint_ge(json_object_array_length(routines), 2);
+        /* no gauge: NaN on the bus, null in JSON (which has no NaN) */
+        ck_assert(json_object_object_get_ex(props, "Battery", &battery));
+        ck_assert_ptr_null(battery);
+        ck_assert(json_object_object_get_ex(props, "Charging", &charging));
+        ck_assert(!json_object_get_boolean(charging));
         json_object_put(props);
         ctl_free(&c);
 }
@@ -474,14 +481,39 @@ START_TEST(test_race)
 }
 END_TEST
 
+static long context_switches(pid_t pid)
+{
+        char path[64], line[256];
+        long voluntary = -1, involuntary = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f)) {
+                sscanf(line, "voluntary_ctxt_switches: %ld", &voluntary);
+                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &involuntary);
+        }
+        fclose(f);
+        ck_assert(voluntary >= 0 && involuntary >= 0);
+        return voluntary + involuntary;
+}
+
 START_TEST(test_watch_sees_running)
 {
         struct ctl watch;
+        long switches;
 
         ctl_spawn(&watch, fixture.address, (const char *const[]){ "watch", NULL });
         /* its first line says it has subscribed and read the state */
         ck_assert_msg(ctl_read(&watch, "idle", 5000), "watch printed no first line: %s / %s",
                       watch.out, watch.err);
+        /* nothing changes while idle, and a watch that does not poll sleeps */
+        switches = context_switches(watch.pid);
+        usleep(3000000);
+        switches = context_switches(watch.pid) - switches;
+        fprintf(stderr, "watch woke %ld times in 3 s idle\n", switches);
+        ck_assert_int_le(switches, 2);
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert_msg(ctl_read(&watch, "running calves", 2000),
                       "watch did not show the routine running within 2 s: %s", watch.out);
@@ -548,6 +580,88 @@ START_TEST(test_daemon_not_running)
         ck_assert_int_eq(RUN(&c, "watch"), 3);
         ck_assert_str_eq(c.err, expected);
         ctl_free(&c);
+}
+END_TEST
+
+/* --user (--session-bus) and --system, like busctl's: the bus the
+ * environment names, as sd-bus finds it. */
+START_TEST(test_bus_options)
+{
+        static const char *const options[][2] = {
+                { "DBUS_SESSION_BUS_ADDRESS", "--user" },
+                { "DBUS_SESSION_BUS_ADDRESS", "--session-bus" },
+                { "DBUS_SYSTEM_BUS_ADDRESS", "--system" },
+                { "DBUS_SYSTEM_BUS_ADDRESS", NULL }, /* the default */
+        };
+        struct ctl c;
+
+        for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+                const char *variable = options[i][0], *option = options[i][1];
+
+                ck_assert_int_eq(setenv(variable, fixture.address, 1), 0);
+                if (option)
+                        ck_assert_int_eq(run_at(&c, NULL, (const char *const[]){ option, "status", NULL }),
+                                         0);
+                else
+                        ck_assert_int_eq(run_at(&c, NULL, (const char *const[]){ "status", NULL }), 0);
+                ck_assert_msg(strstr(c.out, "State: idle\n"), "%s status: %s",
+                              option ? option : "(default)", c.out);
+                ctl_free(&c);
+                ck_assert_int_eq(unsetenv(variable), 0);
+        }
+}
+END_TEST
+
+static void cut_encoder(bool cut)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(fixture.bus, "io.percussd.Massager1", "/io/percussd/Simulator1",
+                                   "io.percussd.Simulator1", "CutSensor", &error, NULL, "sb",
+                                   "encoder", (int)cut);
+
+        ck_assert_msg(r >= 0, "CutSensor: %s", error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+}
+
+START_TEST(test_clear_fault_and_reload)
+{
+        json_object *error;
+        struct ctl c;
+
+        ck_assert_int_eq(RUN(&c, "clear-fault"), 1);
+        assert_sentence(&c);
+        ck_assert_str_eq(c.err, "percussctl: There is no fault to clear.\n");
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "--json", "clear-fault"), 1);
+        error = parse_json(c.err);
+        ck_assert_str_eq(json_string_of(error, "error"), "io.percussd.Error.NotRunning");
+        json_object_put(error);
+        ctl_free(&c);
+
+        EXPECT_STATUS(0, "start", "calves");
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+        usleep(1000000);
+        cut_encoder(true);
+        ck_assert(fixture_wait_string(&fixture, "State", "fault", 2000));
+        ck_assert_int_eq(RUN(&c, "status"), 0);
+        ck_assert_msg(strstr(c.out, "Fault: sensor-lost: "), "status: %s", c.out);
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "clear-fault"), 1);
+        assert_sentence(&c);
+        ck_assert_msg(strstr(c.err, "still"), "stderr: %s", c.err);
+        ctl_free(&c);
+        ck_assert_int_eq(RUN(&c, "resume"), 1);
+        assert_sentence(&c);
+        ck_assert_msg(strstr(c.err, "Clear the fault first."), "stderr: %s", c.err);
+        ctl_free(&c);
+
+        cut_encoder(false);
+        EXPECT_STATUS(0, "clear-fault");
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+
+        EXPECT_STATUS(0, "reload");
+        EXPECT_STATUS(2, "reload", "calves");
+        EXPECT_STATUS(2, "clear-fault", "now");
 }
 END_TEST
 
@@ -661,6 +775,34 @@ START_TEST(test_policy_not_permitted)
 }
 END_TEST
 
+static void setup_permissive(void)
+{
+        daemon_fixture_start_permissive_bus(&fixture);
+}
+
+/* On a bus that lets anyone call anything, percussd's own refusal is the
+ * message, and the exit status is still "not permitted". */
+START_TEST(test_daemon_refusal_not_permitted)
+{
+        struct ctl c;
+
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) < 0) {
+                fprintf(stderr, "# not root or no setpriv: the daemon's check is not tested\n");
+                return;
+        }
+        ck_assert_int_eq(RUN_AS_NOBODY(&c, "start", "calves"), 4);
+        ck_assert_str_eq(c.err, "percussctl: Only root and members of the percussd group may start "
+                                "a routine; uid 65534 is neither.\n");
+        ctl_free(&c);
+        ck_assert_int_eq(RUN_AS_NOBODY(&c, "--json", "history"), 4);
+        ck_assert_msg(strstr(c.err, "\"io.percussd.Error.AccessDenied\""), "stderr: %s", c.err);
+        ctl_free(&c);
+        ck_assert_msg(RUN_AS_NOBODY(&c, "status") == 0, "status as nobody: %s", c.err);
+        ctl_free(&c);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+}
+END_TEST
+
 /* Without a daemon: the command line, and a bus that is not there. */
 
 START_TEST(test_usage_errors)
@@ -745,6 +887,7 @@ static Suite *percussctl_suite(void)
         Suite *s = suite_create("percussctl");
         TCase *daemon = tcase_create("daemon");
         TCase *policy = tcase_create("policy");
+        TCase *permissive = tcase_create("permissive-bus");
         TCase *alone = tcase_create("alone");
 
         tcase_add_checked_fixture(daemon, setup, teardown);
@@ -764,12 +907,19 @@ static Suite *percussctl_suite(void)
         tcase_add_test(daemon, test_watch_ends_with_daemon);
         tcase_add_test(daemon, test_daemon_not_running);
         tcase_add_test(daemon, test_bash_completion);
+        tcase_add_test(daemon, test_bus_options);
+        tcase_add_test(daemon, test_clear_fault_and_reload);
         suite_add_tcase(s, daemon);
 
         tcase_add_checked_fixture(policy, setup_policy, teardown);
         tcase_set_timeout(policy, 60);
         tcase_add_test(policy, test_policy_not_permitted);
         suite_add_tcase(s, policy);
+
+        tcase_add_checked_fixture(permissive, setup_permissive, teardown);
+        tcase_set_timeout(permissive, 60);
+        tcase_add_test(permissive, test_daemon_refusal_not_permitted);
+        suite_add_tcase(s, permissive);
 
         tcase_set_timeout(alone, 60);
         tcase_add_test(alone, test_usage_errors);

@@ -120,7 +120,7 @@ START_TEST(test_steady_state_and_idle)
         static struct gun gun;
         static struct rt rt;
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
                                    .cpu = -1 };
@@ -131,7 +131,7 @@ START_TEST(test_steady_state_and_idle)
         sim_gun_params_default(&params);
         sim_gun_init(&model, &params, 5);
         ck_assert_int_eq(sim_gun_drivers_open(&gun, &sim, &model, &clock), 0);
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         ck_assert_int_eq(rt_start(&rt, &gun, &control, &safety, &config), 0);
         atomic_store(&watched, rt.thread);

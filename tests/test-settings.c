@@ -2,6 +2,7 @@
 /* /etc/percussd/percussd.conf: the shipped file says the truth about the
  * defaults, bad lines are skipped and the rest applies. */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +75,67 @@ START_TEST(test_shipped_values_are_the_defaults)
         settings_defaults(&loaded);
         ck_assert_int_eq(settings_load(&loaded, write_conf("all.conf", text)), 0);
         /* FeedForward is written to 6 digits */
-        ck_assert_double_eq_tol(loaded.speed.ff_duty_per_ppm, defaults.speed.ff_duty_per_ppm, 1e-8);
-        loaded.speed.ff_duty_per_ppm = defaults.speed.ff_duty_per_ppm;
+        ck_assert_double_eq_tol(loaded.control.speed.ff_duty_per_ppm, defaults.control.speed.ff_duty_per_ppm, 1e-8);
+        loaded.control.speed.ff_duty_per_ppm = defaults.control.speed.ff_duty_per_ppm;
+        /* and TorqueConstant to 6 significant digits */
+        ck_assert_double_eq_tol(loaded.control.force.torque_constant_nm_per_a,
+                                defaults.control.force.torque_constant_nm_per_a, 1e-7);
+        loaded.control.force.torque_constant_nm_per_a = defaults.control.force.torque_constant_nm_per_a;
         ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
+}
+END_TEST
+
+/* Every key the daemon reads is documented in the shipped file, under its
+ * section. */
+START_TEST(test_shipped_file_lists_every_key)
+{
+        FILE *in = fopen(SHIPPED_CONF, "re");
+        char line[256], section[64] = "", listed[8192] = "";
+        const char *name, *key_section;
+
+        ck_assert_ptr_nonnull(in);
+        while (fgets(line, sizeof(line), in)) {
+                char *eq = strchr(line, '=');
+
+                if (line[0] == '[') {
+                        snprintf(section, sizeof(section), "%.*s", (int)strcspn(line + 1, "]"), line + 1);
+                } else if (line[0] == '#' && line[1] != ' ' && eq) {
+                        *eq = '\0';
+                        snprintf(listed + strlen(listed), sizeof(listed) - strlen(listed), "|%s.%s|",
+                                 section, line + 1);
+                }
+        }
+        fclose(in);
+        for (size_t i = 0; (name = settings_key(i, &key_section)); i++) {
+                char wanted[96];
+
+                snprintf(wanted, sizeof(wanted), "|%s.%s|", key_section, name);
+                ck_assert_msg(strstr(listed, wanted), "%s: [%s] %s is not documented", SHIPPED_CONF,
+                              key_section, name);
+        }
+}
+END_TEST
+
+/* What percussd runs with when the file sets nothing is what the file
+ * could have set. */
+START_TEST(test_defaults_inside_their_ranges)
+{
+        struct settings c;
+        const char *name, *key_section;
+        double value, min, max;
+        size_t i;
+
+        settings_defaults(&c);
+        for (i = 0; (name = settings_key(i, &key_section)); i++) {
+                int r = settings_key_value(&c, i, &value, &min, &max);
+
+                if (r == -EMEDIUMTYPE)
+                        continue;
+                ck_assert_int_eq(r, 0);
+                ck_assert_msg(value >= min && value <= max, "[%s] %s default %g is outside %g-%g",
+                              key_section, name, value, min, max);
+        }
+        ck_assert_int_eq(settings_key_value(&c, i, &value, &min, &max), -ERANGE);
 }
 END_TEST
 
@@ -93,7 +152,7 @@ START_TEST(test_values_apply)
         ck_assert(s.simulate);
         ck_assert_uint_eq(s.control_hz, 2000);
         ck_assert_int_eq(s.rt_cpu, 1);
-        ck_assert_double_eq(s.speed.kp_duty_per_ppm, 0.001);
+        ck_assert_double_eq(s.control.speed.kp_duty_per_ppm, 0.001);
         ck_assert_double_eq(s.safety.temperature_limit_c, 80);
         ck_assert_uint_eq(s.recovery.rest_usec, 36ull * 3600 * 1000000);
         ck_assert_uint_eq(s.recovery.taper_usec, 7ull * 24 * 3600 * 1000000);
@@ -117,8 +176,63 @@ START_TEST(test_bad_lines_are_skipped)
                 "[Daemon]\nSimulate=maybe\n")), 7);
         ck_assert_uint_eq(s.control_hz, defaults.control_hz);
         ck_assert_uint_eq(s.rt_priority, defaults.rt_priority);
-        ck_assert_double_eq(s.speed.ki_duty_per_ppm_s, 0.05);
+        ck_assert_double_eq(s.control.speed.ki_duty_per_ppm_s, 0.05);
         ck_assert(!s.simulate);
+}
+END_TEST
+
+START_TEST(test_hardware_keys_apply)
+{
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("hw.conf",
+                "[Encoder]\nDevice=as5047\nChannel=count0\nCountsPerRevolution=16384\nBuffered=no\n"
+                "Trigger=enc-timer\n"
+                "[IMU]\nDriver=simulated\nAxes=-z,y,x\nSamplingFrequency=800\n"
+                "[Motor]\nPWMChip=2\nPeriod=40000\nEnableLine=gpiochip1:MOTOR_EN\n"
+                "EnableActiveLow=yes\n"
+                "[Stroke]\nPulseMin=900000\nStrokeMax=14.5\n"
+                "[Buttons]\nMainLine=17\nActiveLow=no\n"
+                "[LEDs]\nDriver=simulated\nLevel3Line=LED3\n")), 0);
+        ck_assert_int_eq(s.hw.encoder.driver, HW_REAL);
+        ck_assert_str_eq(s.hw.encoder.device, "as5047");
+        ck_assert_str_eq(s.hw.encoder.channel, "count0");
+        ck_assert_double_eq(s.hw.encoder.counts_per_rev, 16384);
+        ck_assert(!s.hw.encoder.buffered);
+        ck_assert_str_eq(s.hw.encoder.trigger, "enc-timer");
+        ck_assert_int_eq(s.hw.imu.driver, HW_SIMULATED);
+        ck_assert_int_eq(s.hw.imu.axes[0], -3);
+        ck_assert_int_eq(s.hw.imu.axes[1], 2);
+        ck_assert_int_eq(s.hw.imu.axes[2], 1);
+        ck_assert_double_eq(s.hw.imu.sampling_hz, 800);
+        ck_assert_uint_eq(s.hw.motor.pwm.chip, 2);
+        ck_assert_uint_eq(s.hw.motor.pwm.period_ns, 40000);
+        ck_assert_str_eq(s.hw.motor.enable.spec, "gpiochip1:MOTOR_EN");
+        ck_assert(s.hw.motor.enable.active_low);
+        ck_assert_uint_eq(s.hw.stroke.pulse_min_ns, 900000);
+        ck_assert_double_eq(s.hw.stroke.max_mm, 14.5);
+        ck_assert_str_eq(s.hw.buttons.lines[0], "17");
+        ck_assert(!s.hw.buttons.active_low);
+        ck_assert_int_eq(s.hw.leds.driver, HW_SIMULATED);
+        ck_assert_str_eq(s.hw.leds.lines[4], "LED3");
+}
+END_TEST
+
+START_TEST(test_bad_hardware_lines_are_skipped)
+{
+        struct settings s, defaults;
+        char long_name[HW_NAME_MAX + 20], text[512];
+
+        memset(long_name, 'a', sizeof(long_name) - 1);
+        long_name[sizeof(long_name) - 1] = 0;
+        snprintf(text, sizeof(text), "[Encoder]\nDriver=spi\nDevice=%s\n"
+                 "[IMU]\nAxes=x,x,y\nAxes=x,y\nAxes=x,y,z,\n"
+                 "[Motor]\nPeriod=1500.5\nDriver=iio\nPeriod=999\n", long_name);
+        settings_defaults(&defaults);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("badhw.conf", text)), 8);
+        ck_assert(memcmp(&defaults, &s, sizeof(s)) == 0);
 }
 END_TEST
 
@@ -144,6 +258,15 @@ START_TEST(test_resume_below_limit)
                 "[Safety]\nTemperatureLimit=60\nTemperatureResume=65\n")), 1);
         ck_assert(s.safety.temperature_resume_c <
                   s.safety.temperature_limit_c - s.safety.temperature_margin_c);
+
+        /* a low limit with a wide margin leaves no resume point of 20 °C or
+         * more: the limit stays, the margin goes back to its default */
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("low.conf",
+                "[Safety]\nTemperatureLimit=30\nTemperatureMargin=20\n")), 1);
+        ck_assert_double_eq(s.safety.temperature_limit_c, 30);
+        ck_assert_double_eq(s.safety.temperature_margin_c, 2);
+        ck_assert_double_eq(s.safety.temperature_resume_c, 23);
 }
 END_TEST
 
@@ -155,10 +278,14 @@ static Suite *settings_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_shipped_file_is_all_defaults);
         tcase_add_test(tc, test_shipped_values_are_the_defaults);
+        tcase_add_test(tc, test_shipped_file_lists_every_key);
         tcase_add_test(tc, test_values_apply);
         tcase_add_test(tc, test_bad_lines_are_skipped);
+        tcase_add_test(tc, test_hardware_keys_apply);
+        tcase_add_test(tc, test_bad_hardware_lines_are_skipped);
         tcase_add_test(tc, test_missing_file_means_defaults);
         tcase_add_test(tc, test_resume_below_limit);
+        tcase_add_test(tc, test_defaults_inside_their_ranges);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -324,6 +324,35 @@ START_TEST(test_model_is_deterministic)
 }
 END_TEST
 
+/* The simulated motor driver's enable is a lease each duty write renews:
+ * with no write for SIM_ENABLE_HOLD_NS, as when the loop dies, the board
+ * drops it and the crank coasts down. */
+START_TEST(test_enable_lease_expires_without_refresh)
+{
+        struct encoder_sample sample;
+        double running_ppm;
+
+        for (int i = 0; i < 3000; i++)
+                running_ppm = period(2000.0, 0.0);
+        ck_assert_double_gt(running_ppm, 1900.0);
+        ck_assert(model.enabled);
+
+        /* sensors still read, no duty written */
+        for (uint64_t t = 0; t < SIM_ENABLE_HOLD_NS - PERIOD_NS; t += PERIOD_NS) {
+                now_ns += PERIOD_NS;
+                ck_assert_int_eq(gun.encoder.ops->read(&gun.encoder, &sample), 0);
+        }
+        ck_assert(model.enabled);
+        now_ns += 2 * PERIOD_NS;
+        ck_assert_int_eq(gun.encoder.ops->read(&gun.encoder, &sample), 0);
+        ck_assert(!model.enabled);
+
+        now_ns += 500 * PERIOD_NS;
+        ck_assert_int_eq(gun.encoder.ops->read(&gun.encoder, &sample), 0);
+        ck_assert_double_lt(sim_gun_true_speed_ppm(&model), 0.5 * running_ppm);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("speed-loop");
@@ -335,6 +364,7 @@ int main(void)
         tcase_add_test(loop, test_ramp_settles_and_holds);
         tcase_add_test(loop, test_contact_force_step);
         tcase_add_test(loop, test_stall_does_not_wind_up);
+        tcase_add_test(loop, test_enable_lease_expires_without_refresh);
         suite_add_tcase(s, loop);
 
         tcase_add_test(parts, test_estimator_angle_wraps);

@@ -7,7 +7,12 @@
  *
  *   ramp     0 → 2000 ppm over 3 s, then 3 s held;
  *   contact  at 2000 ppm, the user presses 0 → 40 N at 4 s, lets go at 6 s;
- *   stroke   at 2200 ppm, stroke set-point 8 → 14 mm at 3 s, → 10 mm at 5 s.
+ *   stroke   at 2200 ppm, stroke set-point 8 → 14 mm at 3 s, → 10 mm at 5 s,
+ *            pressed with 40 N from 6 s to 8 s; the stroke actuator's map,
+ *            as its driver reports it, is off by a millimetre (3–15 mm for
+ *            a true 4–16 mm), so that the amplitude loop has work to do;
+ *   force    at 2000 ppm and 12 mm, the user presses 10, 20, then 40 N for
+ *            2 s each from 1 s, then lets go.
  *
  * For each run it writes control-RUN.csv into OUTPUT_DIR (default ".", made
  * if missing), one row per period:
@@ -17,15 +22,14 @@
  *   fast_speed_ppm (the estimate the speed loop uses), true_speed_ppm (the
  *   model's instantaneous crank speed: impacts make it ripple), duty,
  *   contact_set_n (the user's force), contact_n (the head's contact force
- *   this instant), stroke_set_mm, stroke_mm (the model's true stroke)
+ *   this instant), stroke_set_mm, stroke_mm (the model's true stroke),
+ *   amplitude_mm (the stroke estimate, the Amplitude property), force_n
+ *   (the force estimate, the Force property)
  *
  * and, when gnuplot is on PATH, control-RUN.gp and the plot control-RUN.svg.
  * It prints one line per run: settle time, RMS error, dip, recovery, with
  * the QUALITY.md bar beside each figure. Speed figures use speed_ppm, as
  * the bars do.
- *
- * There is no amplitude estimator yet: the stroke run shows the commanded
- * stroke and the model's true stroke, not a measured one.
  *
  * Usage: control-report [OUTPUT_DIR]
  * The run is deterministic; it takes well under a second.
@@ -56,6 +60,7 @@ struct row {
         double duty;
         double contact_set_n, contact_n;
         double stroke_set_mm, stroke_mm;
+        double amplitude_mm, force_n;
 };
 
 /* The simulated gun driven by the control period, in simulated time. */
@@ -81,7 +86,7 @@ static int bench_init(void)
 {
         static const struct sim_clock clock = { .now_ns = simulated_now_ns };
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         int r;
 
@@ -92,7 +97,7 @@ static int bench_init(void)
         r = sim_gun_drivers_open(&b.gun, &b.sim, &b.model, &clock);
         if (r < 0)
                 return r;
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         control_period_init(&b.cp, &control, &safety, b.gun.encoder.quantity, CONTROL_HZ);
         return 0;
@@ -134,6 +139,8 @@ static int run_until(const struct setpoint *sp, double end_s)
                         .contact_n = b.model.contact_n,
                         .stroke_set_mm = sp->stroke_mm,
                         .stroke_mm = sim_gun_true_stroke_mm(&b.model),
+                        .amplitude_mm = b.tm.amplitude_mm,
+                        .force_n = b.tm.force_n,
                 };
         }
         return -ENOSPC;
@@ -146,11 +153,26 @@ struct window {
         double min, max;
 };
 
-enum signal { SIGNAL_SPEED, SIGNAL_STROKE };
+enum signal {
+        SIGNAL_SPEED,
+        SIGNAL_STROKE,
+        SIGNAL_STROKE_ESTIMATE_ERROR,   /* estimate − model truth */
+        SIGNAL_FORCE,
+};
 
 static double signal_value(const struct row *row, enum signal signal)
 {
-        return signal == SIGNAL_SPEED ? row->speed_ppm : row->stroke_mm;
+        switch (signal) {
+        case SIGNAL_STROKE:
+                return row->stroke_mm;
+        case SIGNAL_STROKE_ESTIMATE_ERROR:
+                return row->amplitude_mm - row->stroke_mm;
+        case SIGNAL_FORCE:
+                return row->force_n;
+        case SIGNAL_SPEED:
+        default:
+                return row->speed_ppm;
+        }
 }
 
 static struct window measure(enum signal signal, double from_s, double to_s, double target,
@@ -189,14 +211,14 @@ static int write_csv(const char *path)
                 return -errno;
         }
         fputs("time_s,target_ppm,setpoint_ppm,speed_ppm,fast_speed_ppm,true_speed_ppm,duty,"
-              "contact_set_n,contact_n,stroke_set_mm,stroke_mm\n", f);
+              "contact_set_n,contact_n,stroke_set_mm,stroke_mm,amplitude_mm,force_n\n", f);
         for (unsigned i = 0; i < b.n_rows; i++) {
                 const struct row *r = &b.rows[i];
 
-                fprintf(f, "%.3f,%.1f,%.2f,%.2f,%.2f,%.2f,%.4f,%.1f,%.2f,%.2f,%.3f\n", r->time_s,
-                        r->target_ppm, r->setpoint_ppm, r->speed_ppm, r->fast_speed_ppm,
+                fprintf(f, "%.3f,%.1f,%.2f,%.2f,%.2f,%.2f,%.4f,%.1f,%.2f,%.2f,%.3f,%.3f,%.2f\n",
+                        r->time_s, r->target_ppm, r->setpoint_ppm, r->speed_ppm, r->fast_speed_ppm,
                         r->true_speed_ppm, r->duty, r->contact_set_n, r->contact_n,
-                        r->stroke_set_mm, r->stroke_mm);
+                        r->stroke_set_mm, r->stroke_mm, r->amplitude_mm, r->force_n);
         }
         if (fclose(f) != 0) {
                 fprintf(stderr, "control-report: cannot write %s: %s\n", path, strerror(errno));
@@ -226,8 +248,8 @@ static bool gnuplot_on_path(void)
 }
 
 /* Three panels sharing the time axis: speed, duty, and the run's own
- * (speed error for the ramp, contact force, stroke). Column numbers are
- * those of write_csv(). */
+ * (speed error for the ramp, contact force, stroke, force). Column numbers
+ * are those of write_csv(). */
 static int write_plot_script(const char *gp_path, const char *csv_path, const char *svg_path,
                              const char *title, const char *third_panel)
 {
@@ -339,7 +361,7 @@ static int run_contact(const char *dir, bool plot)
 {
         const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 2.0,
                                      .stroke_mm = 12, .generation = 1 };
-        struct window press, pressed, release;
+        struct window press, pressed, release, force;
         int r;
 
         r = bench_init();
@@ -358,28 +380,41 @@ static int run_contact(const char *dir, bool plot)
         press = measure(SIGNAL_SPEED, 4.0, 6.0, 2000, 0.01 * 2000);
         pressed = measure(SIGNAL_SPEED, 5.0, 6.0, 2000, 0.01 * 2000);
         release = measure(SIGNAL_SPEED, 6.0, 8.0, 2000, 0.01 * 2000);
+        force = measure(SIGNAL_FORCE, 5.0, 6.0, 40.0, 0.1 * 40.0);
         printf("contact 0 → 40 N at 2000 ppm: dip %.2f %% (bar ≤ 5 %%), back within ±1 %% after "
                "%.0f ms (bar ≤ 150 ms), RMS error pressed %.2f ppm = %.3f %%; "
                "40 → 0 N: peak +%.2f %%, back within ±1 %% after %.0f ms\n",
                100 * (2000 - press.min) / 2000, 1000 * press.settle_s, pressed.rms_error,
                100 * pressed.rms_error / 2000, 100 * (release.max - 2000) / 2000,
                1000 * release.settle_s);
+        printf("  force estimate at 40 N, last second pressed: %.1f..%.1f N (bar ±10 %% or ±3 N)\n",
+               force.min, force.max);
         return write_outputs(dir, "contact", "Contact force 0 → 40 N → 0 at 2000 ppm (12 mm)",
                              "set ylabel 'force, N'\n"
                              "plot csv skip 1 using 1:9 with lines lc rgb '#bbbbbb' "
                              "title 'contact (instantaneous)', "
-                             "'' skip 1 using 1:8 with lines lw 2 lc rgb 'black' title 'user force'\n",
+                             "'' skip 1 using 1:8 with lines lw 2 lc rgb 'black' title 'user force', "
+                             "'' skip 1 using 1:13 with lines lw 2 lc rgb '#ff7f0e' "
+                             "title 'estimate (Force)'\n",
                              plot);
 }
+
+/* The stroke actuator's map as its driver reports it: a millimetre short
+ * of the model's true 4–16 mm. */
+#define STROKE_MAP_MIN_MM 3.0
+#define STROKE_MAP_MAX_MM 15.0
 
 static int run_stroke(const char *dir, bool plot)
 {
         struct setpoint sp = { .motor_on = true, .speed_ppm = 2200, .ramp_s = 2.0,
                                .stroke_mm = 8, .generation = 1 };
-        struct window up, up_speed, down, down_speed, steady;
+        struct window up, up_speed, down, down_speed, steady, steady_pressed;
+        struct window estimate_free, estimate_pressed;
         int r;
 
         r = bench_init();
+        b.gun.stroke.min_mm = STROKE_MAP_MIN_MM;
+        b.gun.stroke.max_mm = STROKE_MAP_MAX_MM;
         if (r == 0)
                 r = run_until(&sp, 3.0);
         if (r == 0) {
@@ -391,28 +426,80 @@ static int run_stroke(const char *dir, bool plot)
         if (r == 0) {
                 sp.stroke_mm = 10;
                 sp.generation++;
-                r = run_until(&sp, 7.0);
+                r = run_until(&sp, 6.0);
+        }
+        if (r == 0) {
+                set_contact(40.0);
+                r = run_until(&sp, 8.0);
         }
         if (r < 0)
                 return r;
         up = measure(SIGNAL_STROKE, 3.0, 5.0, 14, 0.3);
         up_speed = measure(SIGNAL_SPEED, 3.0, 5.0, 2200, 0.01 * 2200);
-        down = measure(SIGNAL_STROKE, 5.0, 7.0, 10, 0.3);
-        down_speed = measure(SIGNAL_SPEED, 5.0, 7.0, 2200, 0.01 * 2200);
-        steady = measure(SIGNAL_STROKE, 6.0, 7.0, 10, 0.3);
-        printf("stroke 8 → 14 → 10 mm at 2200 ppm (commanded vs model truth: no amplitude "
-               "estimator yet): true stroke within ±0.3 mm %.0f ms / %.0f ms after each step, "
-               "steady error %.3f mm RMS (bar ±0.3 mm); speed dip %.2f %% / peak +%.2f %%, back "
-               "within ±1 %% after %.0f ms / %.0f ms\n",
+        down = measure(SIGNAL_STROKE, 5.0, 6.0, 10, 0.3);
+        down_speed = measure(SIGNAL_SPEED, 5.0, 6.0, 2200, 0.01 * 2200);
+        steady = measure(SIGNAL_STROKE, 5.5, 6.0, 10, 0.3);
+        steady_pressed = measure(SIGNAL_STROKE, 7.0, 8.0, 10, 0.3);
+        estimate_free = measure(SIGNAL_STROKE_ESTIMATE_ERROR, 4.0, 5.0, 0.0, 0.2);
+        estimate_pressed = measure(SIGNAL_STROKE_ESTIMATE_ERROR, 7.0, 8.0, 0.0, 0.2);
+        printf("stroke 8 → 14 → 10 mm at 2200 ppm, actuator map off by 1 mm, 40 N from 6 s: "
+               "true stroke within ±0.3 mm %.0f ms / %.0f ms after each step, steady error "
+               "%.3f mm RMS in the air, %.3f mm RMS at 40 N, worst %.3f mm (bar ±0.3 mm); "
+               "speed dip %.2f %% / peak +%.2f %%, back within ±1 %% after %.0f ms / %.0f ms\n",
                1000 * up.settle_s, 1000 * down.settle_s, steady.rms_error,
+               steady_pressed.rms_error,
+               fmax(fmax(fabs(steady.min - 10), fabs(steady.max - 10)),
+                    fmax(fabs(steady_pressed.min - 10), fabs(steady_pressed.max - 10))),
                100 * (2200 - up_speed.min) / 2200, 100 * (down_speed.max - 2200) / 2200,
                1000 * up_speed.settle_s, 1000 * down_speed.settle_s);
-        return write_outputs(dir, "stroke", "Stroke set-point 8 → 14 → 10 mm at 2200 ppm "
-                             "(commanded vs model truth; no amplitude estimator yet)",
+        printf("  stroke estimate − model truth: %+.3f..%+.3f mm in the air (4–5 s), "
+               "%+.3f..%+.3f mm at 40 N (7–8 s) (bar ≤ 0.2 mm)\n",
+               estimate_free.min, estimate_free.max, estimate_pressed.min, estimate_pressed.max);
+        return write_outputs(dir, "stroke", "Stroke set-point 8 → 14 → 10 mm at 2200 ppm, "
+                             "actuator map off by 1 mm, 40 N from 6 s",
                              "set ylabel 'stroke, mm'\n"
                              "plot csv skip 1 using 1:10 with lines dt 2 lc rgb 'black' "
-                             "title 'commanded', '' skip 1 using 1:11 with lines lw 2 "
-                             "lc rgb '#9467bd' title 'model truth'\n", plot);
+                             "title 'set-point', '' skip 1 using 1:11 with lines lw 2 "
+                             "lc rgb '#9467bd' title 'model truth', '' skip 1 using 1:12 "
+                             "with lines lc rgb '#ff7f0e' title 'estimate (Amplitude)'\n", plot);
+}
+
+static int run_force(const char *dir, bool plot)
+{
+        static const double forces_n[] = { 10, 20, 40 };
+        const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
+                                     .stroke_mm = 12, .generation = 1 };
+        int r;
+
+        r = bench_init();
+        if (r == 0)
+                r = run_until(&sp, 1.0);
+        for (size_t i = 0; r == 0 && i < sizeof(forces_n) / sizeof(forces_n[0]); i++) {
+                set_contact(forces_n[i]);
+                r = run_until(&sp, 3.0 + 2.0 * (double)i);
+        }
+        if (r == 0) {
+                set_contact(0.0);
+                r = run_until(&sp, 8.0);
+        }
+        if (r < 0)
+                return r;
+        printf("force at 2000 ppm, 12 mm, last second of each level:");
+        for (size_t i = 0; i < sizeof(forces_n) / sizeof(forces_n[0]); i++) {
+                struct window w = measure(SIGNAL_FORCE, 2.0 + 2.0 * (double)i,
+                                          3.0 + 2.0 * (double)i, forces_n[i], 0.1 * forces_n[i]);
+
+                printf(" %.0f N → %.1f..%.1f N%s", forces_n[i], w.min, w.max,
+                       i + 1 < sizeof(forces_n) / sizeof(forces_n[0]) ? ";" : "");
+        }
+        printf(" (bar ±10 %% or ±3 N)\n");
+        return write_outputs(dir, "force", "Force estimate: 10 → 20 → 40 N → 0 at 2000 ppm (12 mm)",
+                             "set ylabel 'force, N'\n"
+                             "plot csv skip 1 using 1:9 with lines lc rgb '#bbbbbb' "
+                             "title 'contact (instantaneous)', "
+                             "'' skip 1 using 1:8 with lines lw 2 lc rgb 'black' title 'user force', "
+                             "'' skip 1 using 1:13 with lines lw 2 lc rgb '#ff7f0e' "
+                             "title 'estimate (Force)'\n", plot);
 }
 
 int main(int argc, char **argv)
@@ -422,7 +509,7 @@ int main(int argc, char **argv)
 
         if (argc > 2 || (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))) {
                 printf("Usage: %s [OUTPUT_DIR]\n"
-                       "Writes control-{ramp,contact,stroke}.csv (and .svg with gnuplot) and "
+                       "Writes control-{ramp,contact,stroke,force}.csv (and .svg with gnuplot) and "
                        "prints the control-quality figures.\n", argv[0]);
                 return argc > 2 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
@@ -435,7 +522,8 @@ int main(int argc, char **argv)
                 printf("gnuplot is not on PATH: writing the CSV files only "
                        "(apt-get install gnuplot-nox for the SVG plots)\n");
 
-        if (run_ramp(dir, plot) < 0 || run_contact(dir, plot) < 0 || run_stroke(dir, plot) < 0)
+        if (run_ramp(dir, plot) < 0 || run_contact(dir, plot) < 0 || run_stroke(dir, plot) < 0 ||
+            run_force(dir, plot) < 0)
                 return EXIT_FAILURE;
         return EXIT_SUCCESS;
 }

@@ -371,7 +371,7 @@ int main(int argc, char **argv)
         static struct gun gun;
         static struct rt rt;
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         struct options o;
         struct rt_config config;
@@ -432,7 +432,7 @@ int main(int argc, char **argv)
         recording_encoder_ops = *gun.encoder.ops;
         recording_encoder_ops.read = recording_encoder_read;
         gun.encoder.ops = &recording_encoder_ops;
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         config = (struct rt_config){ .control_hz = o.rate_hz, .priority = o.priority,
                                      .lock_memory = true, .cpu = o.cpu };

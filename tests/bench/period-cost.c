@@ -12,24 +12,27 @@
  * inside the functions named; the instructions per period are the
  * collected total divided by N:
  *
- * (a) control + safety: the speed loop, the safety supervisor and the
- *     speed estimator (speed_estimator_update/_fast_ppm/_revolution_ppm)
- *
- *   valgrind --tool=callgrind --callgrind-out-file=cg-control.out \
- *     --toggle-collect=speed_control_step --toggle-collect=safety_check \
- *     --toggle-collect='speed_estimator_*' build/tests/bench/period-cost 100000
- *   awk '/^summary:/ { print $2 / 100000 }' cg-control.out
- *
- * (b) the whole period, simulated drivers included (reading the encoder
+ * (a) the whole period, simulated drivers included (reading the encoder
  *     integrates the model over the period: 50 sub-steps of 20 µs)
  *
  *   valgrind --tool=callgrind --callgrind-out-file=cg-period.out \
  *     --toggle-collect=control_period_run build/tests/bench/period-cost 100000
  *   awk '/^summary:/ { print $2 / 100000 }' cg-period.out
  *
- * These functions live in other files than their callers and the build
- * has no LTO, so none of them is inlined away; none of them calls another
- * of (a)'s list, so the toggles do not cancel each other.
+ * (b) the simulated drivers alone: the operations control_period_run()
+ *     calls through the driver tables
+ *
+ *   valgrind --tool=callgrind --callgrind-out-file=cg-drivers.out \
+ *     --toggle-collect=sim_encoder_read --toggle-collect=sim_imu_read \
+ *     --toggle-collect=sim_motor_set_duty --toggle-collect=sim_motor_set_enable \
+ *     --toggle-collect=sim_stroke_set_position build/tests/bench/period-cost 100000
+ *   awk '/^summary:/ { print $2 / 100000 }' cg-drivers.out
+ *
+ * Control + safety (the speed and amplitude loops, the speed, stroke and
+ * force estimators, the safety supervisor, and the period's own code) is
+ * (a) − (b). The driver operations live in another file than their caller
+ * and the build has no LTO, so none is inlined away; none calls another
+ * of (b)'s list, so the toggles do not cancel each other.
  *
  * Usage: period-cost [PERIODS]
  */
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
         const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
                                      .stroke_mm = 12, .generation = 1 };
         struct sim_gun_params params;
-        struct speed_control_params control;
+        struct control_params control;
         struct safety_params safety;
         struct telemetry tm = {0};
         unsigned long periods = 100000;
@@ -106,7 +109,7 @@ int main(int argc, char **argv)
         sim_gun_init(&model, &params, 3);
         if (sim_gun_drivers_open(&gun, &sim, &model, &clock) < 0)
                 return EXIT_FAILURE;
-        speed_control_params_default(&control);
+        control_params_default(&control);
         safety_params_default(&safety);
         control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
         sim_gun_set_contact_force(&model, 20.0);

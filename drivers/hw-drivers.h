@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The real drivers: IIO (libiio) encoder and IMU, sysfs PWM motor and
+ * stroke, GPIO (libgpiod) buttons and LEDs. Each open function fills one
+ * kind of struct gun from its configuration section, or returns a
+ * negative errno with a sentence in error naming the configuration key and
+ * what was looked for.
+ */
+
+#include <stddef.h>
+
+#include "driver.h"
+#include "hw-config.h"
+
+int pwm_motor_open(struct motor *motor, const struct hw_motor_config *config, char *error,
+                   size_t error_size);
+int pwm_stroke_open(struct stroke *stroke, const struct hw_stroke_config *config, char *error,
+                    size_t error_size);
+
+/* sample_hz: the rate the control loop reads at, set as the device's
+ * sampling frequency when it has one. */
+int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config,
+                     unsigned sample_hz, char *error, size_t error_size);
+int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *error,
+                 size_t error_size);
+
+/* Lines left empty in the configuration are left out of names and count
+ * (the main button is required). */
+int gpio_buttons_open(struct buttons *buttons, const struct hw_buttons_config *config, char *error,
+                      size_t error_size);
+int gpio_leds_open(struct leds *leds, const struct hw_leds_config *config, char *error,
+                   size_t error_size);
+
+/* Opens every kind the configuration names real; the simulated kinds are
+ * taken from simulated (the simulated gun's drivers, whose model must
+ * outlive gun), and the simulated drivers not taken are closed: simulated
+ * is left empty. On failure, every driver is closed. */
+int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
+                unsigned control_hz, char *error, size_t error_size);

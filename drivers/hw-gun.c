@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "hw-drivers.h"
+
+#define ENCODER_SAMPLES_PER_PERIOD 2
+
+/* A simulated driver the configuration wants moves from unused into the gun. */
+static void take(enum hw_driver driver, void *to, void *from, size_t size)
+{
+        if (driver != HW_SIMULATED)
+                return;
+        memcpy(to, from, size);
+        memset(from, 0, size);
+}
+
+int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
+                unsigned control_hz, char *error, size_t error_size)
+{
+        struct gun unused = *simulated;
+        int r = 0;
+
+        *simulated = (struct gun){0};
+
+        *gun = (struct gun){0};
+        /* a device paced at the control rate itself would, its clock and ours
+         * drifting apart, now and then leave a period without a new reading:
+         * three of those in a row are a stale sensor */
+        if (config->encoder.driver == HW_REAL)
+                r = iio_encoder_open(&gun->encoder, &config->encoder,
+                                     ENCODER_SAMPLES_PER_PERIOD * control_hz, error, error_size);
+        if (r >= 0 && config->imu.driver == HW_REAL)
+                r = iio_imu_open(&gun->imu, &config->imu, error, error_size);
+        if (r >= 0 && config->motor.driver == HW_REAL)
+                r = pwm_motor_open(&gun->motor, &config->motor, error, error_size);
+        if (r >= 0 && config->stroke.driver == HW_REAL)
+                r = pwm_stroke_open(&gun->stroke, &config->stroke, error, error_size);
+        if (r >= 0 && config->buttons.driver == HW_REAL)
+                r = gpio_buttons_open(&gun->buttons, &config->buttons, error, error_size);
+        if (r >= 0 && config->leds.driver == HW_REAL)
+                r = gpio_leds_open(&gun->leds, &config->leds, error, error_size);
+        if (r < 0) {
+                gun_close(gun);
+                gun_close(&unused);
+                return r;
+        }
+
+        /* the simulated kinds last: the gun_close() above must not close them */
+        take(config->encoder.driver, &gun->encoder, &unused.encoder, sizeof(gun->encoder));
+        take(config->imu.driver, &gun->imu, &unused.imu, sizeof(gun->imu));
+        take(config->motor.driver, &gun->motor, &unused.motor, sizeof(gun->motor));
+        take(config->stroke.driver, &gun->stroke, &unused.stroke, sizeof(gun->stroke));
+        take(config->buttons.driver, &gun->buttons, &unused.buttons, sizeof(gun->buttons));
+        take(config->leds.driver, &gun->leds, &unused.leds, sizeof(gun->leds));
+        gun_close(&unused);
+        gun->simulated = config->encoder.driver == HW_SIMULATED &&
+                         config->imu.driver == HW_SIMULATED &&
+                         config->motor.driver == HW_SIMULATED &&
+                         config->stroke.driver == HW_SIMULATED &&
+                         config->buttons.driver == HW_SIMULATED &&
+                         config->leds.driver == HW_SIMULATED;
+        return 0;
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End to end on the real drivers: percussd without --simulate plays a
+ * routine through the IIO encoder and IMU (real libiio) and the sysfs PWM
+ * motor and stroke, against devices emulated in a private mount namespace
+ * (as in test-iio and test-pwm), while a plant thread here runs the
+ * simulated gun's physics in real time: it reads the duty and the stroke
+ * pulse the daemon writes to pwmchip0, and writes the encoder's counts
+ * (with CLOCK_MONOTONIC timestamps) and the IMU's scans into
+ * /dev/iio:device0 and 1 at the sampling frequency the daemon set. The
+ * speed is held to QUALITY.md's bars, measured on the model's own crank
+ * (the mean over each revolution), as test-control-quality does on the
+ * simulated drivers. Buttons and LEDs stay simulated here (test-gpio
+ * covers them on umockdev, which does not mix with this namespace).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "daemon-fixture.h"
+#include "fake-sysfs.h"
+#include "sim-gun.h"
+
+#define ENC "/sys/bus/iio/devices/iio:device0"
+#define IMU "/sys/bus/iio/devices/iio:device1"
+#define PWM "/sys/class/pwm/pwmchip0"
+#define COUNTS_PER_REV 4096
+#define ACCEL_SCALE 0.01        /* m/s² per LSB */
+#define GYRO_SCALE 0.001        /* rad/s per LSB */
+#define PLANT_STEP_NS 200000
+#define PLANT_CPU 0             /* and the daemon's control thread (--rt-cpu) */
+#define RECORDS_MAX 20000
+
+#define ROUTINE_SPEED_PPM 2000.0
+#define ROUTINE_RAMP_S 1.0
+#define ROUTINE_DURATION_S 4.0
+
+struct plant {
+        struct sim_gun model;
+        pthread_t thread;
+        atomic_bool stop;
+        int enc_fifo, imu_fifo, motor_duty_fd, motor_enable_fd, stroke_duty_fd;
+        double motor_start_s;           /* model time of the first non-zero duty; NAN before */
+        double total_angle_rad;         /* unwrapped */
+        double next_rev_rad, last_rev_s;
+        double next_sample_s, sample_period_s;
+        long long counts;
+        int last_count;
+        /* the mean speed over each completed revolution */
+        size_t n;
+        double rev_end_s[RECORDS_MAX], rev_ppm[RECORDS_MAX];
+        unsigned samples_written, samples_dropped;
+        uint64_t last_write_ns, longest_gap_ns;         /* between two encoder scans */
+        bool realtime;                                  /* the plant got SCHED_FIFO */
+};
+
+static struct plant plant;
+static char dir[] = "/tmp/percussd-e2e-XXXXXX";
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double read_number(int fd)
+{
+        char buf[32];
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+        if (n <= 0)
+                return 0.0;
+        buf[n] = 0;
+        return strtod(buf, NULL);
+}
+
+static int16_t clamp_s16(double v)
+{
+        return (int16_t)fmax(-32768.0, fmin(32767.0, round(v)));
+}
+
+static void write_samples(struct plant *p)
+{
+        unsigned char scan[16] = {0};
+        double accel[3], gyro[3];
+        int16_t imu[6];
+        int count = (int)lround(sim_gun_encoder_angle(&p->model) / (2 * M_PI) * COUNTS_PER_REV) %
+                    COUNTS_PER_REV;
+        int delta = (count - p->last_count + COUNTS_PER_REV) % COUNTS_PER_REV;
+        uint16_t raw;
+        int64_t time_ns = (int64_t)now_ns();
+
+        /* the encoder counter: 16 bits, wrapping, as a hardware counter does */
+        if (delta >= COUNTS_PER_REV / 2)
+                delta -= COUNTS_PER_REV;
+        p->counts += delta;
+        p->last_count = count;
+        raw = (uint16_t)(p->counts & 0xffff);
+        memcpy(scan, &raw, sizeof(raw));
+        memcpy(scan + 8, &time_ns, sizeof(time_ns));
+        if (p->last_write_ns && (uint64_t)time_ns - p->last_write_ns > p->longest_gap_ns)
+                p->longest_gap_ns = (uint64_t)time_ns - p->last_write_ns;
+        p->last_write_ns = (uint64_t)time_ns;
+        if (write(p->enc_fifo, scan, sizeof(scan)) == (ssize_t)sizeof(scan))
+                p->samples_written++;
+        else
+                p->samples_dropped++;
+
+        sim_gun_imu_read(&p->model, accel, gyro);
+        for (int i = 0; i < 3; i++) {
+                imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
+                imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
+        }
+        if (write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
+                p->samples_dropped++;
+}
+
+static void follow_revolutions(struct plant *p, double angle_before, double t_before)
+{
+        double angle_after = p->model.angle_rad, t_after = sim_gun_time_s(&p->model);
+        double d = angle_after - angle_before;
+
+        if (d < -M_PI)
+                d += 2 * M_PI;
+        if (d <= 0.0)
+                return;
+        while (p->total_angle_rad + d >= p->next_rev_rad) {
+                /* the moment the crank passed the mark, between the two steps */
+                double t = t_before + (p->next_rev_rad - p->total_angle_rad) / d * (t_after - t_before);
+
+                if (p->last_rev_s > 0.0 && p->n < RECORDS_MAX) {
+                        p->rev_end_s[p->n] = t;
+                        p->rev_ppm[p->n] = 60.0 / (t - p->last_rev_s);
+                        p->n++;
+                }
+                p->last_rev_s = t;
+                p->next_rev_rad += 2 * M_PI;
+        }
+        p->total_angle_rad += d;
+}
+
+static void *plant_run(void *userdata)
+{
+        struct plant *p = userdata;
+        uint64_t last_ns = now_ns();
+
+        while (!atomic_load(&p->stop)) {
+                struct timespec step = { .tv_nsec = PLANT_STEP_NS };
+                double duty = read_number(p->motor_duty_fd) / 50000.0;
+                double pulse_ns = read_number(p->stroke_duty_fd);
+                double angle = p->model.angle_rad, t = sim_gun_time_s(&p->model);
+                uint64_t now;
+
+                sim_gun_set_duty(&p->model, fmax(0.0, fmin(1.0, duty)));
+                sim_gun_set_enable(&p->model, read_number(p->motor_enable_fd) == 1.0);
+                sim_gun_set_stroke_position(&p->model, fmax(0.0, fmin(1.0, (pulse_ns - 1e6) / 1e6)));
+                if (duty > 0.0 && isnan(p->motor_start_s))
+                        p->motor_start_s = t;
+
+                nanosleep(&step, NULL);
+                now = now_ns();
+                /* all the time that passed, however long the thread was held up:
+                 * the samples carry the clock's time, the model must keep to it */
+                sim_gun_advance(&p->model, (double)(now - last_ns) * 1e-9);
+                last_ns = now;
+                follow_revolutions(p, angle, t);
+                if (sim_gun_time_s(&p->model) >= p->next_sample_s) {
+                        write_samples(p);
+                        p->next_sample_s += p->sample_period_s;
+                        if (p->next_sample_s < sim_gun_time_s(&p->model))
+                                p->next_sample_s = sim_gun_time_s(&p->model) + p->sample_period_s;
+                }
+        }
+        return NULL;
+}
+
+static void lay_out_devices(void)
+{
+        static const char *const fifos[] = { "/dev/iio:device0", "/dev/iio:device1", NULL };
+        static const char *const imu_ids[6] = { "accel_x", "accel_y", "accel_z",
+                                                "anglvel_x", "anglvel_y", "anglvel_z" };
+        char path[256], text[16];
+
+        fake_mount("/sys/bus");
+        fake_mount("/sys/class");
+        fake_dev_mount(fifos);
+
+        fake_write(ENC "/name", "plant-encoder\n");
+        fake_write(ENC "/in_count0_raw", "0\n");
+        fake_write(ENC "/scan_elements/in_count0_en", "0\n");
+        fake_write(ENC "/scan_elements/in_count0_index", "0\n");
+        fake_write(ENC "/scan_elements/in_count0_type", "le:u16/16>>0\n");
+        fake_write(ENC "/scan_elements/in_timestamp_en", "0\n");
+        fake_write(ENC "/scan_elements/in_timestamp_index", "1\n");
+        fake_write(ENC "/scan_elements/in_timestamp_type", "le:s64/64>>0\n");
+        fake_write(ENC "/current_timestamp_clock", "realtime\n");
+        fake_write(ENC "/sampling_frequency", "100\n");
+        fake_write(ENC "/buffer/enable", "0\n");
+        fake_write(ENC "/buffer/length", "0\n");
+
+        fake_write(IMU "/name", "plant-imu\n");
+        for (int i = 0; i < 6; i++) {
+                snprintf(path, sizeof(path), IMU "/in_%s_raw", imu_ids[i]);
+                fake_write(path, "0\n");
+                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_en", imu_ids[i]);
+                fake_write(path, "0\n");
+                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_index", imu_ids[i]);
+                snprintf(text, sizeof(text), "%d\n", i);
+                fake_write(path, text);
+                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_type", imu_ids[i]);
+                fake_write(path, "le:s16/16>>0\n");
+        }
+        fake_write(IMU "/in_accel_scale", "0.01\n");
+        fake_write(IMU "/in_anglvel_scale", "0.001\n");
+        fake_write(IMU "/in_temp_raw", "3500\n");
+        fake_write(IMU "/in_temp_scale", "10\n");
+        fake_write(IMU "/sampling_frequency", "100\n");
+        fake_write(IMU "/buffer/enable", "0\n");
+        fake_write(IMU "/buffer/length", "0\n");
+
+        fake_write(PWM "/npwm", "2\n");
+        fake_write(PWM "/export", "");
+        fake_write(PWM "/unexport", "");
+        for (int i = 0; i < 2; i++)
+                for (int a = 0; a < 3; a++) {
+                        static const char *const attrs[] = { "period", "duty_cycle", "enable" };
+
+                        snprintf(path, sizeof(path), PWM "/pwm%d/%s", i, attrs[a]);
+                        fake_write(path, "");
+                }
+}
+
+static void setup(void)
+{
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        lay_out_devices();
+}
+
+static void teardown(void)
+{
+        char command[128];
+
+        fake_umount("/dev");
+        fake_umount("/sys/class");
+        fake_umount("/sys/bus");
+        snprintf(command, sizeof(command), "rm -rf %s", dir);
+        ck_assert_int_eq(system(command), 0);
+        strcpy(dir, "/tmp/percussd-e2e-XXXXXX");
+}
+
+static const char *write_config(const char *encoder_device)
+{
+        static char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/percussd.conf", dir);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[Encoder]\nDevice=%s\nChannel=count0\nCountsPerRevolution=%d\n"
+                   "[IMU]\nDevice=plant-imu\n"
+                   "[Stroke]\nPWMChannel=1\n"
+                   "[Buttons]\nDriver=simulated\n"
+                   "[LEDs]\nDriver=simulated\n", encoder_device, COUNTS_PER_REV);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static const char *write_routine(void)
+{
+        static char routines[128];
+        char path[192];
+        FILE *f;
+
+        snprintf(routines, sizeof(routines), "%s/routines", dir);
+        ck_assert_int_eq(mkdir(routines, 0755), 0);
+        snprintf(path, sizeof(path), "%s/e2e.ini", routines);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[routine]\ntitle = End to end\ndescription = One step on the real drivers.\n"
+                   "[step 1]\nmuscle = calves\nside = left\nspeed = %.0f\namplitude = 10\n"
+                   "duration = %.1f\nramp = %.1f\n",
+                ROUTINE_SPEED_PPM, ROUTINE_DURATION_S, ROUTINE_RAMP_S);
+        ck_assert_int_eq(fclose(f), 0);
+        return routines;
+}
+
+static int open_attr(const char *path, int flags)
+{
+        int fd = open(path, flags | O_CLOEXEC);
+
+        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+        return fd;
+}
+
+static void plant_start(struct plant *p)
+{
+        struct sim_gun_params params;
+        pthread_attr_t attr;
+        struct sched_param sched = { .sched_priority = 90 };
+        cpu_set_t cpus;
+        double hz = 0;
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&p->model, &params, 11);
+        p->motor_start_s = NAN;
+        p->next_rev_rad = 2 * M_PI;
+        p->enc_fifo = open_attr("/dev/iio:device0", O_RDWR | O_NONBLOCK);
+        p->imu_fifo = open_attr("/dev/iio:device1", O_RDWR | O_NONBLOCK);
+        p->motor_duty_fd = open_attr(PWM "/pwm0/duty_cycle", O_RDONLY);
+        p->motor_enable_fd = open_attr(PWM "/pwm0/enable", O_RDONLY);
+        p->stroke_duty_fd = open_attr(PWM "/pwm1/duty_cycle", O_RDONLY);
+        /* the device paced at the rate the daemon set */
+        sscanf(fake_read(ENC "/sampling_frequency"), "%lf", &hz);
+        ck_assert_double_ge(hz, 250);
+        p->sample_period_s = 1.0 / hz;
+
+        /* above the daemon's control thread (RTPriority=80), on its CPU: the
+         * plant stands for hardware, which neither another process nor a
+         * stalled virtual CPU delays behind the daemon's back (a late sample
+         * is a stale sensor) */
+        pthread_attr_init(&attr);
+        CPU_ZERO(&cpus);
+        CPU_SET(PLANT_CPU, &cpus);
+        pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+        pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+        pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+        pthread_attr_setschedparam(&attr, &sched);
+        p->realtime = pthread_create(&p->thread, &attr, plant_run, p) == 0;
+        if (!p->realtime)
+                ck_assert_int_eq(pthread_create(&p->thread, NULL, plant_run, p), 0);
+        pthread_attr_destroy(&attr);
+}
+
+static void plant_stop(struct plant *p)
+{
+        atomic_store(&p->stop, true);
+        pthread_join(p->thread, NULL);
+        close(p->enc_fifo);
+        close(p->imu_fifo);
+        close(p->motor_duty_fd);
+        close(p->motor_enable_fd);
+        close(p->stroke_duty_fd);
+}
+
+START_TEST(test_routine_on_the_real_drivers)
+{
+        struct daemon_fixture f;
+        const char *routines = write_routine();
+        char *error_name = NULL, *state;
+        double ramp_end_s, measure_end_s, settled_after_s = 0.0, sum_sq = 0.0;
+        unsigned measured = 0;
+
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
+        /* the daemon opened the devices: libiio enabled the buffers, the PWM runs at duty 0 */
+        ck_assert_str_eq(fake_read(ENC "/current_timestamp_clock"), "monotonic");
+        ck_assert_str_eq(fake_read(PWM "/pwm0/period"), "50000\n");
+        ck_assert_str_eq(fake_read(PWM "/pwm1/period"), "20000000\n");
+        plant_start(&plant);
+
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", &error_name, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        usleep((useconds_t)((ROUTINE_DURATION_S + 0.3) * 1e6));
+        state = fixture_get_string(&f, "State");
+        fixture_call(&f, "Stop", NULL, NULL, NULL);
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+        /* motor off: duty 0, PWM disabled at close */
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
+
+        ck_assert_msg(!isnan(plant.motor_start_s), "the daemon never drove the motor");
+        ramp_end_s = plant.motor_start_s + ROUTINE_RAMP_S;
+        measure_end_s = plant.motor_start_s + ROUTINE_DURATION_S - 0.2;
+        for (size_t i = 0; i < plant.n; i++) {
+                double t = plant.rev_end_s[i], error_ppm = plant.rev_ppm[i] - ROUTINE_SPEED_PPM;
+
+                if (t < ramp_end_s || t > measure_end_s)
+                        continue;
+                if (fabs(error_ppm) > 0.02 * ROUTINE_SPEED_PPM)
+                        settled_after_s = t - ramp_end_s;
+                if (t >= ramp_end_s + 0.5) {
+                        sum_sq += error_ppm * error_ppm;
+                        measured++;
+                }
+        }
+        fprintf(stderr, "real drivers, emulated devices: %.0f ppm after a %.1f s ramp: within "
+                        "±2 %% %.0f ms after the ramp; steady-state RMS error %.2f ppm (%.3f %%) "
+                        "over %u revolutions; %u encoder scans written, %u dropped, longest gap "
+                        "%.2f ms (plant %s); state at the end: %s\n",
+                ROUTINE_SPEED_PPM, ROUTINE_RAMP_S, settled_after_s * 1000,
+                sqrt(sum_sq / fmax(measured, 1)), 100 * sqrt(sum_sq / fmax(measured, 1)) /
+                ROUTINE_SPEED_PPM, measured, plant.samples_written, plant.samples_dropped,
+                (double)plant.longest_gap_ns * 1e-6, plant.realtime ? "SCHED_FIFO" : "SCHED_OTHER",
+                state);
+        ck_assert_uint_ge(measured, 50);
+        ck_assert_double_le(settled_after_s, 0.3);
+        ck_assert_double_le(sqrt(sum_sq / measured), 0.005 * ROUTINE_SPEED_PPM);
+        free(state);
+        free(error_name);
+}
+END_TEST
+
+/* A device that is not there: percussd says which key, and exits before
+ * the control thread could start the motor. */
+START_TEST(test_missing_device_stops_the_daemon)
+{
+        int err_pipe[2], status;
+        char out[2048] = "";
+        size_t len = 0;
+        ssize_t n;
+        pid_t pid;
+
+        ck_assert_int_eq(pipe2(err_pipe, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                dup2(err_pipe[1], STDERR_FILENO);
+                execl(PERCUSSD_PATH, PERCUSSD_PATH, "--config", write_config("as5047"),
+                      "--session-bus", "--state-dir", dir, "--profiles-dir", PROFILES_SRC_DIR,
+                      (char *)NULL);
+                _exit(127);
+        }
+        close(err_pipe[1]);
+        while (len < sizeof(out) - 1 && (n = read(err_pipe[0], out + len, sizeof(out) - 1 - len)) > 0)
+                len += (size_t)n;
+        out[len] = 0;
+        close(err_pipe[0]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x: %s", status, out);
+        ck_assert_msg(strstr(out, "percussd.conf: [Encoder] Device=as5047: no IIO device of that "
+                                  "name (there are: plant-encoder, plant-imu). The motor stays off"),
+                      "%s", out);
+        ck_assert_str_eq(fake_read(PWM "/pwm0/duty_cycle"), "");
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "");
+}
+END_TEST
+
+static Suite *e2e_suite(void)
+{
+        Suite *s = suite_create("hw-e2e");
+        TCase *tc = tcase_create("daemon");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_routine_on_the_real_drivers);
+        tcase_add_test(tc, test_missing_device_stops_the_daemon);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        if (!fake_sysfs_enter())
+                return 0;
+        return run_suite(e2e_suite());
+}
