@@ -6,56 +6,25 @@
 # policy, kill -9 runs ExecStopPost= and Restart=, SIGSTOP is caught by
 # WatchdogSec=. TAP on stdout.
 #
-# The rootfs (debootstrap --variant=minbase, the mirror of this machine's
-# apt sources) is cached in $PERCUSSD_NSPAWN_CACHE, default
-# /var/cache/percussd-nspawn; each run boots a throw-away overlay of it.
-# Needs root, debootstrap and systemd-container (scripts/install-deps).
+# The rootfs comes from tests/nspawn-rootfs.sh (cached); each run boots a
+# throw-away overlay of it. Needs root, debootstrap and systemd-container
+# (scripts/install-deps).
 # Arguments: the source directory, the build directory.
 set -uo pipefail
 src=$1
 build=$2
-cache_root=${PERCUSSD_NSPAWN_CACHE:-/var/cache/percussd-nspawn}
-# the runtime libraries of percussd and percussctl, and of the real drivers
-include=systemd,dbus,libiio0,libgpiod2,libinih1,libsqlite3-0,libjson-c5,libsystemd0
-rootfs=$cache_root/bookworm-minbase-$(printf '%s' "$include" | md5sum | cut -c1-8)
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-  local what=$1; shift
-  if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-bail() { echo "Bail out! $*"; exit 1; }
+. "$src/tests/tap.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "1..0 # SKIP needs root (debootstrap, systemd-nspawn); CI runs it as root"
   exit 77
 fi
-for tool in debootstrap systemd-nspawn nsenter setsid; do
+for tool in systemd-nspawn nsenter setsid; do
   command -v "$tool" >/dev/null || bail "$tool is missing: run scripts/install-deps"
 done
 
 # -- the cached rootfs ------------------------------------------------------
-mkdir -p "$cache_root"
-# one debootstrap at a time, should two suites run at once
-exec 9>"$cache_root/lock"
-flock -w 1200 9 || bail "another run holds $cache_root/lock"
-if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
-  mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-  [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /debian$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-  echo "# debootstrap bookworm from $mirror into $rootfs (cached for later runs)"
-  rm -rf "$rootfs.tmp"
-  if ! timeout 900 debootstrap --variant=minbase --include="$include" bookworm "$rootfs.tmp" "$mirror" \
-       >"$cache_root/debootstrap.log" 2>&1 </dev/null; then
-    tail -n 20 "$cache_root/debootstrap.log" | sed 's/^/# /'
-    bail "debootstrap failed; see $cache_root/debootstrap.log"
-  fi
-  mv "$rootfs.tmp" "$rootfs"
-fi
-flock -u 9
+rootfs=$("$src/tests/nspawn-rootfs.sh") || bail "no Debian 12 rootfs to boot"
 
 # -- percussd as a Debian package installs it -------------------------------
 usr_build=$build/nspawn-usr
