@@ -236,18 +236,19 @@ static int open_gun(struct manager *m)
         r = sim_gun_drivers_open(&simulated, &m->sim_drivers, &m->sim_gun, &clock);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
-        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
-        r = sim_board_open(&m->sim_board, path);
-        /* a safe-stop of real actuators must go on to them */
-        if (r < 0 && m->options.safe_stop &&
-            (m->options.simulate || m->settings.hw.motor.driver == HW_SIMULATED))
-                return log_error_errno(r, "Failed to open the simulated board's outputs %s: %m",
-                                       path);
-        if (r < 0)
-                log_warning_errno(r, "The simulated board's outputs are not kept in %s, so "
-                                  "--safe-stop will not see them: %m", path);
-        else
-                sim_gun_drivers_attach_board(&m->sim_drivers, &m->sim_board);
+        /* the safe-stop's view of a simulated motor: none to keep for a real one */
+        if (m->options.simulate || m->settings.hw.motor.driver == HW_SIMULATED) {
+                snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
+                r = sim_board_open(&m->sim_board, path);
+                if (r < 0 && m->options.safe_stop)
+                        return log_error_errno(r, "Failed to open the simulated board's outputs "
+                                               "%s: %m", path);
+                if (r < 0)
+                        log_warning_errno(r, "The simulated board's outputs are not kept in %s, "
+                                          "so --safe-stop will not see them: %m", path);
+                else
+                        sim_gun_drivers_attach_board(&m->sim_drivers, &m->sim_board);
+        }
         r = sim_panel_open(&simulated, &m->sim_panel, monotonic_now_ns, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated buttons: %m");

@@ -76,7 +76,7 @@ static const struct key keys[] = {
         { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
-        { "Encoder", "Driver", KEY_DRIVER, FIELD(hw.encoder.driver), 0, 0, "iio" },
+        { "Encoder", "Driver", KEY_DRIVER, FIELD(hw.encoder.driver), 0, 0, "iio|counter" },
         { "Encoder", "Device", KEY_STRING, FIELD(hw.encoder.device), 0, HW_NAME_MAX, "" },
         { "Encoder", "Channel", KEY_STRING, FIELD(hw.encoder.channel), 0, HW_NAME_MAX, "" },
         { "Encoder", "CountsPerRevolution", KEY_DOUBLE, FIELD(hw.encoder.counts_per_rev), 1, 1e9, "" },
@@ -239,6 +239,38 @@ static int parse_number(struct parse *p, const struct key *k, const char *value,
         return 0;
 }
 
+static const char *next_name(const char *names)
+{
+        size_t len = strcspn(names, "|");
+
+        return names + len + (names[len] == '|');
+}
+
+/* "simulated", or one of the real drivers the key's unit names, "|"
+ * between them: the kind's own (HW_REAL), or for an encoder a counter of
+ * the counter subsystem. */
+static int parse_driver(struct parse *p, const struct key *k, const char *value,
+                        enum hw_driver *driver)
+{
+        size_t len = strlen(value);
+        char names[64];
+
+        if (strcmp(value, "simulated") == 0) {
+                *driver = HW_SIMULATED;
+                return 0;
+        }
+        for (const char *at = k->unit; *at; at = next_name(at))
+                if (strcspn(at, "|") == len && strncmp(at, value, len) == 0) {
+                        *driver = strcmp(value, "counter") == 0 ? HW_COUNTER : HW_REAL;
+                        return 0;
+                }
+        names[0] = 0;
+        for (const char *at = k->unit; *at; at = next_name(at))
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%.*s",
+                         names[0] ? ", " : "", (int)strcspn(at, "|"), at);
+        return skip(p, "%s \"%s\" is not %s or simulated", k->name, value, names);
+}
+
 static int on_key(struct ini_file *f, const char *name, const char *value)
 {
         struct parse *p = f->userdata;
@@ -272,15 +304,8 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                         return skip(p, "%s \"%s\" is not yes or no", name, value);
                 return 0;
         }
-        if (k->type == KEY_DRIVER) {
-                if (strcmp(value, "simulated") == 0)
-                        *(enum hw_driver *)(void *)field = HW_SIMULATED;
-                else if (strcmp(value, k->unit) == 0)
-                        *(enum hw_driver *)(void *)field = HW_REAL;
-                else
-                        return skip(p, "%s \"%s\" is not %s or simulated", name, value, k->unit);
-                return 0;
-        }
+        if (k->type == KEY_DRIVER)
+                return parse_driver(p, k, value, (enum hw_driver *)(void *)field);
         if (k->type == KEY_AXES) {
                 if (hw_parse_axes(value, (int *)(void *)field) < 0)
                         return skip(p, "%s \"%s\" does not name each of x, y, z once, as in "

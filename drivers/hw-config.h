@@ -21,6 +21,7 @@
 enum hw_driver {
         HW_REAL,        /* iio, pwm or gpio, per kind */
         HW_SIMULATED,
+        HW_COUNTER,     /* encoders: the Linux counter subsystem (counter-encoder.c) */
 };
 
 /* A GPIO line: "line" or "chip:line", where line is a line name

@@ -23,6 +23,10 @@ int pwm_stroke_open(struct stroke *stroke, const struct hw_stroke_config *config
  * sampling frequency when it has one. */
 int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config,
                      unsigned sample_hz, char *error, size_t error_size);
+/* The count of a counter-subsystem device (Device, Channel=count<N>,
+ * CountsPerRevolution): the BeagleBone's eQEP. */
+int counter_encoder_open(struct encoder *enc, const struct hw_encoder_config *config, char *error,
+                         size_t error_size);
 int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *error,
                  size_t error_size);
 

@@ -29,6 +29,8 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
         if (config->encoder.driver == HW_REAL)
                 r = iio_encoder_open(&gun->encoder, &config->encoder,
                                      ENCODER_SAMPLES_PER_PERIOD * control_hz, error, error_size);
+        else if (config->encoder.driver == HW_COUNTER)
+                r = counter_encoder_open(&gun->encoder, &config->encoder, error, error_size);
         if (r >= 0 && config->imu.driver == HW_REAL)
                 r = iio_imu_open(&gun->imu, &config->imu, error, error_size);
         if (r >= 0 && config->motor.driver == HW_REAL)

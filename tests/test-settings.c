@@ -233,6 +233,13 @@ START_TEST(test_bad_hardware_lines_are_skipped)
         settings_defaults(&s);
         ck_assert_int_eq(settings_load(&s, write_conf("badhw.conf", text)), 8);
         ck_assert(memcmp(&defaults, &s, sizeof(s)) == 0);
+
+        /* a counter is an encoder's driver, no other kind's */
+        ck_assert_int_eq(settings_load(&s, write_conf("counter.conf",
+                "[Encoder]\nDriver=counter\n[IMU]\nDriver=counter\n[Motor]\nDriver=iiocounter\n")), 2);
+        ck_assert_int_eq(s.hw.encoder.driver, HW_COUNTER);
+        ck_assert_int_eq(s.hw.imu.driver, defaults.hw.imu.driver);
+        ck_assert_int_eq(s.hw.motor.driver, defaults.hw.motor.driver);
 }
 END_TEST
 
