@@ -41,6 +41,9 @@ for p in calves quads glute-med post-run warm-up race-recovery manual; do
   expect "$datadir/percussd/profiles/$p.ini"
 done
 expect "$datadir/percussd/profiles/muscles.conf"
+for board in raspberry-pi beaglebone-black; do
+  expect "$datadir/percussd/boards/$board.conf"
+done
 mandir=$(at "$(option mandir)")
 for page in man8/percussd.8 man1/percussctl.1 man5/percussd.conf.5 man5/percussd-profile.5; do
   expect "$mandir/$page"

@@ -277,6 +277,37 @@ START_TEST(test_resume_below_limit)
 }
 END_TEST
 
+/* The boards' sample files (docs/boards.md) are whole: not a line skipped,
+ * and every kind on a real driver, the encoder as each board has it. */
+START_TEST(test_board_files)
+{
+        static const struct {
+                const char *file;
+                enum hw_driver encoder;
+        } boards[] = {
+                { BOARDS_DIR "/raspberry-pi.conf", HW_REAL },
+                { BOARDS_DIR "/beaglebone-black.conf", HW_COUNTER },
+        };
+
+        for (size_t i = 0; i < sizeof(boards) / sizeof(boards[0]); i++) {
+                struct settings s;
+
+                settings_defaults(&s);
+                ck_assert_int_eq(settings_load(&s, boards[i].file), 0);
+                ck_assert_int_eq(s.hw.encoder.driver, boards[i].encoder);
+                ck_assert_int_eq(s.hw.imu.driver, HW_REAL);
+                ck_assert_int_eq(s.hw.motor.driver, HW_REAL);
+                ck_assert_int_eq(s.hw.stroke.driver, HW_REAL);
+                ck_assert_int_eq(s.hw.buttons.driver, HW_REAL);
+                ck_assert_int_eq(s.hw.leds.driver, HW_REAL);
+                ck_assert_msg(s.hw.encoder.device[0] && s.hw.imu.device[0] &&
+                              s.hw.buttons.lines[0][0] && s.hw.motor.enable.spec[0],
+                              "%s leaves a device or line to name", boards[i].file);
+                ck_assert(!s.simulate);
+        }
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
         Suite *s = suite_create("settings");
@@ -293,6 +324,7 @@ static Suite *settings_suite(void)
         tcase_add_test(tc, test_missing_file_means_defaults);
         tcase_add_test(tc, test_resume_below_limit);
         tcase_add_test(tc, test_defaults_inside_their_ranges);
+        tcase_add_test(tc, test_board_files);
         suite_add_tcase(s, tc);
         return s;
 }
