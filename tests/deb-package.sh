@@ -79,8 +79,9 @@ fi
 missing=$(while read -r f; do [ -e "$root$f" ] || [ -e "$root$f.gz" ] || echo "$f"; done <"$work/meson.list")
 [ -z "$missing" ] && ok "every file is where meson install puts it" ||
   not_ok "missing after dpkg -i: $(echo $missing)"
-check "the postinst made the percussd user" chroot "$root" getent passwd percussd
-check "and its group" chroot "$root" getent group percussd
+getent_in_root() { chroot "$root" getent "$@" >/dev/null; }
+check "the postinst made the percussd user" getent_in_root passwd percussd
+check "and its group" getent_in_root group percussd
 check "the unit is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/percussd.service"
 check "/etc/percussd/percussd.conf is a conffile" \
   sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' percussd | grep -q /etc/percussd/percussd.conf"
