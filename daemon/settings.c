@@ -264,10 +264,14 @@ static int parse_driver(struct parse *p, const struct key *k, const char *value,
                         *driver = strcmp(value, "counter") == 0 ? HW_COUNTER : HW_REAL;
                         return 0;
                 }
-        names[0] = 0;
-        for (const char *at = k->unit; *at; at = next_name(at))
-                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%.*s",
-                         names[0] ? ", " : "", (int)strcspn(at, "|"), at);
+        /* "iio|counter" reads "iio, counter" */
+        snprintf(names, sizeof(names), "%s", k->unit);
+        for (char *bar = strchr(names, '|'); bar && strlen(names) + 2 < sizeof(names);
+             bar = strchr(bar, '|')) {
+                memmove(bar + 2, bar + 1, strlen(bar + 1) + 1);
+                bar[0] = ',';
+                bar[1] = ' ';
+        }
         return skip(p, "%s \"%s\" is not %s or simulated", k->name, value, names);
 }
 
