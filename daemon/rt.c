@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "memory-lock.h"
 
 #define NSEC_PER_SEC 1000000000ull
 /* The crank counts as stopped below this speed, held for RT_STOPPED_NS;
@@ -235,9 +236,10 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
         }
 
         if (config->lock_memory) {
-                if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
-                        log_warning_errno(errno, "Memory not locked, the control loop may take page "
-                                          "faults: mlockall: %m");
+                r = memory_lock();
+                if (r < 0)
+                        log_warning_errno(r, "Memory not locked, the control loop may take page "
+                                          "faults: %m");
                 else
                         rt->memory_locked = true;
         }

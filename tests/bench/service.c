@@ -467,8 +467,9 @@ int main(int argc, char *argv[])
         printf("running: routine manual at 1 kHz for %.0f s: CPU %.2f %% of one core (bar 3 %%)\n",
                seconds, 100.0 * (cpu1 - cpu0) / seconds);
         print_thread_deltas(pid, before, n_before, after, n_after, seconds);
-        printf("memory while running: VmRSS %.2f MiB (RssAnon %.2f, RssFile %.2f: the shared "
-               "libraries, locked whole), VmLck %.2f MiB, VmHWM %.2f MiB (bar: RSS 8 MiB)\n",
+        printf("memory while running: VmRSS %.2f MiB (RssAnon %.2f, RssFile %.2f: the pages of "
+               "the program and its libraries it touched, each locked once touched), VmLck %.2f "
+               "MiB (the locked mappings' size, touched or not), VmHWM %.2f MiB (bar: RSS 8 MiB)\n",
                (double)rss_run / 1024.0, (double)status_kib(pid, "RssAnon") / 1024.0,
                (double)status_kib(pid, "RssFile") / 1024.0, (double)lck_run / 1024.0,
                (double)hwm_run / 1024.0);
