@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "control-period.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "pattern.h"
@@ -184,6 +185,24 @@ static int drive_stroke(struct control_period *cp, struct gun *gun, double targe
         return 0;
 }
 
+/* A sensor that answers with what no sensor can measure (NaN, an angle
+ * outside a turn) is as lost as one that does not answer: nothing it says
+ * may reach the loops. */
+static bool encoder_sample_valid(const struct encoder *enc, const struct encoder_sample *s)
+{
+        if (enc->quantity == ENCODER_ANGLE)
+                return s->value >= 0.0 && s->value <= 2.0 * M_PI;
+        return isfinite(s->value);
+}
+
+static bool imu_sample_valid(const struct imu_sample *s)
+{
+        for (int i = 0; i < 3; i++)
+                if (!isfinite(s->accel_m_s2[i]) || !isfinite(s->gyro_rad_s[i]))
+                        return false;
+        return true;
+}
+
 int control_period_run(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
                        struct telemetry *tm)
 {
@@ -199,10 +218,14 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         }
 
         r = gun->encoder.ops->read(&gun->encoder, &sample);
+        if (r >= 0 && !encoder_sample_valid(&gun->encoder, &sample))
+                r = -EBADMSG;
         if (r < 0)
                 r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
         if (r >= 0 && gun->imu.ops) {
                 r = gun->imu.ops->read(&gun->imu, &imu);
+                if (r >= 0 && !imu_sample_valid(&imu))
+                        r = -EBADMSG;
                 if (r < 0)
                         r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
         }

@@ -12,20 +12,49 @@ static uint64_t rig_now_ns(void *userdata)
         return ((struct sim_rig *)userdata)->now_ns;
 }
 
+/* A refused write leaves the driver as it was. */
 static int watched_set_duty(struct motor *motor, double duty)
 {
         struct sim_rig *rig = rig_of(motor, gun.motor);
 
+        if (rig->motor_error)
+                return rig->motor_error;
         rig->duty = duty;
         return rig->sim_motor_ops->set_duty(motor, duty);
 }
 
+/* The enable is a line of its own (a GPIO): a PWM that refuses writes
+ * does not take it along. */
 static int watched_set_enable(struct motor *motor, bool enabled)
 {
         struct sim_rig *rig = rig_of(motor, gun.motor);
 
         rig->enabled = enabled;
         return rig->sim_motor_ops->set_enable(motor, enabled);
+}
+
+static int watched_set_position(struct stroke *stroke, double position)
+{
+        struct sim_rig *rig = rig_of(stroke, gun.stroke);
+
+        if (rig->stroke_error)
+                return rig->stroke_error;
+        rig->stroke_position = position;
+        return rig->sim_stroke_ops->set_position(stroke, position);
+}
+
+static int faulty_imu_read(struct imu *imu, struct imu_sample *out)
+{
+        struct sim_rig *rig = rig_of(imu, gun.imu);
+        int r;
+
+        if (rig->imu_error)
+                return rig->imu_error;
+        r = rig->sim_imu_ops->read(imu, out);
+        if (rig->imu_garbage != 0.0)
+                for (int i = 0; i < 3; i++)
+                        out->accel_m_s2[i] = out->gyro_rad_s[i] = rig->imu_garbage;
+        return r;
 }
 
 static int faulty_read(struct encoder *enc, struct encoder_sample *out)
@@ -40,6 +69,9 @@ static int faulty_read(struct encoder *enc, struct encoder_sample *out)
                 return 0;
         }
         r = rig->sim_encoder_ops->read(enc, out);
+        out->time_ns += (uint64_t)rig->encoder_time_jump_ns;
+        if (rig->encoder_garbage != 0.0)
+                out->value = rig->encoder_garbage;
         rig->last_sample = *out;
         return r;
 }
@@ -68,6 +100,16 @@ void sim_rig_init(struct sim_rig *rig, uint64_t seed)
         rig->encoder_ops = *rig->sim_encoder_ops;
         rig->encoder_ops.read = faulty_read;
         rig->gun.encoder.ops = &rig->encoder_ops;
+
+        rig->sim_imu_ops = rig->gun.imu.ops;
+        rig->imu_ops = *rig->sim_imu_ops;
+        rig->imu_ops.read = faulty_imu_read;
+        rig->gun.imu.ops = &rig->imu_ops;
+
+        rig->sim_stroke_ops = rig->gun.stroke.ops;
+        rig->stroke_ops = *rig->sim_stroke_ops;
+        rig->stroke_ops.set_position = watched_set_position;
+        rig->gun.stroke.ops = &rig->stroke_ops;
 
         control_params_default(&control);
         safety_params_default(&safety);

@@ -3,8 +3,9 @@
 
 /*
  * A test rig: one control period (control_period_run, what the RT thread
- * runs) on the simulated gun in simulated time, 1 kHz. The motor's writes
- * are watched; the encoder can be made to fail or to freeze.
+ * runs) on the simulated gun in simulated time, 1 kHz. The actuators'
+ * writes are watched; the sensors can be made to fail, freeze or read
+ * garbage, the actuators to refuse writes.
  */
 
 #include "control-period.h"
@@ -29,12 +30,25 @@ struct sim_rig {
         /* faults to inject into the encoder */
         int encoder_error;              /* negative errno for every read, 0 = none */
         bool encoder_frozen;            /* repeats its last reading, time and all */
+        double encoder_garbage;         /* read as its value when not 0 (NaN, 1e9 rad…) */
+        int64_t encoder_time_jump_ns;   /* added to every reading's time */
+        /* into the IMU and the actuators */
+        int imu_error;                  /* negative errno for every read, 0 = none */
+        double imu_garbage;             /* every axis reads it when not 0 */
+        int motor_error;                /* negative errno for every duty write, 0 = none */
+        int stroke_error;               /* negative errno for every stroke write, 0 = none */
+        /* what the loop last wrote to the stroke actuator */
+        double stroke_position;
 
         struct encoder_sample last_sample;
         const struct motor_ops *sim_motor_ops;
         const struct encoder_ops *sim_encoder_ops;
+        const struct imu_ops *sim_imu_ops;
+        const struct stroke_ops *sim_stroke_ops;
         struct motor_ops motor_ops;
         struct encoder_ops encoder_ops;
+        struct imu_ops imu_ops;
+        struct stroke_ops stroke_ops;
 };
 
 /* The default model (seeded), loop and safety parameters. */
