@@ -20,6 +20,10 @@
 #include "sim-drivers.h"
 #include "sim-gun.h"
 
+#ifndef UNDER_QEMU_USER
+#define UNDER_QEMU_USER 0
+#endif
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #else
@@ -168,7 +172,10 @@ START_TEST(test_steady_state_and_idle)
                 free(block);
                 ck_assert_uint_gt(atomic_load(&all_heap_calls), calls);
         }
-        if (rt.memory_locked)
+        /* under qemu-user the thread also runs the emulator, whose code
+         * translation takes faults of its own: there the count says
+         * nothing about ours */
+        if (rt.memory_locked && !UNDER_QEMU_USER)
                 ck_assert_uint_eq(faults_after - faults_before, 0);
 
         /* motor off: the crank coasts down, then the thread sleeps */
