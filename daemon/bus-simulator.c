@@ -158,11 +158,25 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "d", value);
 }
 
+/* The model stops only while the control thread samples it: after a
+ * fault the thread sleeps and TrueSpeed keeps its last value, so the
+ * safe stop is seen on the enable line itself. */
+static int property_get_motor_enabled(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "b", sim_gun_true_enabled(&m->sim_gun));
+}
+
 static const sd_bus_vtable simulator_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("ContactForce", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueSpeed", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueAmplitude", "d", property_get_model, 0, 0),
+        SD_BUS_PROPERTY("MotorEnabled", "b", property_get_motor_enabled, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("PressButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
                                 method_press_button, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReleaseButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,

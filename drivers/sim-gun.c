@@ -48,6 +48,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         };
         atomic_init(&gun->contact_force_n, 0.0);
         atomic_init(&gun->true_speed_ppm, 0.0);
+        atomic_init(&gun->true_enabled, false);
         atomic_init(&gun->true_stroke_mm, p->stroke_min_mm);
         atomic_init(&gun->temperature_c, p->board_temperature_c);
         atomic_init(&gun->jammed, false);
@@ -184,6 +185,7 @@ void sim_gun_set_duty(struct sim_gun *gun, double duty)
 void sim_gun_set_enable(struct sim_gun *gun, bool enabled)
 {
         gun->enabled = enabled;
+        atomic_store_explicit(&gun->true_enabled, enabled, memory_order_relaxed);
 }
 
 void sim_gun_set_stroke_position(struct sim_gun *gun, double position)
@@ -263,6 +265,11 @@ double sim_gun_true_speed_ppm(const struct sim_gun *gun)
 double sim_gun_true_stroke_mm(const struct sim_gun *gun)
 {
         return atomic_load_explicit(&gun->true_stroke_mm, memory_order_relaxed);
+}
+
+bool sim_gun_true_enabled(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->true_enabled, memory_order_relaxed);
 }
 
 double sim_gun_time_s(const struct sim_gun *gun)

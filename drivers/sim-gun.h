@@ -77,6 +77,7 @@ struct sim_gun {
         _Atomic double contact_force_n;
         _Atomic double true_speed_ppm;
         _Atomic double true_stroke_mm;
+        atomic_bool true_enabled;       /* the motor driver's enable line */
         _Atomic double temperature_c;
         atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
         atomic_bool drop_requested;     /* the gun is let go of */
@@ -115,4 +116,5 @@ double sim_gun_temperature(const struct sim_gun *gun);
 /* Ground truth, any thread. */
 double sim_gun_true_speed_ppm(const struct sim_gun *gun);
 double sim_gun_true_stroke_mm(const struct sim_gun *gun);
+bool sim_gun_true_enabled(const struct sim_gun *gun);
 double sim_gun_time_s(const struct sim_gun *gun);

@@ -5,6 +5,10 @@
  * Runs the real percussd --simulate on a private dbus-daemon, for the
  * integration tests. Both processes die with the test process
  * (PR_SET_PDEATHSIG), so a failed assertion leaves nothing behind.
+ *
+ * PERCUSSD_WRAPPER in the environment (words separated by spaces) is put
+ * before percussd's command line, and percussd is then ended with SIGTERM
+ * rather than SIGKILL so that the wrapper can report: scripts/valgrind.
  */
 
 #include <stdbool.h>
