@@ -121,6 +121,13 @@ static const struct key keys[] = {
         { "LEDs", "Level4Line", KEY_STRING, FIELD(hw.leds.lines[5]), 0, HW_NAME_MAX, "" },
         { "LEDs", "Level5Line", KEY_STRING, FIELD(hw.leds.lines[6]), 0, HW_NAME_MAX, "" },
         { "LEDs", "ActiveLow", KEY_BOOL, FIELD(hw.leds.active_low), 0, 1, "" },
+        { "Battery", "Driver", KEY_DRIVER, FIELD(hw.battery.driver), 0, 0, "power-supply|iio|none" },
+        { "Battery", "Name", KEY_STRING, FIELD(hw.battery.name), 0, HW_NAME_MAX, "" },
+        { "Battery", "Device", KEY_STRING, FIELD(hw.battery.device), 0, HW_NAME_MAX, "" },
+        { "Battery", "Channel", KEY_STRING, FIELD(hw.battery.channel), 0, HW_NAME_MAX, "" },
+        { "Battery", "Curve", KEY_STRING, FIELD(hw.battery.curve), 0, HW_PATH_MAX, "" },
+        { "Battery", "Cells", KEY_UNSIGNED, FIELD(hw.battery.cells), 1, 24, "" },
+        { "Battery", "Divider", KEY_DOUBLE, FIELD(hw.battery.divider), 1, 1000, "" },
 };
 
 const char *settings_key(size_t i, const char **section)
@@ -217,8 +224,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
         return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
-                       "[Safety], [Recovery], [Encoder], [IMU], [Motor], [Stroke], [Buttons] or "
-                       "[LEDs]", p->section);
+                       "[Safety], [Recovery], [Encoder], [IMU], [Motor], [Stroke], [Buttons], "
+                       "[LEDs] or [Battery]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -248,7 +255,7 @@ static const char *next_name(const char *names)
 
 /* "simulated", or one of the real drivers the key's unit names, "|"
  * between them: the kind's own (HW_REAL), or for an encoder a counter of
- * the counter subsystem. */
+ * the counter subsystem, or for a battery none or an IIO voltage. */
 static int parse_driver(struct parse *p, const struct key *k, const char *value,
                         enum hw_driver *driver)
 {
@@ -261,7 +268,10 @@ static int parse_driver(struct parse *p, const struct key *k, const char *value,
         }
         for (const char *at = k->unit; *at; at = next_name(at))
                 if (strcspn(at, "|") == len && strncmp(at, value, len) == 0) {
-                        *driver = strcmp(value, "counter") == 0 ? HW_COUNTER : HW_REAL;
+                        *driver = strcmp(value, "counter") == 0 ? HW_COUNTER :
+                                  strcmp(value, "none") == 0 ? HW_NONE :
+                                  strcmp(value, "iio") == 0 && strcmp(k->section, "Battery") == 0 ?
+                                  HW_IIO_VOLTAGE : HW_REAL;
                         return 0;
                 }
         /* "iio|counter" reads "iio, counter" */
