@@ -698,6 +698,11 @@ void bus_emit_session_changed(struct manager *m, unsigned what)
         emit_changed(m, names);
 }
 
+void bus_emit_battery_changed(struct manager *m)
+{
+        emit_changed(m, (char *[]){ (char *)"Battery", (char *)"Charging", NULL });
+}
+
 void bus_emit_routines_changed(struct manager *m)
 {
         emit_changed(m, (char *[]){ (char *)"Routines", NULL });

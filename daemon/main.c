@@ -14,6 +14,7 @@
 #include "config.h"
 #include "hw-drivers.h"
 #include "manager.h"
+#include "power.h"
 #include "service-status.h"
 #include "settings.h"
 
@@ -290,6 +291,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         bus_publish_telemetry(m);
         manager_check_heartbeat(m);
         manager_check_temperature(m);
+        power_check_battery(m);
         /* telemetry goes quiet once the session no longer runs and the crank stopped */
         spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
         if (m->session.state != SESSION_RUNNING && !spinning)
@@ -415,6 +417,7 @@ static void manager_free(struct manager *m)
         m->step_timer = sd_event_source_disable_unref(m->step_timer);
         manager_finish_clear(m, -ESHUTDOWN);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
+        power_close(m);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);
         gun_close(&m->gun);
@@ -502,6 +505,9 @@ static int run(struct manager *m)
         if (r < 0)
                 return r;
         r = led_status_start(&m->led_status, m->event, &m->gun.leds);
+        if (r < 0)
+                return r;
+        r = power_setup(m);
         if (r < 0)
                 return r;
 

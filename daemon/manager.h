@@ -90,6 +90,8 @@ struct manager {
         double published_temperature_c;
         sd_event_source *rt_event_source;
         sd_event_source *publish_timer;
+        struct battery_reading published_battery; /* see power.h */
+        sd_event_source *battery_timer;
 };
 
 /* The routine engine's hooks into the event loop, the RT thread, the bus,

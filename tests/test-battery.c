@@ -15,6 +15,7 @@
 #include "check-main.h"
 #include "fake-sysfs.h"
 #include "hw-drivers.h"
+#include "sim-gun.h"
 
 #define BAT "/sys/class/power_supply/BAT0"
 #define ADC "/sys/bus/iio/devices/iio:device0"
@@ -59,6 +60,53 @@ START_TEST(test_curve_rejects_bad_text_naming_the_point)
                 ck_assert_str_eq(error, cases[i].error);
                 ck_assert_uint_eq(c.count, 7); /* untouched */
         }
+}
+END_TEST
+
+/* The simulated pack: a stalled motor draws V/R from the bus, which is
+ * an exact figure to drain by; the charger adds its watts. */
+START_TEST(test_sim_pack_drains_with_the_motor_and_fills_on_the_charger)
+{
+        static struct sim_gun gun;
+        struct sim_gun_params p;
+        bool charging;
+        double stall_w, before;
+
+        sim_gun_params_default(&p);
+        sim_gun_init(&gun, &p, 1);
+        ck_assert_double_eq(sim_gun_battery(&gun, &charging), 100.0);
+        ck_assert(!charging);
+
+        /* idle: nothing drawn */
+        sim_gun_advance(&gun, 1.0);
+        ck_assert_double_eq(sim_gun_battery(&gun, &charging), 100.0);
+
+        sim_gun_set_jammed(&gun, true);
+        sim_gun_set_enable(&gun, true);
+        sim_gun_set_duty(&gun, 0.5);
+        sim_gun_advance(&gun, 0.01); /* the current settles: L/R is 0.4 ms */
+        before = sim_gun_battery(&gun, &charging);
+        sim_gun_advance(&gun, 10.0);
+        stall_w = p.bus_voltage_v * 0.5 * (0.5 * p.bus_voltage_v / p.resistance_ohm);
+        ck_assert_double_eq_tol(before - sim_gun_battery(&gun, &charging),
+                                100.0 * stall_w * 10.0 / 3600.0 / p.pack_capacity_wh, 1e-6);
+
+        sim_gun_set_battery(&gun, 10.0);
+        sim_gun_set_charger(&gun, true);
+        sim_gun_set_enable(&gun, false);
+        sim_gun_charge(&gun, 1800.0);
+        ck_assert_double_eq_tol(sim_gun_battery(&gun, &charging),
+                                10.0 + 100.0 * p.charger_w * 0.5 / p.pack_capacity_wh, 1e-9);
+        ck_assert(charging);
+        /* full: held at 100 %, no longer charging */
+        sim_gun_charge(&gun, 36000.0);
+        ck_assert_double_eq(sim_gun_battery(&gun, &charging), 100.0);
+        ck_assert(!charging);
+        sim_gun_set_charger(&gun, false);
+        sim_gun_charge(&gun, 3600.0);
+        ck_assert_double_eq(sim_gun_battery(&gun, &charging), 100.0);
+        sim_gun_set_battery(&gun, -5.0);
+        ck_assert_double_eq(sim_gun_battery(&gun, &charging), 0.0);
 }
 END_TEST
 
@@ -238,6 +286,7 @@ static Suite *battery_suite(void)
 
         tcase_add_test(curve, test_curve_interpolates_between_points);
         tcase_add_test(curve, test_curve_rejects_bad_text_naming_the_point);
+        tcase_add_test(curve, test_sim_pack_drains_with_the_motor_and_fills_on_the_charger);
         suite_add_tcase(s, curve);
         tcase_add_checked_fixture(sysfs, setup, teardown);
         tcase_add_test(sysfs, test_power_supply_reads_capacity_and_status);

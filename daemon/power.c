@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#include "power.h"
+
+#include <math.h>
+
+#include "bus.h"
+#include "manager.h"
+
+#define POLL_ACCURACY_US (5 * 1000000ull)
+
+bool power_battery_changed(double published_percent, bool published_charging, double percent,
+                           bool charging)
+{
+        if (charging != published_charging || isnan(percent) != isnan(published_percent))
+                return true;
+        return !isnan(percent) && fabs(percent - published_percent) >= 1.0;
+}
+
+static void arm_charging_poll(struct manager *m, bool charging)
+{
+        if (!m->battery_timer)
+                return;
+        if (!charging) {
+                (void)sd_event_source_set_enabled(m->battery_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (sd_event_source_set_time_relative(m->battery_timer, POWER_CHARGING_POLL_US) >= 0)
+                (void)sd_event_source_set_enabled(m->battery_timer, SD_EVENT_ONESHOT);
+}
+
+void power_check_battery(struct manager *m)
+{
+        struct battery_reading now = manager_battery(m);
+
+        if (power_battery_changed(m->published_battery.percent, m->published_battery.charging,
+                                  now.percent, now.charging)) {
+                m->published_battery = now;
+                bus_emit_battery_changed(m);
+        }
+        arm_charging_poll(m, now.charging);
+}
+
+static int on_charging_poll(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        (void)source, (void)usec;
+        power_check_battery(userdata);
+        return 0;
+}
+
+int power_setup(struct manager *m)
+{
+        int r;
+
+        m->published_battery = manager_battery(m);
+        r = sd_event_add_time_relative(m->event, &m->battery_timer, CLOCK_MONOTONIC,
+                                       POWER_CHARGING_POLL_US, POLL_ACCURACY_US, on_charging_poll,
+                                       m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the battery's charging timer: %m");
+        arm_charging_poll(m, m->published_battery.charging);
+        return 0;
+}
+
+void power_close(struct manager *m)
+{
+        m->battery_timer = sd_event_source_disable_unref(m->battery_timer);
+}

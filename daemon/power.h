@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The battery as the daemon shows it: Battery and Charging are published
+ * with PropertiesChanged when the charge moved by 1 % or more, or
+ * charging started or stopped. The gauge is read on the telemetry tick
+ * while the motor runs, after a simulated change, and every
+ * POWER_CHARGING_POLL_US while charging (the charge rises only then);
+ * idle and off the charger, nothing of the daemon's own wakes it.
+ */
+
+#include <stdbool.h>
+
+#define POWER_CHARGING_POLL_US (60 * 1000000ull)
+
+struct manager;
+
+/* The first reading, and the timer that follows a charge. */
+int power_setup(struct manager *m);
+void power_close(struct manager *m);
+
+/* Reads the gauge and publishes what changed. */
+void power_check_battery(struct manager *m);
+
+/* Whether a and b differ enough to publish: 1 % of charge, charging, or a
+ * gauge that stopped or started answering. */
+bool power_battery_changed(double published_percent, bool published_charging, double percent,
+                           bool charging);
