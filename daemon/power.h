@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+#include "profile.h"
+
 #define POWER_CHARGING_POLL_US (60 * 1000000ull)
 
 struct manager;
@@ -20,8 +22,15 @@ struct manager;
 int power_setup(struct manager *m);
 void power_close(struct manager *m);
 
-/* Reads the gauge and publishes what changed. */
+/* Reads the gauge and publishes what changed; while a session is on, a
+ * low charge makes the current step its last (LEDs warn), a critical one
+ * stops the motor at once with the fault "battery". */
 void power_check_battery(struct manager *m);
+
+/* Before Start: 0, or -ENOSPC with the sentence in m->power_refusal when
+ * the charge cannot finish the first step or the charger may not run the
+ * motor. */
+int power_may_start(struct manager *m, const struct profile *profile);
 
 /* Whether a and b differ enough to publish: 1 % of charge, charging, or a
  * gauge that stopped or started answering. */

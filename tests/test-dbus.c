@@ -1630,7 +1630,31 @@ START_TEST(test_battery_from_the_simulator)
         /* and 0.3 s on the 24 W charger: 0.003 % of 60 Wh */
         ck_assert_double_eq_tol(fixture_get_double(&fixture, "Battery"), 55.5 + 0.0033, 0.001);
 
+        /* too little for calves' first minute: refused with a sentence */
+        simulator("SetBattery", "d", 3.5);
+        {
+                char *name = NULL, *message = NULL;
+
+                ck_assert_int_lt(fixture_call(&fixture, "Start", "calves", &name, &message), 0);
+                ck_assert_str_eq(name, "io.percussd.Error.BatteryLow");
+                ck_assert_str_eq(message, "The battery is at 3 %; the first step (60 s) needs "
+                                          "about 4 %. Charge the gun first.");
+                free(name);
+                free(message);
+        }
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+
+        /* low while running goes on to the step's end; critical stops at once */
+        simulator("SetBattery", "d", 50.0);
+        start_and_wait_running();
+        simulator("SetBattery", "d", 8.0);
+        usleep(500000);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        simulator("SetBattery", "d", 2.0);
+        assert_fault("battery");
         simulator("SetBattery", "d", 100.0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
         sd_bus_slot_unref(slot);
 }
 END_TEST
