@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "battery-curve.h"
 #include "hw-drivers.h"
@@ -106,6 +107,13 @@ int power_supply_battery_open(struct battery *battery, const struct hw_battery_c
                 snprintf(error, error_size, "[Battery] Name \"%s\" is no power supply's name "
                          "(ls " POWER_SUPPLY_DIR ")", config->name);
                 return -EINVAL;
+        }
+        snprintf(curve_error, sizeof(curve_error), POWER_SUPPLY_DIR "/%s", config->name);
+        if (access(curve_error, F_OK) < 0) {
+                r = -errno;
+                snprintf(error, error_size, "[Battery] Name=%s: no %s (ls " POWER_SUPPLY_DIR ")",
+                         config->name, curve_error);
+                return r;
         }
         ps = calloc(1, sizeof(*ps));
         if (!ps)

@@ -220,7 +220,13 @@ START_TEST(test_power_supply_open_errors_name_the_key_and_file)
         ck_assert_str_eq(error, "[Battery] Name \"\" is no power supply's name "
                                 "(ls /sys/class/power_supply)");
 
+        strcpy(c.name, "BAT9");
+        ck_assert_int_eq(power_supply_battery_open(&b, &c, error, sizeof(error)), -ENOENT);
+        ck_assert_str_eq(error, "[Battery] Name=BAT9: no /sys/class/power_supply/BAT9 "
+                                "(ls /sys/class/power_supply)");
+
         /* neither capacity nor voltage_now: the voltage it looked for is named */
+        fake_mkdir(BAT "/../BAT1");
         strcpy(c.name, "BAT1");
         ck_assert_int_eq(power_supply_battery_open(&b, &c, error, sizeof(error)), -ENOENT);
         ck_assert_str_eq(error, "[Battery] Name=BAT1: cannot read a charge from "
