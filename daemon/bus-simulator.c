@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "power.h"
 
 #define SIM_PATH "/io/percussd/Simulator1"
 #define SIM_INTERFACE "io.percussd.Simulator1"
@@ -157,6 +158,41 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
                 value = sim_gun_true_stroke_mm(&m->sim_gun);
         return sd_bus_message_append(reply, "d", value);
 }
+static int method_set_battery(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        double percent;
+        int r;
+
+        r = sd_bus_message_read(message, "d", &percent);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
+        if (!isfinite(percent) || percent < 0.0 || percent > 100.0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Battery charge %g %% is out of range: 0 to 100 %%.", percent);
+        sim_gun_set_battery(&m->sim_gun, percent);
+        power_check_battery(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set_charger(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int connected, r;
+
+        r = sd_bus_message_read(message, "b", &connected);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
+        sim_gun_drivers_set_charger(&m->sim_drivers, connected);
+        power_check_battery(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
 
 /* The model stops only while the control thread samples it: after a
  * fault the thread sleeps and TrueSpeed keeps its last value, so the
@@ -191,6 +227,10 @@ static const sd_bus_vtable simulator_vtable[] = {
                                 method_drop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CutSensor", SD_BUS_ARGS("s", sensor, "b", cut), SD_BUS_NO_RESULT,
                                 method_cut_sensor, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetBattery", SD_BUS_ARGS("d", percent), SD_BUS_NO_RESULT,
+                                method_set_battery, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetCharger", SD_BUS_ARGS("b", connected), SD_BUS_NO_RESULT,
+                                method_set_charger, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

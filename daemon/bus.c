@@ -20,6 +20,7 @@
 #define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
 #define ERROR_FAULTED "io.percussd.Error.Faulted"
 #define ERROR_RESTING "io.percussd.Error.Resting"
+#define ERROR_BATTERY_LOW "io.percussd.Error.BatteryLow"
 #define ERROR_FAULT_ACTIVE "io.percussd.Error.FaultActive"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
@@ -377,6 +378,8 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
                 recovery_format_resting(allowed_from_usec, sentence, sizeof(sentence));
                 return sd_bus_error_set(error, ERROR_RESTING, sentence);
         }
+        if (r == -ENOSPC)
+                return sd_bus_error_set(error, ERROR_BATTERY_LOW, m->power_refusal);
         if (r < 0)
                 return reply_session_error(error, m, r);
         return sd_bus_reply_method_return(message, NULL);
@@ -696,6 +699,11 @@ void bus_emit_session_changed(struct manager *m, unsigned what)
         }
         names[n] = NULL;
         emit_changed(m, names);
+}
+
+void bus_emit_battery_changed(struct manager *m)
+{
+        emit_changed(m, (char *[]){ (char *)"Battery", (char *)"Charging", NULL });
 }
 
 void bus_emit_routines_changed(struct manager *m)

@@ -86,7 +86,7 @@ void led_status_show(struct led_status *ls, enum session_state state, unsigned i
         case SESSION_RUNNING:
                 blink(ls, -1);
                 set(ls, ls->status, true);
-                set(ls, ls->fault, false);
+                set(ls, ls->fault, ls->battery_low);
                 break;
         case SESSION_PAUSED:
         case SESSION_WAITING:
@@ -106,6 +106,13 @@ void led_status_show(struct led_status *ls, enum session_state state, unsigned i
         }
         for (unsigned i = 0; i < SESSION_INTENSITY_MAX; i++)
                 set(ls, ls->level[i], session_on && i < intensity);
+}
+
+void led_status_battery_low(struct led_status *ls, bool low, enum session_state state,
+                            unsigned intensity)
+{
+        ls->battery_low = low;
+        led_status_show(ls, state, intensity);
 }
 
 void led_status_stop(struct led_status *ls)

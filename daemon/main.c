@@ -14,6 +14,7 @@
 #include "config.h"
 #include "hw-drivers.h"
 #include "manager.h"
+#include "power.h"
 #include "service-status.h"
 #include "settings.h"
 
@@ -263,9 +264,10 @@ static int open_gun(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
                                        m->options.config_file, error);
-        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s.",
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s, battery %s.",
                  m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
-                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name);
+                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name,
+                 m->gun.battery.ops ? m->gun.battery.ops->name : "none");
         return 0;
 }
 
@@ -289,6 +291,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         bus_publish_telemetry(m);
         manager_check_heartbeat(m);
         manager_check_temperature(m);
+        power_check_battery(m);
         /* telemetry goes quiet once the session no longer runs and the crank stopped */
         spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
         if (m->session.state != SESSION_RUNNING && !spinning)
@@ -414,6 +417,7 @@ static void manager_free(struct manager *m)
         m->step_timer = sd_event_source_disable_unref(m->step_timer);
         manager_finish_clear(m, -ESHUTDOWN);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
+        power_close(m);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);
         gun_close(&m->gun);
@@ -501,6 +505,9 @@ static int run(struct manager *m)
         if (r < 0)
                 return r;
         r = led_status_start(&m->led_status, m->event, &m->gun.leds);
+        if (r < 0)
+                return r;
+        r = power_setup(m);
         if (r < 0)
                 return r;
 

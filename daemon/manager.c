@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "power.h"
 #include "service-status.h"
 
 #define POST_RUN_ROUTINE "post-run"
@@ -160,6 +161,8 @@ int manager_start(struct manager *m, const char *id)
         if (!profile->gentle &&
             recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec))
                 return -EPERM;
+        if (m->session.state != SESSION_FAULT && power_may_start(m, profile) < 0)
+                return -ENOSPC;
         manager_update_max_intensity(m);
         m->session_start_realtime_usec = manager_now_realtime_usec();
         r = session_start(&m->session, profile);
@@ -195,7 +198,9 @@ int manager_reload(struct manager *m)
 
 static void log_refusal(struct manager *m, const char *what, int r)
 {
-        if (r < 0)
+        if (r == -ENOSPC)
+                log_notice("Button: could not %s: %s", what, m->power_refusal);
+        else if (r < 0)
                 log_notice_errno(r, "Button: could not %s in state %s: %m", what,
                                  session_state_to_string(m->session.state));
 }
@@ -409,8 +414,12 @@ int manager_clear_fault(struct manager *m, sd_bus_message *request)
                 return -ENOTCONN;
         if (m->clearing)
                 return -EBUSY;
-        if (strcmp(m->session.fault, "over-temperature") == 0) {
-                if (!safety_temperature_cleared(&m->safety, manager_board_temperature(m)))
+        /* the control loop had no part in these: nothing of its to forget; a
+         * flat battery clears (Start then asks for the charge a step needs) */
+        if (strcmp(m->session.fault, "over-temperature") == 0 ||
+            strcmp(m->session.fault, "battery") == 0) {
+                if (strcmp(m->session.fault, "over-temperature") == 0 &&
+                    !safety_temperature_cleared(&m->safety, manager_board_temperature(m)))
                         return -EAGAIN;
                 session_fault_cleared(&m->session);
                 return request ? sd_bus_reply_method_return(request, NULL) : 0;

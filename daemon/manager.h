@@ -90,6 +90,12 @@ struct manager {
         double published_temperature_c;
         sd_event_source *rt_event_source;
         sd_event_source *publish_timer;
+        struct battery_reading published_battery; /* see power.h */
+        sd_event_source *battery_timer;
+        double battery_use_percent_per_min;     /* measured, else as configured */
+        double battery_mark_percent;            /* where the measurement started, NaN: none */
+        double battery_mark_elapsed_s;
+        char power_refusal[256];
 };
 
 /* The routine engine's hooks into the event loop, the RT thread, the bus,

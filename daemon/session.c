@@ -93,12 +93,35 @@ static void close_segment(struct session *s)
         s->segment_start_us = now_us(s);
 }
 
+static bool percussion_used_up(const struct session *s)
+{
+        return s->max_percussion_s > 0.0 && session_elapsed_s(s) >= s->max_percussion_s - 1e-6;
+}
+
+/* Paused, or waiting for the user: the session ends by itself after
+ * idle_off_s, and the daemon then has nothing left to wake it. */
+static void arm_idle_off(struct session *s)
+{
+        int r;
+
+        if (s->idle_off_s <= 0.0)
+                return;
+        r = s->ops->arm_timer(s->userdata, now_us(s) + (uint64_t)(s->idle_off_s * USEC_PER_SEC));
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the %.0f s idle auto-off: %m; the session waits "
+                                "for the user.", s->idle_off_s);
+}
+
 /* Runs the current step from where it stands (step_played_s). */
 static void run_step(struct session *s)
 {
         const struct profile_step *step = &s->profile->steps[s->step];
         double remaining_s = fmax(0.0, step->duration_s - s->step_played_s);
         int r;
+
+        /* the auto-off may come before the step's end */
+        if (s->max_percussion_s > 0.0)
+                remaining_s = fmin(remaining_s, fmax(0.0, s->max_percussion_s - s->elapsed_before_s));
 
         s->segment_start_us = now_us(s);
         s->wait_end_us = 0;
@@ -160,6 +183,18 @@ static void step_done(struct session *s)
                 finish(s, true);
                 return;
         }
+        if (s->stop_after_step) {
+                log_info("The battery is low: routine %s stops after step %u.", s->profile->id,
+                         s->step + 1);
+                finish(s, false);
+                return;
+        }
+        if (percussion_used_up(s)) {
+                log_info("Auto-off: %.0f s of percussion, the most a session plays.",
+                         s->max_percussion_s);
+                finish(s, false);
+                return;
+        }
         if (step->after == STEP_AFTER_CONTINUE) {
                 begin_step(s, s->step + 1);
                 return;
@@ -182,15 +217,27 @@ static void step_done(struct session *s)
                 else
                         s->wait_end_us = end_us;
         }
+        if (!s->wait_end_us)
+                arm_idle_off(s);
         set_state(s, SESSION_WAITING);
 }
 
 void session_on_timer(struct session *s)
 {
-        if (s->state == SESSION_RUNNING)
+        if (s->state == SESSION_RUNNING && percussion_used_up(s) &&
+            session_step_remaining_s(s) > 1e-6) {
+                log_info("Auto-off: %.0f s of percussion, the most a session plays; routine %s "
+                         "stops in step %u.", s->max_percussion_s, s->profile->id, s->step + 1);
+                finish(s, false);
+        } else if (s->state == SESSION_RUNNING)
                 step_done(s);
         else if (s->state == SESSION_WAITING && s->wait_end_us)
                 begin_step(s, s->step);
+        else if (s->state == SESSION_WAITING || s->state == SESSION_PAUSED) {
+                log_info("Auto-off: routine %s was %s for %.0f s.", s->profile->id,
+                         state_names[s->state], s->idle_off_s);
+                finish(s, false);
+        }
 }
 
 void session_init(struct session *s, const struct session_ops *ops, void *userdata)
@@ -214,6 +261,7 @@ int session_start(struct session *s, const struct profile *profile)
         s->profile = profile;
         s->elapsed_before_s = 0.0;
         s->steps_completed = 0;
+        s->stop_after_step = false;
         changed(s, SESSION_CHANGED_ROUTINE);
         log_info("Starting routine %s (%u steps) at intensity %u.", profile->id, profile->n_steps,
                  session_effective_intensity(s));
@@ -238,6 +286,7 @@ int session_pause(struct session *s)
         close_segment(s);
         s->ops->disarm_timer(s->userdata);
         motor_off(s);
+        arm_idle_off(s);
         set_state(s, SESSION_PAUSED);
         return 0;
 }
@@ -267,7 +316,22 @@ int session_next(struct session *s)
                 finish(s, true);
                 return 0;
         }
+        if (s->stop_after_step) {
+                finish(s, false);
+                return 0;
+        }
         begin_step(s, s->step + 1);
+        return 0;
+}
+
+int session_stop_after_step(struct session *s)
+{
+        if (!active(s))
+                return -ENOTCONN;
+        if (s->state == SESSION_RUNNING)
+                s->stop_after_step = true;
+        else
+                finish(s, false);
         return 0;
 }
 

@@ -73,6 +73,13 @@ struct session {
         uint64_t wait_end_us;          /* end of a timed pause, 0 when waiting for the user */
         struct setpoint setpoint;      /* the last one handed to the loop */
 
+        /* auto-off, 0: none: a session stops after max_percussion_s of
+         * percussion, and a paused one, or one waiting for the user, after
+         * idle_off_s */
+        double max_percussion_s;
+        double idle_off_s;
+        bool stop_after_step;          /* the battery is low: this step is the last */
+
         unsigned intensity;            /* 1..5, as the user set it */
         unsigned max_intensity;        /* today's cap from the recovery guard */
 
@@ -93,6 +100,9 @@ int session_pause(struct session *s);
 /* -EBUSY if already running, -EHOSTDOWN in fault (DBUS.md: Faulted) */
 int session_resume(struct session *s);
 int session_next(struct session *s);
+/* The battery is low: a running step plays to its end, then the session
+ * stops (not completed); a paused or waiting one stops now. */
+int session_stop_after_step(struct session *s);
 
 /* -ERANGE outside 1..5, -EDOM above max_intensity. */
 int session_set_intensity(struct session *s, unsigned intensity);

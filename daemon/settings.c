@@ -76,6 +76,12 @@ static const struct key keys[] = {
         { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
         { "Recovery", "RestHours", KEY_HOURS, FIELD(recovery.rest_usec), 0, 24 * 14, "h" },
         { "Recovery", "TaperDays", KEY_DAYS, FIELD(recovery.taper_usec), 0, 60, "days" },
+        { "Power", "LowPercent", KEY_DOUBLE, FIELD(power.low_percent), 1, 50, "%" },
+        { "Power", "CriticalPercent", KEY_DOUBLE, FIELD(power.critical_percent), 0, 20, "%" },
+        { "Power", "UsePerMinute", KEY_DOUBLE, FIELD(power.use_percent_per_min), 0.01, 20, "%/min" },
+        { "Power", "NoMotorWhileCharging", KEY_BOOL, FIELD(power.no_motor_while_charging), 0, 1, "" },
+        { "Power", "MaxPercussion", KEY_DOUBLE, FIELD(power.max_percussion_s), 0, 7200, "s" },
+        { "Power", "IdleOff", KEY_DOUBLE, FIELD(power.idle_off_s), 0, 86400, "s" },
         { "Encoder", "Driver", KEY_DRIVER, FIELD(hw.encoder.driver), 0, 0, "iio|counter" },
         { "Encoder", "Device", KEY_STRING, FIELD(hw.encoder.device), 0, HW_NAME_MAX, "" },
         { "Encoder", "Channel", KEY_STRING, FIELD(hw.encoder.channel), 0, HW_NAME_MAX, "" },
@@ -121,6 +127,13 @@ static const struct key keys[] = {
         { "LEDs", "Level4Line", KEY_STRING, FIELD(hw.leds.lines[5]), 0, HW_NAME_MAX, "" },
         { "LEDs", "Level5Line", KEY_STRING, FIELD(hw.leds.lines[6]), 0, HW_NAME_MAX, "" },
         { "LEDs", "ActiveLow", KEY_BOOL, FIELD(hw.leds.active_low), 0, 1, "" },
+        { "Battery", "Driver", KEY_DRIVER, FIELD(hw.battery.driver), 0, 0, "power-supply|iio|none" },
+        { "Battery", "Name", KEY_STRING, FIELD(hw.battery.name), 0, HW_NAME_MAX, "" },
+        { "Battery", "Device", KEY_STRING, FIELD(hw.battery.device), 0, HW_NAME_MAX, "" },
+        { "Battery", "Channel", KEY_STRING, FIELD(hw.battery.channel), 0, HW_NAME_MAX, "" },
+        { "Battery", "Curve", KEY_STRING, FIELD(hw.battery.curve), 0, HW_PATH_MAX, "" },
+        { "Battery", "Cells", KEY_UNSIGNED, FIELD(hw.battery.cells), 1, 24, "" },
+        { "Battery", "Divider", KEY_DOUBLE, FIELD(hw.battery.divider), 1, 1000, "" },
 };
 
 const char *settings_key(size_t i, const char **section)
@@ -183,6 +196,7 @@ void settings_defaults(struct settings *c)
         control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
+        battery_policy_default(&c->power);
         hw_config_defaults(&c->hw);
 }
 
@@ -217,8 +231,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
         return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
-                       "[Safety], [Recovery], [Encoder], [IMU], [Motor], [Stroke], [Buttons] or "
-                       "[LEDs]", p->section);
+                       "[Safety], [Recovery], [Power], [Encoder], [IMU], [Motor], [Stroke], [Buttons], "
+                       "[LEDs] or [Battery]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -248,7 +262,7 @@ static const char *next_name(const char *names)
 
 /* "simulated", or one of the real drivers the key's unit names, "|"
  * between them: the kind's own (HW_REAL), or for an encoder a counter of
- * the counter subsystem. */
+ * the counter subsystem, or for a battery none or an IIO voltage. */
 static int parse_driver(struct parse *p, const struct key *k, const char *value,
                         enum hw_driver *driver)
 {
@@ -261,7 +275,10 @@ static int parse_driver(struct parse *p, const struct key *k, const char *value,
         }
         for (const char *at = k->unit; *at; at = next_name(at))
                 if (strcspn(at, "|") == len && strncmp(at, value, len) == 0) {
-                        *driver = strcmp(value, "counter") == 0 ? HW_COUNTER : HW_REAL;
+                        *driver = strcmp(value, "counter") == 0 ? HW_COUNTER :
+                                  strcmp(value, "none") == 0 ? HW_NONE :
+                                  strcmp(value, "iio") == 0 && strcmp(k->section, "Battery") == 0 ?
+                                  HW_IIO_VOLTAGE : HW_REAL;
                         return 0;
                 }
         /* "iio|counter" reads "iio, counter" */
@@ -379,6 +396,23 @@ static bool fix_temperatures(struct safety_params *s, const char *path)
         return true;
 }
 
+/* The critical threshold stops at once, the low one at the step's end:
+ * one at or above the other would never let the low one act. */
+static bool fix_battery_thresholds(struct battery_policy *p, const char *path)
+{
+        struct battery_policy defaults;
+
+        if (p->critical_percent < p->low_percent)
+                return false;
+        battery_policy_default(&defaults);
+        log_error("%s: CriticalPercent %g %% must be below LowPercent %g %%; using %g %% and %g %%.",
+                  path, p->critical_percent, p->low_percent, defaults.critical_percent,
+                  defaults.low_percent);
+        p->critical_percent = defaults.critical_percent;
+        p->low_percent = defaults.low_percent;
+        return true;
+}
+
 int settings_load(struct settings *c, const char *path)
 {
         char error[512];
@@ -407,6 +441,8 @@ int settings_load(struct settings *c, const char *path)
         }
         /* also after an error: the lines before it still apply */
         if (fix_temperatures(&c->safety, path))
+                p.bad++;
+        if (fix_battery_thresholds(&c->power, path))
                 p.bad++;
         return (int)p.bad;
 }

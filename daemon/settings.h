@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "battery-policy.h"
 #include "control-period.h"
 #include "hw-config.h"
 #include "recovery.h"
@@ -26,6 +27,7 @@ struct settings {
         struct control_params control;
         struct safety_params safety;
         struct recovery_params recovery;
+        struct battery_policy power;    /* [Power] */
         struct hw_config hw;            /* ignored when simulate */
 };
 

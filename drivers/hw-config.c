@@ -36,6 +36,14 @@ void hw_config_defaults(struct hw_config *c)
                 },
                 /* a button to ground with the pull-up on */
                 .buttons = { .active_low = true },
+                /* a 6S Li-ion pack, as the simulated gun's 24 V */
+                .battery = {
+                        .driver = HW_NONE,
+                        .channel = "voltage0",
+                        .curve = "3.3:0,3.5:5,3.6:10,3.7:40,3.8:60,3.9:75,4.0:85,4.1:94,4.2:100",
+                        .cells = 6,
+                        .divider = 1,
+                },
         };
 }
 

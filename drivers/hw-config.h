@@ -22,6 +22,8 @@ enum hw_driver {
         HW_REAL,        /* iio, pwm or gpio, per kind */
         HW_SIMULATED,
         HW_COUNTER,     /* encoders: the Linux counter subsystem (counter-encoder.c) */
+        HW_NONE,        /* batteries: the board has no gauge */
+        HW_IIO_VOLTAGE, /* batteries: the pack's voltage on an IIO ADC, with a curve */
 };
 
 /* A GPIO line: "line" or "chip:line", where line is a line name
@@ -86,6 +88,18 @@ struct hw_leds_config {
         bool active_low;
 };
 
+/* HW_REAL: the kernel's power_supply class; HW_IIO_VOLTAGE: an ADC
+ * channel and a discharge curve (battery-curve.h). */
+struct hw_battery_config {
+        enum hw_driver driver;
+        char name[HW_NAME_MAX];         /* /sys/class/power_supply/<name> */
+        char device[HW_NAME_MAX];       /* IIO device name */
+        char channel[HW_NAME_MAX];      /* voltage0 */
+        char curve[HW_PATH_MAX];        /* per cell, "3.3:0,…,4.2:100" */
+        unsigned cells;                 /* in series */
+        double divider;                 /* pack voltage / ADC input voltage */
+};
+
 struct hw_config {
         struct hw_encoder_config encoder;
         struct hw_imu_config imu;
@@ -93,6 +107,7 @@ struct hw_config {
         struct hw_stroke_config stroke;
         struct hw_buttons_config buttons;
         struct hw_leds_config leds;
+        struct hw_battery_config battery;
 };
 
 /* The names the daemon gives the buttons and LEDs, in the order of

@@ -37,6 +37,14 @@ int gpio_buttons_open(struct buttons *buttons, const struct hw_buttons_config *c
 int gpio_leds_open(struct leds *leds, const struct hw_leds_config *config, char *error,
                    size_t error_size);
 
+/* Read on the main thread only (sysfs reads may sleep): a gauge is not RT.
+ * Its files are checked at open; a file that goes missing or garbled later
+ * makes read return a negative errno (the daemon shows NaN). */
+int power_supply_battery_open(struct battery *battery, const struct hw_battery_config *config,
+                              char *error, size_t error_size);
+int iio_voltage_battery_open(struct battery *battery, const struct hw_battery_config *config,
+                             char *error, size_t error_size);
+
 /* Opens every kind the configuration names real; the simulated kinds are
  * taken from simulated (the simulated gun's drivers, whose model must
  * outlive gun), and the simulated drivers not taken are closed: simulated

@@ -41,6 +41,10 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
                 r = gpio_buttons_open(&gun->buttons, &config->buttons, error, error_size);
         if (r >= 0 && config->leds.driver == HW_REAL)
                 r = gpio_leds_open(&gun->leds, &config->leds, error, error_size);
+        if (r >= 0 && config->battery.driver == HW_REAL)
+                r = power_supply_battery_open(&gun->battery, &config->battery, error, error_size);
+        else if (r >= 0 && config->battery.driver == HW_IIO_VOLTAGE)
+                r = iio_voltage_battery_open(&gun->battery, &config->battery, error, error_size);
         if (r < 0) {
                 gun_close(gun);
                 gun_close(&unused);
@@ -54,6 +58,7 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
         take(config->stroke.driver, &gun->stroke, &unused.stroke, sizeof(gun->stroke));
         take(config->buttons.driver, &gun->buttons, &unused.buttons, sizeof(gun->buttons));
         take(config->leds.driver, &gun->leds, &unused.leds, sizeof(gun->leds));
+        take(config->battery.driver, &gun->battery, &unused.battery, sizeof(gun->battery));
         gun_close(&unused);
         gun->simulated = config->encoder.driver == HW_SIMULATED &&
                          config->imu.driver == HW_SIMULATED &&

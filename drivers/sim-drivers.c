@@ -130,12 +130,47 @@ static const struct stroke_ops sim_stroke_ops = {
         .set_position = sim_stroke_set_position,
 };
 
+/* The charger fills the pack in the time between two readings, on the
+ * main thread: nothing needs to run while the gun lies on its charger. */
+static void settle_charge(struct sim_drivers *sim)
+{
+        uint64_t now_ns = sim->clock->now_ns(sim->clock->userdata);
+
+        if (now_ns > sim->charged_ns)
+                sim_gun_charge(sim->model, (double)(now_ns - sim->charged_ns) * 1e-9);
+        sim->charged_ns = now_ns;
+}
+
+static int sim_battery_read(struct battery *battery, struct battery_reading *out)
+{
+        struct sim_drivers *sim = battery->data;
+
+        settle_charge(sim);
+        out->percent = sim_gun_battery(sim->model, &out->charging);
+        return 0;
+}
+
+static const struct battery_ops sim_battery_ops = {
+        .name = "sim-battery",
+        .read = sim_battery_read,
+};
+
+void sim_gun_drivers_set_charger(struct sim_drivers *sim, bool connected)
+{
+        settle_charge(sim);
+        sim_gun_set_charger(sim->model, connected);
+}
+
 int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
                          const struct sim_clock *clock)
 {
         if (!model || !clock || !clock->now_ns)
                 return -EINVAL;
-        *sim = (struct sim_drivers){ .model = model, .clock = clock };
+        *sim = (struct sim_drivers){
+                .model = model,
+                .clock = clock,
+                .charged_ns = clock->now_ns(clock->userdata),
+        };
 
         gun->encoder = (struct encoder){
                 .ops = &sim_encoder_ops,
@@ -151,6 +186,7 @@ int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gu
                 .min_mm = model->p.stroke_min_mm,
                 .max_mm = model->p.stroke_max_mm,
         };
+        gun->battery = (struct battery){ .ops = &sim_battery_ops, .data = sim };
         gun->simulated = true;
         return 0;
 }

@@ -26,12 +26,15 @@ struct sim_drivers {
         bool started;           /* last_ns holds a reading: a clock may start at 0 */
         uint64_t enable_deadline_ns; /* the motor enable's lease (sim-board.h) */
         struct sim_board *board; /* where the outputs are mirrored, or NULL */
+        uint64_t charged_ns;    /* the charger's energy is in the pack up to here */
 };
 
-/* Fills gun->encoder, imu, motor and stroke; sim, model and clock must
+/* Fills gun->encoder, imu, motor, stroke and battery; sim, model and clock must
  * outlive them. Reading a sensor first advances the model to the clock's
  * time. */
 int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
                          const struct sim_clock *clock);
+/* Plugs or unplugs the simulated charger, its energy so far counted first. */
+void sim_gun_drivers_set_charger(struct sim_drivers *sim, bool connected);
 /* Mirrors every output into board from now on (and writes the present ones). */
 void sim_gun_drivers_attach_board(struct sim_drivers *sim, struct sim_board *board);

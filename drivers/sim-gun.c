@@ -35,6 +35,8 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .imu_gyro_noise_rad_s = 0.01,
                 .imu_range_m_s2 = 16.0 * STANDARD_GRAVITY_M_S2,
                 .board_temperature_c = 35.0,
+                .pack_capacity_wh = 60.0,
+                .charger_w = 24.0,
                 .substep_s = 20e-6,
         };
 }
@@ -55,6 +57,25 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->drop_requested, false);
         atomic_init(&gun->encoder_cut, false);
         atomic_init(&gun->imu_cut, false);
+        atomic_init(&gun->battery_percent, 100.0);
+        atomic_init(&gun->charger_connected, false);
+}
+
+static double clamp_percent(double v)
+{
+        return v < 0.0 ? 0.0 : v > 100.0 ? 100.0 : v;
+}
+
+/* Lock-free: the RT thread and the main thread both change the charge. */
+static void add_energy(struct sim_gun *gun, double wh)
+{
+        double old = atomic_load_explicit(&gun->battery_percent, memory_order_relaxed);
+        double percent;
+
+        do
+                percent = clamp_percent(old + 100.0 * wh / gun->p.pack_capacity_wh);
+        while (!atomic_compare_exchange_weak_explicit(&gun->battery_percent, &old, percent,
+                                                      memory_order_relaxed, memory_order_relaxed));
 }
 
 /* xorshift64*: deterministic, cheap, good enough for sensor noise. */
@@ -125,6 +146,9 @@ static void substep(struct sim_gun *gun, double dt)
                  * stable while dt < 2 L/R, which the default sub-step keeps */
         } else
                 gun->current_a = 0.0;
+        /* what the driver takes from the pack; it does not feed braking back */
+        if (gun->enabled && gun->duty * gun->current_a > 0.0)
+                gun->drawn_j += p->bus_voltage_v * gun->duty * gun->current_a * dt;
 
         torque = p->torque_constant_nm_per_a * gun->current_a;
         friction = p->viscous_nm_s_per_rad * w + p->coulomb_nm * tanh(w / COULOMB_SMOOTHING_RAD_S);
@@ -165,8 +189,11 @@ void sim_gun_advance(struct sim_gun *gun, double dt_s)
         double steps = ceil(dt_s / gun->p.substep_s - 1e-9);
         unsigned n = steps > 0.0 ? (unsigned)steps : 0;
 
+        gun->drawn_j = 0.0;
         for (unsigned i = 0; i < n; i++)
                 substep(gun, dt_s / n);
+        if (gun->drawn_j > 0.0)
+                add_energy(gun, -gun->drawn_j / 3600.0);
         atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
                               memory_order_relaxed);
         atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
@@ -275,4 +302,29 @@ bool sim_gun_true_enabled(const struct sim_gun *gun)
 double sim_gun_time_s(const struct sim_gun *gun)
 {
         return gun->time_s;
+}
+
+void sim_gun_set_battery(struct sim_gun *gun, double percent)
+{
+        atomic_store_explicit(&gun->battery_percent, clamp_percent(percent), memory_order_relaxed);
+}
+
+void sim_gun_set_charger(struct sim_gun *gun, bool connected)
+{
+        atomic_store_explicit(&gun->charger_connected, connected, memory_order_relaxed);
+}
+
+void sim_gun_charge(struct sim_gun *gun, double dt_s)
+{
+        if (atomic_load_explicit(&gun->charger_connected, memory_order_relaxed) && dt_s > 0.0)
+                add_energy(gun, gun->p.charger_w * dt_s / 3600.0);
+}
+
+double sim_gun_battery(const struct sim_gun *gun, bool *charging)
+{
+        double percent = atomic_load_explicit(&gun->battery_percent, memory_order_relaxed);
+
+        *charging = atomic_load_explicit(&gun->charger_connected, memory_order_relaxed) &&
+                    percent < 100.0;
+        return percent;
 }

@@ -50,6 +50,8 @@ struct sim_gun_params {
         double imu_gyro_noise_rad_s;    /* 0.01 rad/s RMS: the gun does not turn */
         double imu_range_m_s2;          /* ±16 g = 157 m/s² */
         double board_temperature_c;     /* 35 °C */
+        double pack_capacity_wh;        /* 60 Wh: 6S 2.5 Ah */
+        double charger_w;               /* 24 W into the pack: 2.5 h from empty */
         double substep_s;               /* 20 µs: well under the 0.4 ms L/R */
 };
 
@@ -67,6 +69,7 @@ struct sim_gun {
         double mean_contact_n;          /* the hand feels a smoothed force */
         double contact_n;               /* this instant */
         double head_accel_m_s2;
+        double drawn_j;                 /* from the pack, this advance */
 
         /* actuator inputs, from the thread that advances the model */
         double duty;
@@ -82,6 +85,12 @@ struct sim_gun {
         atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
         atomic_bool drop_requested;     /* the gun is let go of */
         atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
+
+        /* the pack: the motor drains it in sim_gun_advance() (the model's
+         * thread), the charger fills it in sim_gun_charge(), a test sets
+         * it: every change a compare-and-swap */
+        _Atomic double battery_percent;
+        atomic_bool charger_connected;
 
         /* a drop in progress: free fall, then the impact */
         double drop_fall_end_s, drop_impact_end_s;
@@ -108,6 +117,14 @@ void sim_gun_drop(struct sim_gun *gun);
 #define SIM_DROP_FALL_S 0.3     /* about 45 cm */
 #define SIM_DROP_IMPACT_S 0.005
 #define SIM_DROP_IMPACT_M_S2 400.0
+
+/* The pack, any thread. Charging: the charger connected to a pack not
+ * yet full. */
+void sim_gun_set_battery(struct sim_gun *gun, double percent);     /* 0..100 */
+void sim_gun_set_charger(struct sim_gun *gun, bool connected);
+/* dt_s of the charger's time: adds its energy when connected. */
+void sim_gun_charge(struct sim_gun *gun, double dt_s);
+double sim_gun_battery(const struct sim_gun *gun, bool *charging);
 
 double sim_gun_encoder_angle(const struct sim_gun *gun);            /* quantised, [0, 2π) */
 void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3]);

@@ -181,8 +181,8 @@ START_TEST(test_start_plays_routine_then_stops)
         ck_assert_str_eq(s, "idle");
         free(s);
         ck_assert(fixture_get_bool(&fixture, "Simulated"));
-        /* the simulated gun has no battery gauge: no charge to show */
-        ck_assert(isnan(fixture_get_double(&fixture, "Battery")));
+        /* the simulated gun's pack starts full, off the charger */
+        ck_assert_double_eq(fixture_get_double(&fixture, "Battery"), 100.0);
         ck_assert(!fixture_get_bool(&fixture, "Charging"));
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
@@ -1541,6 +1541,124 @@ START_TEST(test_faults_from_the_simulator)
 }
 END_TEST
 
+struct battery_log {
+        double percent[16];
+        int charging[16];       /* -1: not in that signal */
+        unsigned count;
+};
+
+/* Battery and Charging as PropertiesChanged carries them. */
+static int on_battery_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        struct battery_log *log = userdata;
+        const char *interface, *name;
+        double percent = NAN;
+        int charging = -1, seen = 0, r;
+
+        (void)error;
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0 || strcmp(interface, "io.percussd.Massager1") != 0)
+                return 0;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                r = sd_bus_message_read(m, "s", &name);
+                if (r >= 0 && strcmp(name, "Battery") == 0) {
+                        r = sd_bus_message_read(m, "v", "d", &percent);
+                        seen = 1;
+                } else if (r >= 0 && strcmp(name, "Charging") == 0)
+                        r = sd_bus_message_read(m, "v", "b", &charging);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (seen && log->count < 16) {
+                log->percent[log->count] = percent;
+                log->charging[log->count++] = charging;
+        }
+        return 0;
+}
+
+static void process_for(int ms)
+{
+        long deadline = now_ms() + ms;
+
+        while (now_ms() < deadline)
+                if (sd_bus_process(fixture.bus, NULL) <= 0)
+                        sd_bus_wait(fixture.bus, 20000);
+}
+
+/* The simulated pack: its charge and charger published as they change,
+ * and only then. */
+START_TEST(test_battery_from_the_simulator)
+{
+        struct battery_log log = {0};
+        sd_bus_slot *slot = NULL;
+
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1",
+                                             "org.freedesktop.DBus.Properties",
+                                             "PropertiesChanged", on_battery_changed, &log),
+                         0);
+        simulator("SetBattery", "d", 55.0);
+        process_for(300);
+        ck_assert_uint_eq(log.count, 1);
+        ck_assert_double_eq(log.percent[0], 55.0);
+        ck_assert_int_eq(log.charging[0], 0);
+        ck_assert_double_eq(fixture_get_double(&fixture, "Battery"), 55.0);
+
+        /* under 1 %: nothing to say */
+        simulator("SetBattery", "d", 55.5);
+        process_for(300);
+        ck_assert_uint_eq(log.count, 1);
+
+        simulator("SetCharger", "b", 1);
+        process_for(300);
+        ck_assert_uint_eq(log.count, 2);
+        ck_assert_int_eq(log.charging[1], 1);
+        ck_assert(fixture_get_bool(&fixture, "Charging"));
+        simulator("SetCharger", "b", 0);
+        process_for(300);
+        ck_assert_uint_eq(log.count, 3);
+        ck_assert_int_eq(log.charging[2], 0);
+
+        simulator_bad("SetBattery", "d", -1.0);
+        simulator_bad("SetBattery", "d", 100.5);
+        simulator_bad("SetBattery", "d", NAN);
+        simulator_bad("SetBattery", "s", "full");
+        simulator_bad("SetCharger", "s", "on");
+        /* and 0.3 s on the 24 W charger: 0.003 % of 60 Wh */
+        ck_assert_double_eq_tol(fixture_get_double(&fixture, "Battery"), 55.5 + 0.0033, 0.001);
+
+        /* too little for calves' first minute: refused with a sentence */
+        simulator("SetBattery", "d", 3.5);
+        {
+                char *name = NULL, *message = NULL;
+
+                ck_assert_int_lt(fixture_call(&fixture, "Start", "calves", &name, &message), 0);
+                ck_assert_str_eq(name, "io.percussd.Error.BatteryLow");
+                ck_assert_str_eq(message, "The battery is at 3 %; the first step (60 s) needs "
+                                          "about 4 %. Charge the gun first.");
+                free(name);
+                free(message);
+        }
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
+
+        /* low while running goes on to the step's end; critical stops at once */
+        simulator("SetBattery", "d", 50.0);
+        start_and_wait_running();
+        simulator("SetBattery", "d", 8.0);
+        usleep(500000);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
+        simulator("SetBattery", "d", 2.0);
+        assert_fault("battery");
+        simulator("SetBattery", "d", 100.0);
+        ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
+        sd_bus_slot_unref(slot);
+}
+END_TEST
+
 static Suite *dbus_suite(void)
 {
         Suite *s = suite_create("dbus");
@@ -1563,6 +1681,7 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         tcase_add_test(tc, test_faults_from_the_simulator);
         tcase_add_test(tc, test_simulator_object);
+        tcase_add_test(tc, test_battery_from_the_simulator);
         suite_add_tcase(s, tc);
 
         bad = tcase_create("bad-input");

@@ -232,6 +232,9 @@ static void lay_out_devices(void)
         fake_write(IMU "/buffer/enable", "0\n");
         fake_write(IMU "/buffer/length", "0\n");
 
+        fake_write("/sys/class/power_supply/BAT0/capacity", "76\n");
+        fake_write("/sys/class/power_supply/BAT0/status", "Discharging\n");
+
         fake_write(PWM "/npwm", "2\n");
         fake_write(PWM "/export", "");
         fake_write(PWM "/unexport", "");
@@ -274,7 +277,8 @@ static const char *write_config(const char *encoder_device)
                    "[IMU]\nDevice=plant-imu\n"
                    "[Stroke]\nPWMChannel=1\n"
                    "[Buttons]\nDriver=simulated\n"
-                   "[LEDs]\nDriver=simulated\n", encoder_device, COUNTS_PER_REV);
+                   "[LEDs]\nDriver=simulated\n"
+                   "[Battery]\nDriver=power-supply\nName=BAT0\n", encoder_device, COUNTS_PER_REV);
         ck_assert_int_eq(fclose(f), 0);
         return path;
 }
@@ -372,11 +376,18 @@ START_TEST(test_routine_on_the_real_drivers)
         ck_assert_str_eq(fake_read(PWM "/pwm0/period"), "50000\n");
         ck_assert_str_eq(fake_read(PWM "/pwm1/period"), "20000000\n");
         plant_start(&plant);
+        /* the gauge: the kernel's power_supply class */
+        ck_assert_double_eq(fixture_get_double(&f, "Battery"), 76.0);
+        ck_assert(!fixture_get_bool(&f, "Charging"));
 
         ck_assert_int_eq(fixture_call(&f, "Start", "e2e", &error_name, NULL), 0);
         ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
         usleep((useconds_t)((ROUTINE_DURATION_S + 0.3) * 1e6));
         state = fixture_get_string(&f, "State");
+        fake_write("/sys/class/power_supply/BAT0/capacity", "75\n");
+        fake_write("/sys/class/power_supply/BAT0/status", "Charging\n");
+        ck_assert_double_eq(fixture_get_double(&f, "Battery"), 75.0);
+        ck_assert(fixture_get_bool(&f, "Charging"));
         fixture_call(&f, "Stop", NULL, NULL, NULL);
         ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
         daemon_fixture_stop(&f);

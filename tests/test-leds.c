@@ -89,6 +89,13 @@ START_TEST(test_states)
                 ck_assert_msg(n >= 7 && n <= 10, "fault toggled %u times in 1.1 s", n);
         }
 
+        /* a low battery while running: the fault LED steady beside the status LED */
+        led_status_battery_low(&leds, true, SESSION_RUNNING, 3);
+        ck_assert(led("status") && led("fault"));
+        ck_assert_uint_eq(toggles("fault", 300), 0);
+        led_status_battery_low(&leds, false, SESSION_RUNNING, 3);
+        ck_assert(led("status") && !led("fault"));
+
         /* idle: everything dark and nothing left ticking */
         led_status_show(&leds, SESSION_IDLE, 3);
         ck_assert(!led("status") && !led("fault") && !led("level1"));

@@ -245,8 +245,8 @@ START_TEST(test_status_idle)
         /* idle, nothing pressed and nothing measured */
         ck_assert_msg(strstr(c.out, "Force: 0.0 N\n"), "status: %s", c.out);
         ck_assert_msg(strstr(c.out, "0.0 mm measured\n"), "status: %s", c.out);
-        /* the simulated gun has no battery gauge */
-        ck_assert_msg(strstr(c.out, "Battery: no gauge\n"), "status: %s", c.out);
+        /* the simulated gun's pack starts full */
+        ck_assert_msg(strstr(c.out, "Battery: 100 %\n"), "status: %s", c.out);
         ck_assert_uint_eq(c.err_len, 0);
         ctl_free(&c);
 
@@ -270,9 +270,8 @@ START_TEST(test_status_json)
         ck_assert(json_object_object_get_ex(props, "Routines", &routines));
         ck_assert(json_object_is_type(routines, json_type_array));
         ck_assert_uint_ge(json_object_array_length(routines), 2);
-        /* no gauge: NaN on the bus, null in JSON (which has no NaN) */
         ck_assert(json_object_object_get_ex(props, "Battery", &battery));
-        ck_assert_ptr_null(battery);
+        ck_assert_double_eq(json_object_get_double(battery), 100.0);
         ck_assert(json_object_object_get_ex(props, "Charging", &charging));
         ck_assert(!json_object_get_boolean(charging));
         json_object_put(props);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "battery-policy.h"
 #include "check-main.h"
 #include "gestures.h"
 #include "routines.h"
@@ -368,6 +369,182 @@ START_TEST(test_gestures)
 }
 END_TEST
 
+/* A pack that loses drain_per_s while the motor runs, checked once a
+ * simulated second as the daemon's telemetry tick does; returns the
+ * seconds until the session ended (or limit_s), and how often the LEDs
+ * were told to warn. */
+static double play_on_battery(double percent, double drain_per_s, double limit_s, unsigned *warnings)
+{
+        struct battery_policy policy;
+        double t = 0;
+
+        battery_policy_default(&policy);
+        *warnings = 0;
+        while (t < limit_s && (session.state == SESSION_RUNNING || session.state == SESSION_WAITING)) {
+                advance(1.0);
+                t += 1.0;
+                if (fake.setpoint.motor_on)
+                        percent -= drain_per_s;
+                if (battery_policy_apply(&policy, &session, percent))
+                        (*warnings)++;
+        }
+        return t;
+}
+
+START_TEST(test_low_battery_finishes_the_step_then_stops)
+{
+        unsigned warnings;
+
+        /* 12.5 % at 0.1 %/s: low (10 %) 25 s into the first 60 s step */
+        ck_assert_int_eq(session_start(&session, routine("post-run")), 0);
+        play_on_battery(12.5, 0.1, 1000, &warnings);
+        ck_assert_uint_eq(warnings, 1);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert(!fake.setpoint.motor_on);
+        ck_assert_uint_eq(fake.timer_at_us, 0);
+        ck_assert_uint_eq(fake.finished, 1);
+        ck_assert(!fake.summary.completed);
+        ck_assert_uint_eq(fake.summary.steps_completed, 1);
+        ck_assert_double_eq_tol(fake.summary.seconds, 60, 1e-6);
+        ck_assert_uint_eq(fake.faults, 0);
+
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        advance(10);
+        ck_assert_int_eq(session_pause(&session), 0);
+        {
+                struct battery_policy policy;
+
+                battery_policy_default(&policy);
+                /* paused: low waits for a step to finish; critical ends it */
+                ck_assert(!battery_policy_apply(&policy, &session, 8));
+                ck_assert_int_eq(session.state, SESSION_PAUSED);
+                ck_assert(!battery_policy_apply(&policy, &session, 2));
+                ck_assert_int_eq(session.state, SESSION_IDLE);
+                ck_assert_uint_eq(fake.faults, 0);
+        }
+}
+END_TEST
+
+START_TEST(test_critical_battery_stops_at_once)
+{
+        unsigned warnings;
+        double t;
+
+        /* 11 % at 0.5 %/s: low at once, critical (3 %) after 16 s */
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        t = play_on_battery(11, 0.5, 1000, &warnings);
+        ck_assert_double_eq(t, 16);
+        ck_assert_uint_eq(warnings, 1);
+        ck_assert_int_eq(session.state, SESSION_FAULT);
+        ck_assert(!fake.setpoint.motor_on);
+        ck_assert_uint_eq(fake.faults, 1);
+        ck_assert_str_eq(session.fault, "battery");
+        ck_assert_str_eq(session.fault_message,
+                         "The battery is down to 3 %: the motor was stopped. Charge the gun.");
+        ck_assert_uint_eq(fake.finished, 1);
+        ck_assert(!fake.summary.completed);
+        ck_assert_double_eq_tol(fake.summary.seconds, 16, 1e-6);
+}
+END_TEST
+
+START_TEST(test_start_needs_the_charge_for_the_first_step)
+{
+        struct battery_policy policy;
+        char why[256] = "";
+
+        battery_policy_default(&policy);
+        /* 60 s at 1 %/min, to end above 3 %: 4 % */
+        ck_assert_double_eq_tol(battery_policy_needed_percent(&policy, 60, 1.0), 4, 1e-9);
+        ck_assert_int_eq(battery_policy_may_start(&policy, 3.5, false, 60, 1.0, why, sizeof(why)),
+                         -ENOSPC);
+        ck_assert_str_eq(why, "The battery is at 3 %; the first step (60 s) needs about 4 %. "
+                              "Charge the gun first.");
+        ck_assert_int_eq(battery_policy_may_start(&policy, 4.0, false, 60, 1.0, why, sizeof(why)), 0);
+        /* measured use counts: 3 %/min for a 900 s open step */
+        ck_assert_int_eq(battery_policy_may_start(&policy, 40, false, 900, 3.0, why, sizeof(why)),
+                         -ENOSPC);
+        ck_assert_str_eq(why, "The battery is at 40 %; the first step (900 s) needs about 48 %. "
+                              "Charge the gun first.");
+        /* no gauge: mains */
+        ck_assert_int_eq(battery_policy_may_start(&policy, NAN, false, 900, 3.0, why, sizeof(why)), 0);
+        ck_assert_int_eq(battery_policy_may_start(&policy, 90, true, 60, 1.0, why, sizeof(why)), 0);
+        policy.no_motor_while_charging = true;
+        ck_assert_int_eq(battery_policy_may_start(&policy, 90, true, 60, 1.0, why, sizeof(why)),
+                         -ENOSPC);
+        ck_assert_str_eq(why, "The gun is on its charger, which cannot run the motor; unplug it to start.");
+
+        /* the use measured: a minute or more, and only a falling charge */
+        ck_assert_double_eq_tol(battery_policy_measured_use(50, 47, 120), 1.5, 1e-9);
+        ck_assert(isnan(battery_policy_measured_use(50, 49, 30)));
+        ck_assert(isnan(battery_policy_measured_use(50, 51, 120)));
+}
+END_TEST
+
+START_TEST(test_auto_off_after_max_percussion)
+{
+        /* calves: 60 s, a 5 s pause, 60 s; at most 100 s of percussion */
+        session.max_percussion_s = 100;
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        advance(60 + 5 + 39.5);
+        ck_assert_int_eq(session.state, SESSION_RUNNING);
+        advance(0.5);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert(!fake.setpoint.motor_on);
+        ck_assert_uint_eq(fake.timer_at_us, 0);
+        ck_assert(!fake.summary.completed);
+        ck_assert_double_eq_tol(fake.summary.seconds, 100, 1e-6);
+
+        /* paused in between: only percussion counts */
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        advance(50);
+        ck_assert_int_eq(session_pause(&session), 0);
+        advance(120);
+        ck_assert_int_eq(session_resume(&session), 0);
+        advance(10 + 5 + 39);
+        ck_assert_int_eq(session.state, SESSION_RUNNING);
+        advance(1);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert_double_eq_tol(fake.summary.seconds, 100, 1e-6);
+
+        /* the limit at a step's end: that step counts as played */
+        session.max_percussion_s = 60;
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        advance(60);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert_uint_eq(fake.summary.steps_completed, 1);
+        ck_assert_uint_eq(fake.timer_at_us, 0);
+}
+END_TEST
+
+START_TEST(test_auto_off_when_paused_or_waiting)
+{
+        const struct profile *p = routine("post-run");
+
+        session.idle_off_s = 600;
+        ck_assert_int_eq(session_start(&session, routine("calves")), 0);
+        advance(20);
+        ck_assert_int_eq(session_pause(&session), 0);
+        advance(599);
+        ck_assert_int_eq(session.state, SESSION_PAUSED);
+        advance(1);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert_uint_eq(fake.timer_at_us, 0);
+        ck_assert(!fake.summary.completed);
+        ck_assert_double_eq_tol(fake.summary.seconds, 20, 1e-6);
+
+        /* waiting for the button after step 2; a timed pause is no wait */
+        ck_assert_int_eq(session_start(&session, p), 0);
+        advance(p->steps[0].duration_s + p->steps[0].pause_s + p->steps[1].duration_s);
+        ck_assert_int_eq(session.state, SESSION_WAITING);
+        advance(599);
+        ck_assert_int_eq(session.state, SESSION_WAITING);
+        advance(1);
+        ck_assert_int_eq(session.state, SESSION_IDLE);
+        ck_assert_uint_eq(fake.summary.steps_completed, 2);
+        ck_assert_uint_eq(fake.timer_at_us, 0);
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
         Suite *s = suite_create("session");
@@ -382,6 +559,11 @@ static Suite *session_suite(void)
         tcase_add_test(engine, test_intensity_changes_running_step_and_respects_cap);
         tcase_add_test(engine, test_fault_stops_and_needs_clearing);
         tcase_add_test(engine, test_manual_is_open_ended);
+        tcase_add_test(engine, test_low_battery_finishes_the_step_then_stops);
+        tcase_add_test(engine, test_critical_battery_stops_at_once);
+        tcase_add_test(engine, test_start_needs_the_charge_for_the_first_step);
+        tcase_add_test(engine, test_auto_off_after_max_percussion);
+        tcase_add_test(engine, test_auto_off_when_paused_or_waiting);
         suite_add_tcase(s, engine);
         tcase_add_test(buttons, test_gestures);
         suite_add_tcase(s, buttons);

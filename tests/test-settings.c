@@ -240,6 +240,21 @@ START_TEST(test_bad_hardware_lines_are_skipped)
         ck_assert_int_eq(s.hw.encoder.driver, HW_COUNTER);
         ck_assert_int_eq(s.hw.imu.driver, defaults.hw.imu.driver);
         ck_assert_int_eq(s.hw.motor.driver, defaults.hw.motor.driver);
+
+        /* a battery's drivers: power-supply, iio (a voltage and a curve), none */
+        ck_assert_int_eq(defaults.hw.battery.driver, HW_NONE);
+        ck_assert_int_eq(settings_load(&s, write_conf("battery.conf",
+                "[Battery]\nDriver=iio\nDevice=adc\nCells=3\nDivider=11\n")), 0);
+        ck_assert_int_eq(s.hw.battery.driver, HW_IIO_VOLTAGE);
+        ck_assert_str_eq(s.hw.battery.device, "adc");
+        ck_assert_uint_eq(s.hw.battery.cells, 3);
+        ck_assert_double_eq(s.hw.battery.divider, 11);
+        ck_assert_int_eq(settings_load(&s, write_conf("battery2.conf",
+                "[Battery]\nDriver=power-supply\nName=BAT0\nDriver=counter\n")), 1);
+        ck_assert_int_eq(s.hw.battery.driver, HW_REAL);
+        ck_assert_int_eq(settings_load(&s, write_conf("battery3.conf",
+                "[Battery]\nDriver=none\n")), 0);
+        ck_assert_int_eq(s.hw.battery.driver, HW_NONE);
 }
 END_TEST
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * A pack's discharge curve: open-circuit voltage of one cell against the
+ * charge left, as points "3.3:0,3.6:10,3.7:50,4.2:100" (volts:percent,
+ * voltage rising). Between points the charge is interpolated linearly;
+ * below the first and above the last it is held at their charge.
+ */
+
+#include <stddef.h>
+
+#define BATTERY_CURVE_POINTS 16
+
+struct battery_curve {
+        double cell_v[BATTERY_CURVE_POINTS];
+        double percent[BATTERY_CURVE_POINTS];
+        unsigned count;
+};
+
+/* -EINVAL, with a sentence in error naming the point, when the text is
+ * not at least two points, voltages strictly rising, charges 0..100 and
+ * not falling. */
+int battery_curve_parse(struct battery_curve *curve, const char *text, char *error,
+                        size_t error_size);
+double battery_curve_percent(const struct battery_curve *curve, double cell_v);
