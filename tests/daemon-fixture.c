@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,4 +474,24 @@ void fixture_button(struct daemon_fixture *f, const char *name, bool pressed)
         ck_assert_msg(r >= 0, "%s %s: %s", pressed ? "PressButton" : "ReleaseButton", name,
                       error.message ? error.message : strerror(-r));
         sd_bus_error_free(&error);
+}
+
+void fixture_simulator(struct daemon_fixture *f, const char *member, const char *types, ...)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        ck_assert_int_ge(sd_bus_message_new_method_call(f->bus, &m, BUS_NAME, "/io/percussd/Simulator1",
+                                                        "io.percussd.Simulator1", member),
+                         0);
+        va_start(ap, types);
+        if (types)
+                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
+        va_end(ap);
+        r = sd_bus_call(f->bus, m, 0, &error, NULL);
+        ck_assert_msg(r >= 0, "Simulator1.%s: %s", member, error.message ? error.message : "");
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(m);
 }

@@ -70,6 +70,9 @@ bool fixture_get_bool(struct daemon_fixture *f, const char *property);
  * errno, and the D-Bus error name in *error_name (caller frees). */
 int fixture_call(struct daemon_fixture *f, const char *method, const char *arg,
                  char **error_name, char **error_message);
+/* Simulator1: calls member with arguments as sd_bus_message_append()
+ * takes them (types NULL: none) and asserts it succeeds. */
+void fixture_simulator(struct daemon_fixture *f, const char *member, const char *types, ...);
 /* Simulator1: press or release a button. */
 void fixture_button(struct daemon_fixture *f, const char *name, bool pressed);
 /* Runs the event loop of the test's connection until property reads

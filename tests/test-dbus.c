@@ -1266,27 +1266,6 @@ static void setup_with_quick(void)
         daemon_fixture_start(&fixture, args);
 }
 
-static void simulator(const char *member, const char *types, ...)
-{
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *m = NULL;
-        va_list ap;
-        int r;
-
-        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, "io.percussd.Massager1",
-                                                        "/io/percussd/Simulator1",
-                                                        "io.percussd.Simulator1", member),
-                         0);
-        va_start(ap, types);
-        if (types)
-                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
-        va_end(ap);
-        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
-        ck_assert_msg(r >= 0, "Simulator1.%s: %s", member, error.message ? error.message : "");
-        sd_bus_error_free(&error);
-        sd_bus_message_unref(m);
-}
-
 static void start_and_wait_running(void)
 {
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
@@ -1457,7 +1436,7 @@ START_TEST(test_simulator_object)
          * machine, and that is a fault of its own) */
         start_and_wait_running();
         usleep(1500000); /* the ramp ends */
-        simulator("SetContactForce", "d", 30.0);
+        fixture_simulator(&fixture, "SetContactForce", "d", 30.0);
         ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
         usleep(500000);
         /* the crank slows at each impact and speeds up after it: the
@@ -1508,33 +1487,33 @@ START_TEST(test_faults_from_the_simulator)
 {
         /* a sensor cut: refused to clear while cut, cleared once back */
         start_and_wait_running();
-        simulator("CutSensor", "sb", "encoder", 1);
+        fixture_simulator(&fixture, "CutSensor", "sb", "encoder", 1);
         assert_fault("sensor-lost");
         assert_clear_refused();
-        simulator("CutSensor", "sb", "encoder", 0);
+        fixture_simulator(&fixture, "CutSensor", "sb", "encoder", 0);
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
 
         /* a jammed head */
         start_and_wait_running();
-        simulator("Jam", "b", 1);
+        fixture_simulator(&fixture, "Jam", "b", 1);
         assert_fault("stall");
-        simulator("Jam", "b", 0);
+        fixture_simulator(&fixture, "Jam", "b", 0);
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
 
         /* a drop */
         start_and_wait_running();
-        simulator("Drop", NULL);
+        fixture_simulator(&fixture, "Drop", NULL);
         assert_fault("drop");
         usleep(500000); /* the gun lands */
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
 
         /* the board heats up: stopped before its limit, cleared once cool */
         start_and_wait_running();
-        simulator("SetTemperature", "d", 69.0);
+        fixture_simulator(&fixture, "SetTemperature", "d", 69.0);
         assert_fault("over-temperature");
         assert_clear_refused();
-        simulator("SetTemperature", "d", 45.0);
+        fixture_simulator(&fixture, "SetTemperature", "d", 45.0);
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
         start_and_wait_running();
@@ -1600,7 +1579,7 @@ START_TEST(test_battery_from_the_simulator)
                                              "org.freedesktop.DBus.Properties",
                                              "PropertiesChanged", on_battery_changed, &log),
                          0);
-        simulator("SetBattery", "d", 55.0);
+        fixture_simulator(&fixture, "SetBattery", "d", 55.0);
         process_for(300);
         ck_assert_uint_eq(log.count, 1);
         ck_assert_double_eq(log.percent[0], 55.0);
@@ -1608,16 +1587,16 @@ START_TEST(test_battery_from_the_simulator)
         ck_assert_double_eq(fixture_get_double(&fixture, "Battery"), 55.0);
 
         /* under 1 %: nothing to say */
-        simulator("SetBattery", "d", 55.5);
+        fixture_simulator(&fixture, "SetBattery", "d", 55.5);
         process_for(300);
         ck_assert_uint_eq(log.count, 1);
 
-        simulator("SetCharger", "b", 1);
+        fixture_simulator(&fixture, "SetCharger", "b", 1);
         process_for(300);
         ck_assert_uint_eq(log.count, 2);
         ck_assert_int_eq(log.charging[1], 1);
         ck_assert(fixture_get_bool(&fixture, "Charging"));
-        simulator("SetCharger", "b", 0);
+        fixture_simulator(&fixture, "SetCharger", "b", 0);
         process_for(300);
         ck_assert_uint_eq(log.count, 3);
         ck_assert_int_eq(log.charging[2], 0);
@@ -1631,7 +1610,7 @@ START_TEST(test_battery_from_the_simulator)
         ck_assert_double_eq_tol(fixture_get_double(&fixture, "Battery"), 55.5 + 0.0033, 0.001);
 
         /* too little for calves' first minute: refused with a sentence */
-        simulator("SetBattery", "d", 3.5);
+        fixture_simulator(&fixture, "SetBattery", "d", 3.5);
         {
                 char *name = NULL, *message = NULL;
 
@@ -1645,14 +1624,14 @@ START_TEST(test_battery_from_the_simulator)
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
 
         /* low while running goes on to the step's end; critical stops at once */
-        simulator("SetBattery", "d", 50.0);
+        fixture_simulator(&fixture, "SetBattery", "d", 50.0);
         start_and_wait_running();
-        simulator("SetBattery", "d", 8.0);
+        fixture_simulator(&fixture, "SetBattery", "d", 8.0);
         usleep(500000);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
-        simulator("SetBattery", "d", 2.0);
+        fixture_simulator(&fixture, "SetBattery", "d", 2.0);
         assert_fault("battery");
-        simulator("SetBattery", "d", 100.0);
+        fixture_simulator(&fixture, "SetBattery", "d", 100.0);
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
         sd_bus_slot_unref(slot);

@@ -19,7 +19,6 @@
  */
 #include <check.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,27 +81,6 @@ static void teardown(void)
         daemon_fixture_stop(&fixture);
 }
 
-static void simulator(const char *member, const char *types, ...)
-{
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *m = NULL;
-        va_list ap;
-        int r;
-
-        ck_assert_int_ge(sd_bus_message_new_method_call(fixture.bus, &m, BUS_NAME,
-                                                        "/io/percussd/Simulator1",
-                                                        "io.percussd.Simulator1", member),
-                         0);
-        va_start(ap, types);
-        if (types)
-                ck_assert_int_ge(sd_bus_message_appendv(m, types, ap), 0);
-        va_end(ap);
-        r = sd_bus_call(fixture.bus, m, 0, &error, NULL);
-        ck_assert_msg(r >= 0, "Simulator1.%s: %s", member, error.message ? error.message : "");
-        sd_bus_error_free(&error);
-        sd_bus_message_unref(m);
-}
-
 static double true_speed_ppm(void)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -133,20 +111,20 @@ static void inject(enum fault fault, bool on)
 {
         switch (fault) {
         case JAM:
-                simulator("Jam", "b", on);
+                fixture_simulator(&fixture, "Jam", "b", on);
                 break;
         case DROP:
                 if (on)
-                        simulator("Drop", NULL);
+                        fixture_simulator(&fixture, "Drop", NULL);
                 break;
         case OVER_TEMPERATURE:
-                simulator("SetTemperature", "d", on ? 69.0 : 45.0);
+                fixture_simulator(&fixture, "SetTemperature", "d", on ? 69.0 : 45.0);
                 break;
         case ENCODER_CUT:
-                simulator("CutSensor", "sb", "encoder", on);
+                fixture_simulator(&fixture, "CutSensor", "sb", "encoder", on);
                 break;
         case IMU_CUT:
-                simulator("CutSensor", "sb", "imu", on);
+                fixture_simulator(&fixture, "CutSensor", "sb", "imu", on);
                 break;
         case FAULTS:
                 break;
