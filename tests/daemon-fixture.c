@@ -25,7 +25,7 @@
 #define BUS_PATH "/io/percussd/Massager1"
 #define BUS_INTERFACE "io.percussd.Massager1"
 
-static long now_ms(void)
+long fixture_now_ms(void)
 {
         struct timespec ts;
 
@@ -53,11 +53,11 @@ static pid_t spawn(const char *const *argv, const char *notify_socket)
 
 static void wait_for_path(const char *path, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
         struct stat st;
 
         while (stat(path, &st) < 0) {
-                ck_assert_msg(now_ms() < deadline, "%s did not appear within %d ms", path,
+                ck_assert_msg(fixture_now_ms() < deadline, "%s did not appear within %d ms", path,
                               timeout_ms);
                 usleep(5000);
         }
@@ -65,12 +65,12 @@ static void wait_for_path(const char *path, int timeout_ms)
 
 static void wait_for_ready(int notify_fd, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
         char buf[512];
 
         for (;;) {
                 struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
-                long left = deadline - now_ms();
+                long left = deadline - fixture_now_ms();
                 ssize_t n;
 
                 ck_assert_msg(left > 0, "percussd sent no READY=1 within %d ms", timeout_ms);
@@ -318,14 +318,14 @@ void daemon_fixture_start_permissive_bus(struct daemon_fixture *f)
 
 int daemon_fixture_terminate(struct daemon_fixture *f, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
         int status;
 
         if (f->percussd_pid <= 0)
                 return -1;
         kill(f->percussd_pid, SIGTERM);
         while (waitpid(f->percussd_pid, &status, WNOHANG) == 0) {
-                if (now_ms() > deadline)
+                if (fixture_now_ms() > deadline)
                         return -1;
                 usleep(5000);
         }
@@ -449,7 +449,7 @@ int fixture_call(struct daemon_fixture *f, const char *method, const char *arg,
 bool fixture_wait_string(struct daemon_fixture *f, const char *property, const char *expected,
                          int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
 
         for (;;) {
                 char *value = fixture_get_string(f, property);
@@ -458,7 +458,7 @@ bool fixture_wait_string(struct daemon_fixture *f, const char *property, const c
                 free(value);
                 if (match)
                         return true;
-                if (now_ms() > deadline)
+                if (fixture_now_ms() > deadline)
                         return false;
                 usleep(20000);
         }

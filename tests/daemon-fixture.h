@@ -61,6 +61,9 @@ void daemon_fixture_restart(struct daemon_fixture *f, const char *const *extra_a
 
 void daemon_fixture_stop(struct daemon_fixture *f);
 
+/* CLOCK_MONOTONIC, ms: for the tests' deadlines. */
+long fixture_now_ms(void);
+
 /* Helpers on the test's connection. */
 char *fixture_get_string(struct daemon_fixture *f, const char *property);
 double fixture_get_double(struct daemon_fixture *f, const char *property);

@@ -25,14 +25,6 @@
 static const char *const extra_args[] = { "--profiles-dir", TEST_PROFILES_DIR, NULL };
 static unsigned finished;       /* completed sessions the client was told of */
 
-static long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint32_t next_random(uint32_t *state)
 {
         /* xorshift32: deterministic, good enough to spread the kills */
@@ -107,7 +99,7 @@ static bool play_until(struct daemon_fixture *f, long deadline_ms, unsigned *sta
         long session_deadline_ms = 0;
 
         for (;;) {
-                long now = now_ms();
+                long now = fixture_now_ms();
                 int r;
 
                 if (in_flight && finished != finished_before) {
@@ -153,7 +145,7 @@ START_TEST(test_killed_daemon_keeps_history)
                          0);
 
         while (started < SESSIONS || recorded < started - lost) {
-                long kill_at = now_ms() + (long)(next_random(&seed) % KILL_AFTER_MAX_MS);
+                long kill_at = fixture_now_ms() + (long)(next_random(&seed) % KILL_AFTER_MAX_MS);
                 bool in_flight = play_until(&f, kill_at, &started);
                 size_t n;
 

@@ -45,14 +45,6 @@ struct call {
         enum method method;
 };
 
-static long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void setup(void)
 {
         static const char *const args[] = { "--profiles-dir", TEST_PROFILES_DIR, NULL };
@@ -126,13 +118,13 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 /* Dispatches every client's answers until all calls are answered. */
 static void wait_answers(sd_bus *const *clients, const struct tally *t, unsigned total)
 {
-        long deadline = now_ms() + STORM_TIMEOUT_MS;
+        long deadline = fixture_now_ms() + STORM_TIMEOUT_MS;
 
         while (t->answered < total) {
                 struct pollfd pfd[CLIENTS];
                 bool worked = false;
 
-                ck_assert_msg(now_ms() < deadline, "%u of %u calls answered within %d ms", t->answered,
+                ck_assert_msg(fixture_now_ms() < deadline, "%u of %u calls answered within %d ms", t->answered,
                               total, STORM_TIMEOUT_MS);
                 for (int c = 0; c < CLIENTS; c++) {
                         int r;
@@ -190,7 +182,7 @@ START_TEST(test_storm_from_several_clients)
         ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
         fds_before = open_fds(fixture.percussd_pid);
 
-        began_ms = now_ms();
+        began_ms = fixture_now_ms();
         for (int i = 0; i < CALLS_PER_CLIENT; i++)
                 for (int c = 0; c < CLIENTS; c++) {
                         /* each client a step behind the one before it */
@@ -213,7 +205,7 @@ START_TEST(test_storm_from_several_clients)
         fprintf(stderr,
                 "%u calls from %d clients answered in %ld ms: Start %u, Pause %u, Resume %u, "
                 "Stop %u succeeded; %u Busy, %u NotRunning, %u undocumented\n",
-                total, CLIENTS, now_ms() - began_ms, t.ok[START], t.ok[PAUSE], t.ok[RESUME],
+                total, CLIENTS, fixture_now_ms() - began_ms, t.ok[START], t.ok[PAUSE], t.ok[RESUME],
                 t.ok[STOP], t.busy, t.not_running, t.undocumented);
         ck_assert_msg(t.undocumented == 0, "%u undocumented answers, the first %s", t.undocumented,
                       t.first_undocumented);

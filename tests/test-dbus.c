@@ -31,14 +31,6 @@ static void teardown(void)
         daemon_fixture_stop(&fixture);
 }
 
-static long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static char *read_file(const char *path)
 {
         FILE *file = fopen(path, "re");
@@ -136,13 +128,13 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
 /* Processes the test's connection until the State log holds `state`. */
 static bool wait_state_signal(struct state_log *log, const char *state, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
 
         for (;;) {
                 for (unsigned i = 0; i < log->count; i++)
                         if (strcmp(log->states[i], state) == 0)
                                 return true;
-                if (now_ms() > deadline)
+                if (fixture_now_ms() > deadline)
                         return false;
                 if (sd_bus_process(fixture.bus, NULL) > 0)
                         continue;
@@ -202,8 +194,8 @@ START_TEST(test_start_plays_routine_then_stops)
         /* the step's ramp is a few seconds; the loop then holds ±2 % */
         target_ppm = fixture_get_double(&fixture, "TargetSpeed");
         ck_assert(target_ppm >= 1200 && target_ppm <= 3200);
-        deadline = now_ms() + 15000;
-        while (now_ms() < deadline) {
+        deadline = fixture_now_ms() + 15000;
+        while (fixture_now_ms() < deadline) {
                 speed_ppm = fixture_get_double(&fixture, "Speed");
                 if (fabs(speed_ppm - target_ppm) <= 0.02 * target_ppm)
                         break;
@@ -216,8 +208,8 @@ START_TEST(test_start_plays_routine_then_stops)
 
         /* the stroke measured, in the air: no force */
         target_mm = fixture_get_double(&fixture, "TargetAmplitude");
-        deadline = now_ms() + 5000;
-        while (now_ms() < deadline) {
+        deadline = fixture_now_ms() + 5000;
+        while (fixture_now_ms() < deadline) {
                 amplitude_mm = fixture_get_double(&fixture, "Amplitude");
                 if (fabs(amplitude_mm - target_mm) <= 0.3)
                         break;
@@ -228,10 +220,10 @@ START_TEST(test_start_plays_routine_then_stops)
                       amplitude_mm, target_mm);
         /* a late period on this shared VM can kick one revolution's
          * estimate; in the air it settles back within ±3 N */
-        deadline = now_ms() + 2000;
+        deadline = fixture_now_ms() + 2000;
         do
                 force_n = fixture_get_double(&fixture, "Force");
-        while (fabs(force_n) > 3.0 && now_ms() < deadline && usleep(100000) == 0);
+        while (fabs(force_n) > 3.0 && fixture_now_ms() < deadline && usleep(100000) == 0);
         ck_assert_msg(fabs(force_n) <= 3.0, "Force %.2f N in the air", force_n);
 
         assert_error("Start", "calves", "io.percussd.Error.Busy");
@@ -522,8 +514,8 @@ static _Noreturn void receive_as_nobody(int ready_fd)
                 _exit(2);
         if (write(ready_fd, "r", 1) != 1)
                 _exit(2);
-        deadline = now_ms() + 5000;
-        while (!received && now_ms() < deadline)
+        deadline = fixture_now_ms() + 5000;
+        while (!received && fixture_now_ms() < deadline)
                 if (sd_bus_process(bus, NULL) == 0)
                         sd_bus_wait(bus, 50000);
         _exit(received ? 0 : 1);
@@ -739,9 +731,9 @@ START_TEST(test_state_changes_signalled_at_once)
                                             "/io/percussd/Simulator1", "io.percussd.Simulator1",
                                             "CutSensor", &error, NULL, "sb", "encoder", 1),
                          0);
-        deadline = now_ms() + 2000;
+        deadline = fixture_now_ms() + 2000;
         while ((log_index(&log, "FaultRaised") < 0 || log_index(&log, "Finished") < 0) &&
-               now_ms() < deadline)
+               fixture_now_ms() < deadline)
                 if (sd_bus_process(fixture.bus, NULL) == 0)
                         sd_bus_wait(fixture.bus, 20000);
         ck_assert_msg(log_index(&log, "FaultRaised") >= 0, "no FaultRaised after CutSensor");
@@ -849,10 +841,10 @@ static int count_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static unsigned count_for(unsigned *counter, long ms)
 {
-        long deadline = now_ms() + ms;
+        long deadline = fixture_now_ms() + ms;
 
         *counter = 0;
-        while (now_ms() < deadline) {
+        while (fixture_now_ms() < deadline) {
                 if (sd_bus_process(fixture.bus, NULL) > 0)
                         continue;
                 sd_bus_wait(fixture.bus, 20000);
@@ -923,12 +915,12 @@ START_TEST(test_client_that_stops_reading_does_not_stall)
                          0);
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
-        start = now_ms();
-        while (now_ms() - start < 4000) {
-                long before = now_ms(), took;
+        start = fixture_now_ms();
+        while (fixture_now_ms() - start < 4000) {
+                long before = fixture_now_ms(), took;
 
                 (void)fixture_get_double(&fixture, "Speed");
-                took = now_ms() - before;
+                took = fixture_now_ms() - before;
                 if (took > slowest)
                         slowest = took;
                 usleep(50000);
@@ -962,8 +954,8 @@ START_TEST(test_flooding_client_that_never_reads_does_not_stall)
                                           NULL, NULL),
                          0);
 
-        start = now_ms();
-        while (now_ms() - start < 4000) {
+        start = fixture_now_ms();
+        while (fixture_now_ms() - start < 4000) {
                 long before, took;
 
                 for (unsigned i = 0; i < 200; i++) {
@@ -982,9 +974,9 @@ START_TEST(test_flooding_client_that_never_reads_does_not_stall)
                                 refused++;
                         sd_bus_message_unref(call);
                 }
-                before = now_ms();
+                before = fixture_now_ms();
                 (void)fixture_get_double(&fixture, "Speed");
-                took = now_ms() - before;
+                took = fixture_now_ms() - before;
                 if (took > slowest)
                         slowest = took;
                 usleep(20000);
@@ -1560,9 +1552,9 @@ static int on_battery_changed(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 static void process_for(int ms)
 {
-        long deadline = now_ms() + ms;
+        long deadline = fixture_now_ms() + ms;
 
-        while (now_ms() < deadline)
+        while (fixture_now_ms() < deadline)
                 if (sd_bus_process(fixture.bus, NULL) <= 0)
                         sd_bus_wait(fixture.bus, 20000);
 }

@@ -61,14 +61,6 @@ struct raised {
         unsigned count;
 };
 
-static long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void setup(void)
 {
         static const char *const args[] = { "--profiles-dir", TEST_PROFILES_DIR, NULL };
@@ -149,9 +141,9 @@ static int on_fault_raised(sd_bus_message *m, void *userdata, sd_bus_error *erro
  * with the replies of the calls) until FaultRaised came or timeout. */
 static bool wait_raised(const struct raised *raised, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
 
-        while (raised->count == 0 && now_ms() < deadline)
+        while (raised->count == 0 && fixture_now_ms() < deadline)
                 if (sd_bus_process(fixture.bus, NULL) == 0)
                         sd_bus_wait(fixture.bus, 20000);
         return raised->count > 0;

@@ -39,14 +39,6 @@ static void teardown(void)
         daemon_fixture_stop(&fixture);
 }
 
-static long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A running percussctl: its pid and what it wrote so far. */
 struct ctl {
         pid_t pid;
@@ -126,14 +118,14 @@ static bool read_some(int *fd, char **text, size_t *len)
  * needle (if not NULL), or until both pipes close. */
 static bool ctl_read(struct ctl *c, const char *needle, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
 
         while (c->out_fd >= 0 || c->err_fd >= 0) {
                 struct pollfd pfd[2] = {
                         { .fd = c->out_fd, .events = POLLIN },
                         { .fd = c->err_fd, .events = POLLIN },
                 };
-                long left = deadline - now_ms();
+                long left = deadline - fixture_now_ms();
 
                 if (needle && strstr(c->out, needle))
                         return true;
@@ -153,11 +145,11 @@ static bool ctl_read(struct ctl *c, const char *needle, int timeout_ms)
  * did not end within timeout_ms (then it is killed). */
 static int ctl_wait(struct ctl *c, int timeout_ms)
 {
-        long deadline = now_ms() + timeout_ms;
+        long deadline = fixture_now_ms() + timeout_ms;
         int status;
         pid_t r;
 
-        while ((r = waitpid(c->pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
+        while ((r = waitpid(c->pid, &status, WNOHANG)) == 0 && fixture_now_ms() < deadline)
                 usleep(5000);
         if (r == 0) {
                 kill(c->pid, SIGKILL);
