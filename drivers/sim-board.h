@@ -9,9 +9,11 @@
  * outputs off, as it would on the hardware.
  *
  * The motor enable is a lease: the board holds it only while the driver
- * refreshes it (every duty write does) and drops it SIM_ENABLE_HOLD_NS
- * after the last refresh, like a driver board whose enable is kept alive
- * by a charge pump on the PWM.
+ * refreshes it (every duty write does), drops it SIM_ENABLE_HOLD_NS after
+ * the last refresh and takes it back at the next one while the driver
+ * still asks for it, like a driver board whose enable passes through a
+ * retriggerable monostable: a dead process leaves the motor off, a loop
+ * that stalled for a moment drives it again.
  *
  * Writes are atomic stores to a mapped page: no syscall, safe in the
  * control thread.

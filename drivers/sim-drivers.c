@@ -83,9 +83,12 @@ static int sim_motor_set_duty(struct motor *motor, double duty)
         if (!(duty >= 0.0 && duty <= 1.0))
                 return -EINVAL;
         sim_gun_set_duty(sim->model, duty);
-        /* the time of this period's sensor reads: no second clock read */
-        if (sim->model->enabled)
+        if (sim->enable_requested) {
+                /* the time of this period's sensor reads: no second clock read */
                 sim->enable_deadline_ns = sim->last_ns + SIM_ENABLE_HOLD_NS;
+                if (!sim->model->enabled)
+                        sim_gun_set_enable(sim->model, true);
+        }
         if (sim->board) {
                 atomic_store(&sim->board->regs->duty, duty);
                 atomic_store(&sim->board->regs->enable_deadline_ns, sim->enable_deadline_ns);
@@ -97,6 +100,7 @@ static int sim_motor_set_enable(struct motor *motor, bool enabled)
 {
         struct sim_drivers *sim = motor->data;
 
+        sim->enable_requested = enabled;
         sim_gun_set_enable(sim->model, enabled);
         if (enabled)
                 sim->enable_deadline_ns = sim->last_ns + SIM_ENABLE_HOLD_NS;

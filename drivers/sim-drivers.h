@@ -24,6 +24,7 @@ struct sim_drivers {
         const struct sim_clock *clock;
         uint64_t last_ns;       /* the model's time on the clock */
         bool started;           /* last_ns holds a reading: a clock may start at 0 */
+        bool enable_requested;  /* what the driver last asked of the enable line */
         uint64_t enable_deadline_ns; /* the motor enable's lease (sim-board.h) */
         struct sim_board *board; /* where the outputs are mirrored, or NULL */
         uint64_t charged_ns;    /* the charger's energy is in the pack up to here */

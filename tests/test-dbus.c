@@ -353,6 +353,26 @@ START_TEST(test_history_records_sessions)
 }
 END_TEST
 
+/* A loaded machine can hold the whole daemon off the CPU for longer than
+ * the board's enable lease: the motor coasts meanwhile, and the loop
+ * drives it again when it runs, with no fault and the routine going on. */
+START_TEST(test_scheduling_stalls_are_not_faults)
+{
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 2000));
+        usleep(1500000);
+        for (int i = 0; i < 5; i++) {
+                ck_assert_int_eq(kill(fixture.percussd_pid, SIGSTOP), 0);
+                usleep(200000);
+                ck_assert_int_eq(kill(fixture.percussd_pid, SIGCONT), 0);
+                usleep(400000);
+        }
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 0));
+        ck_assert_double_gt(fixture_get_double(&fixture, "Speed"), 1000.0);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+}
+END_TEST
+
 START_TEST(test_recovery_guard)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -1646,6 +1666,7 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_intensity_property);
         tcase_add_test(tc, test_history_records_sessions);
         tcase_add_test(tc, test_recovery_guard);
+        tcase_add_test(tc, test_scheduling_stalls_are_not_faults);
         tcase_add_test(tc, test_buttons_drive_the_engine);
         tcase_add_test(tc, test_state_changes_signalled_at_once);
         tcase_add_test(tc, test_telemetry_rate);

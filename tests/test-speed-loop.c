@@ -326,7 +326,8 @@ END_TEST
 
 /* The simulated motor driver's enable is a lease each duty write renews:
  * with no write for SIM_ENABLE_HOLD_NS, as when the loop dies, the board
- * drops it and the crank coasts down. */
+ * drops it and the crank coasts down; a loop that only stalled takes it
+ * back with its next write. */
 START_TEST(test_enable_lease_expires_without_refresh)
 {
         struct encoder_sample sample;
@@ -350,6 +351,11 @@ START_TEST(test_enable_lease_expires_without_refresh)
         now_ns += 500 * PERIOD_NS;
         ck_assert_int_eq(gun.encoder.ops->read(&gun.encoder, &sample), 0);
         ck_assert_double_lt(sim_gun_true_speed_ppm(&model), 0.5 * running_ppm);
+
+        for (int i = 0; i < 3000; i++)
+                running_ppm = period(2000.0, 0.0);
+        ck_assert(model.enabled);
+        ck_assert_double_gt(running_ppm, 1900.0);
 }
 END_TEST
 
