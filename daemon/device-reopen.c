@@ -77,7 +77,7 @@ int device_reopen(struct manager *m)
                 snprintf(m->clear_refusal, sizeof(m->clear_refusal),
                          "%s: %s. The motor stays off until a ClearFault finds the devices "
                          "again.", m->options.config_file, error);
-                log_warning_errno(r, "Fault %s not cleared: could not open %s again: %s",
+                log_warning_errno(r, "Fault %s not cleared: re-opening %s failed: %s",
                                   m->session.fault, devices, m->clear_refusal);
                 return -EAGAIN;
         }
