@@ -674,6 +674,31 @@ START_TEST(test_device_lost_and_back)
 }
 END_TEST
 
+/* Stopped while a device is missing, the drivers closed and the control
+ * thread halted: percussd still ends cleanly. */
+START_TEST(test_stop_while_a_device_is_missing)
+{
+        struct daemon_fixture f;
+        const char *routines = write_routine();
+
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
+        plant_start(&plant);
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        atomic_store(&plant.enc_index, -1);
+        remove_device(0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
+        assert_clear_refused(&f, "[Encoder] Device=plant-encoder");
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
+        plant_stop(&plant);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -684,6 +709,7 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_routine_on_the_real_drivers);
         tcase_add_test(tc, test_missing_device_stops_the_daemon);
         tcase_add_test(tc, test_device_lost_and_back);
+        tcase_add_test(tc, test_stop_while_a_device_is_missing);
         suite_add_tcase(s, tc);
         return s;
 }
