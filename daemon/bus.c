@@ -447,11 +447,8 @@ static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_er
         case -EBUSY:
                 return sd_bus_error_set(error, ERROR_BUSY, "The fault is already being cleared.");
         case -EAGAIN:
-                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE,
-                                         "The fault is still there: the driver board is at %.1f °C "
-                                         "and must cool to %.0f °C first.",
-                                         manager_board_temperature(m),
-                                         m->safety.temperature_resume_c);
+                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE, "The fault is still there: %s",
+                                         m->clear_refusal);
         default:
                 /* answered now (over-temperature gone) or once the loop has
                  * tried; 0 would make sd-bus look for another handler */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "device-reopen.h"
 #include "power.h"
 #include "service-status.h"
 
@@ -200,6 +201,8 @@ static void log_refusal(struct manager *m, const char *what, int r)
 {
         if (r == -ENOSPC)
                 log_notice("Button: could not %s: %s", what, m->power_refusal);
+        else if (r == -EAGAIN)
+                log_notice("Button: could not %s: %s", what, m->clear_refusal);
         else if (r < 0)
                 log_notice_errno(r, "Button: could not %s in state %s: %m", what,
                                  session_state_to_string(m->session.state));
@@ -418,11 +421,22 @@ int manager_clear_fault(struct manager *m, sd_bus_message *request)
          * flat battery clears (Start then asks for the charge a step needs) */
         if (strcmp(m->session.fault, "over-temperature") == 0 ||
             strcmp(m->session.fault, "battery") == 0) {
+                double celsius = manager_board_temperature(m);
+
                 if (strcmp(m->session.fault, "over-temperature") == 0 &&
-                    !safety_temperature_cleared(&m->safety, manager_board_temperature(m)))
+                    !safety_temperature_cleared(&m->safety, celsius)) {
+                        snprintf(m->clear_refusal, sizeof(m->clear_refusal),
+                                 "the driver board is at %.1f °C and must cool to %.0f °C first.",
+                                 celsius, m->safety.temperature_resume_c);
                         return -EAGAIN;
+                }
                 session_fault_cleared(&m->session);
                 return request ? sd_bus_reply_method_return(request, NULL) : 0;
+        }
+        if (device_reopen_wanted(m)) {
+                r = device_reopen(m);
+                if (r < 0)
+                        return r;
         }
 
         count = session_request_fault_clear(&m->session);

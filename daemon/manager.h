@@ -82,6 +82,7 @@ struct manager {
         sd_bus_message *clear_request;  /* NULL when a button asked */
         int64_t clear_count;            /* the fault_clears the loop must echo */
         sd_event_source *clear_timeout;
+        char clear_refusal[768];        /* why ClearFault said -EAGAIN, a sentence */
 
         struct telemetry telemetry;     /* the newest the RT thread gave */
         struct telemetry published;     /* what PropertiesChanged last said */
@@ -133,10 +134,12 @@ struct battery_reading manager_battery(struct manager *m);
 double manager_board_temperature(struct manager *m);
 void manager_check_temperature(struct manager *m);
 
-/* ClearFault: answered at once when the cause is plainly there (-EAGAIN:
- * still too hot), else once the control loop has tried (request, which
- * may be NULL for a button, gets the reply then). -ENOTCONN: no fault;
- * -EBUSY: a clear is already on its way. */
+/* ClearFault: answered at once when the cause is plainly there (-EAGAIN,
+ * the reason in m->clear_refusal: still too hot, a device still missing),
+ * else once the control loop has tried (request, which may be NULL for a
+ * button, gets the reply then). A fault a device caused is cleared through
+ * device_reopen() when the gun has real drivers for it. -ENOTCONN: no
+ * fault; -EBUSY: a clear is already on its way. */
 int manager_clear_fault(struct manager *m, sd_bus_message *request);
 /* Ends a pending clear: 0 cleared, else the errno the reply carries. */
 void manager_finish_clear(struct manager *m, int error);

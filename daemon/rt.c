@@ -74,7 +74,7 @@ static void sleep_until_woken(struct rt *rt)
 static void *rt_thread(void *userdata)
 {
         struct rt *rt = userdata;
-        struct telemetry state = {0};
+        struct telemetry state = rt->counters;
         uint64_t next_ns = 0, stopped_since_ns = 0, motor_off_since_ns = 0;
         bool sleeping = true;
 
@@ -145,6 +145,8 @@ static void *rt_thread(void *userdata)
         }
 
         (void)control_safe_state(rt->gun);
+        /* for the thread that rt_resume() starts: the counts go on */
+        rt->counters = state;
         return NULL;
 }
 
@@ -216,7 +218,8 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
 {
         int r;
 
-        *rt = (struct rt){ .gun = gun, .wake_fd = -1, .event_fd = -1 };
+        *rt = (struct rt){ .gun = gun, .params = params, .safety = safety, .config = *config,
+                           .wake_fd = -1, .event_fd = -1 };
         rt->period_ns = NSEC_PER_SEC / config->control_hz;
         control_period_init(&rt->control, params, safety, gun->encoder.quantity, config->control_hz);
         triple_buffer_init(&rt->setpoint_handoff, rt->setpoint_slots, sizeof(struct setpoint));
@@ -303,14 +306,43 @@ void rt_ack_event(struct rt *rt)
         (void)!read(rt->event_fd, &count, sizeof(count));
 }
 
+void rt_halt(struct rt *rt)
+{
+        if (!rt->thread_started)
+                return;
+        atomic_store(&rt->quit, true);
+        wake(rt);
+        pthread_join(rt->thread, NULL);
+        rt->thread_started = false;
+}
+
+int rt_resume(struct rt *rt)
+{
+        int r;
+
+        if (rt->thread_started)
+                return 0;
+        /* what the loop knew of the old devices (speed, stroke, a fault) is
+         * not true of the new ones */
+        control_period_init(&rt->control, rt->params, rt->safety, rt->gun->encoder.quantity,
+                            rt->config.control_hz);
+        atomic_store(&rt->quit, false);
+        rt->fifo = false;
+        r = create_thread(rt, &rt->config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the control thread again: %m");
+        rt->thread_started = true;
+        rt->realtime = rt->fifo && kernel_is_preempt_rt();
+        log_info("Control loop running again at %u Hz, %s.", rt->config.control_hz,
+                 rt->fifo ? "SCHED_FIFO" : "SCHED_OTHER");
+        return 0;
+}
+
 void rt_stop(struct rt *rt)
 {
-        if (rt->thread_started) {
-                atomic_store(&rt->quit, true);
-                wake(rt);
-                pthread_join(rt->thread, NULL);
-                rt->thread_started = false;
-        } else if (rt->gun)
+        if (rt->thread_started)
+                rt_halt(rt);
+        else if (rt->gun && rt->gun->motor.ops)
                 (void)control_safe_state(rt->gun);
         if (rt->memory_locked)
                 munlockall();

@@ -25,6 +25,9 @@ struct rt_config {
 
 struct rt {
         struct gun *gun;
+        const struct control_params *params;
+        const struct safety_params *safety;
+        struct rt_config config;
         struct control_period control;
         uint64_t period_ns;
 
@@ -44,10 +47,16 @@ struct rt {
         bool fifo;              /* SCHED_FIFO granted */
         bool memory_locked;
 
+        /* the thread's periods, overruns and worst latency, left here when
+         * it quits so that a thread started again counts on from them */
+        struct telemetry counters;
+
         /* owned by the main thread */
         struct setpoint setpoint;
 };
 
+/* gun, params and safety are kept (rt_resume() uses them again) and must
+ * outlive rt. */
 int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params,
              const struct safety_params *safety, const struct rt_config *config);
 
@@ -62,3 +71,13 @@ void rt_ack_event(struct rt *rt);
 
 /* Stops the thread and leaves the gun in the safe state. */
 void rt_stop(struct rt *rt);
+
+/* Main thread: stops the thread, which leaves the gun in the safe state
+ * and touches it no more, so that the gun's drivers can be closed and
+ * opened again; the eventfds stay, setpoints handed meanwhile wait for
+ * rt_resume(). */
+void rt_halt(struct rt *rt);
+/* Starts the thread again with rt_start()'s settings, on the gun as it is
+ * now (its encoder's quantity too), its control state fresh; telemetry
+ * counts (periods, overruns, worst latency) go on from where they were. */
+int rt_resume(struct rt *rt);

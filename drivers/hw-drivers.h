@@ -51,3 +51,14 @@ int iio_voltage_battery_open(struct battery *battery, const struct hw_battery_co
  * is left empty. On failure, every driver is closed. */
 int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
                 unsigned control_hz, char *error, size_t error_size);
+
+/* The control thread's kinds (encoder, IMU, motor, stroke) the
+ * configuration names real: opened into gun, the other kinds of gun left
+ * as they are; on failure, with the open function's sentence in error,
+ * those kinds are all closed again. A device that went away and came back
+ * is reached this way through fresh fds and a fresh libiio context. */
+int hw_gun_open_control(struct gun *gun, const struct hw_config *config, unsigned control_hz,
+                        char *error, size_t error_size);
+/* Closes those kinds (the motor's close leaves it off) and zeroes them in
+ * gun; a kind already closed is skipped. */
+void hw_gun_close_control(struct gun *gun, const struct hw_config *config);

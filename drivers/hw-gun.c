@@ -14,15 +14,18 @@ static void take(enum hw_driver driver, void *to, void *from, size_t size)
         memset(from, 0, size);
 }
 
-int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
-                unsigned control_hz, char *error, size_t error_size)
+/* A simulated kind belongs to the simulated gun, whose model outlives it:
+ * closing the real kinds leaves it alone. */
+static bool real(enum hw_driver driver)
 {
-        struct gun unused = *simulated;
+        return driver != HW_SIMULATED;
+}
+
+int hw_gun_open_control(struct gun *gun, const struct hw_config *config, unsigned control_hz,
+                        char *error, size_t error_size)
+{
         int r = 0;
 
-        *simulated = (struct gun){0};
-
-        *gun = (struct gun){0};
         /* a device paced at the control rate itself would, its clock and ours
          * drifting apart, now and then leave a period without a new reading:
          * three of those in a row are a stale sensor */
@@ -37,6 +40,45 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
                 r = pwm_motor_open(&gun->motor, &config->motor, error, error_size);
         if (r >= 0 && config->stroke.driver == HW_REAL)
                 r = pwm_stroke_open(&gun->stroke, &config->stroke, error, error_size);
+        if (r < 0)
+                hw_gun_close_control(gun, config);
+        return r;
+}
+
+void hw_gun_close_control(struct gun *gun, const struct hw_config *config)
+{
+        if (real(config->stroke.driver)) {
+                if (gun->stroke.ops)
+                        gun->stroke.ops->close(&gun->stroke);
+                gun->stroke = (struct stroke){0};
+        }
+        if (real(config->motor.driver)) {
+                if (gun->motor.ops)
+                        gun->motor.ops->close(&gun->motor);
+                gun->motor = (struct motor){0};
+        }
+        if (real(config->imu.driver)) {
+                if (gun->imu.ops)
+                        gun->imu.ops->close(&gun->imu);
+                gun->imu = (struct imu){0};
+        }
+        if (real(config->encoder.driver)) {
+                if (gun->encoder.ops)
+                        gun->encoder.ops->close(&gun->encoder);
+                gun->encoder = (struct encoder){0};
+        }
+}
+
+int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
+                unsigned control_hz, char *error, size_t error_size)
+{
+        struct gun unused = *simulated;
+        int r;
+
+        *simulated = (struct gun){0};
+
+        *gun = (struct gun){0};
+        r = hw_gun_open_control(gun, config, control_hz, error, error_size);
         if (r >= 0 && config->buttons.driver == HW_REAL)
                 r = gpio_buttons_open(&gun->buttons, &config->buttons, error, error_size);
         if (r >= 0 && config->leds.driver == HW_REAL)

@@ -33,8 +33,9 @@
 #include "fake-sysfs.h"
 #include "sim-gun.h"
 
-#define ENC "/sys/bus/iio/devices/iio:device0"
-#define IMU "/sys/bus/iio/devices/iio:device1"
+#define IIO_DEVICES "/sys/bus/iio/devices"
+#define ENC IIO_DEVICES "/iio:device0"
+#define IMU IIO_DEVICES "/iio:device1"
 #define PWM "/sys/class/pwm/pwmchip0"
 #define COUNTS_PER_REV 4096
 #define ACCEL_SCALE 0.01        /* m/s² per LSB */
@@ -51,7 +52,13 @@ struct plant {
         struct sim_gun model;
         pthread_t thread;
         atomic_bool stop;
-        int enc_fifo, imu_fifo, motor_duty_fd, motor_enable_fd, stroke_duty_fd;
+        /* the N of the /dev/iio:deviceN the encoder and the IMU write to, -1:
+         * the device is gone; the plant opens the FIFO when N changes */
+        atomic_int enc_index, imu_index;
+        int enc_fifo, imu_fifo, enc_fifo_index, imu_fifo_index;
+        int motor_duty_fd, motor_enable_fd, stroke_duty_fd;
+        uint64_t enc_cut_ns;            /* the last encoder scan before it went */
+        atomic_uint_fast64_t duty_zero_ns; /* the plant then first saw duty 0 */
         double motor_start_s;           /* model time of the first non-zero duty; NAN before */
         double total_angle_rad;         /* unwrapped */
         double next_rev_rad, last_rev_s;
@@ -115,7 +122,9 @@ static void write_samples(struct plant *p)
         if (p->last_write_ns && (uint64_t)time_ns - p->last_write_ns > p->longest_gap_ns)
                 p->longest_gap_ns = (uint64_t)time_ns - p->last_write_ns;
         p->last_write_ns = (uint64_t)time_ns;
-        if (write(p->enc_fifo, scan, sizeof(scan)) == (ssize_t)sizeof(scan))
+        if (p->enc_fifo < 0)
+                ;
+        else if (write(p->enc_fifo, scan, sizeof(scan)) == (ssize_t)sizeof(scan))
                 p->samples_written++;
         else
                 p->samples_dropped++;
@@ -125,8 +134,25 @@ static void write_samples(struct plant *p)
                 imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
                 imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
         }
-        if (write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
+        if (p->imu_fifo >= 0 && write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
                 p->samples_dropped++;
+}
+
+/* The device the test made (or removed) since the last step. */
+static void follow_device(int *fd, int *open_index, int index)
+{
+        char path[64];
+
+        if (index == *open_index)
+                return;
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+        *open_index = index;
+        if (index < 0)
+                return;
+        snprintf(path, sizeof(path), "/dev/iio:device%d", index);
+        *fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 }
 
 static void follow_revolutions(struct plant *p, double angle_before, double t_before)
@@ -171,6 +197,13 @@ static void *plant_run(void *userdata)
                 if (duty > 0.0 && isnan(p->motor_start_s))
                         p->motor_start_s = t;
 
+                if (atomic_load(&p->enc_index) < 0 && p->enc_fifo_index >= 0)
+                        p->enc_cut_ns = p->last_write_ns;
+                follow_device(&p->enc_fifo, &p->enc_fifo_index, atomic_load(&p->enc_index));
+                follow_device(&p->imu_fifo, &p->imu_fifo_index, atomic_load(&p->imu_index));
+                if (p->enc_fifo < 0 && duty == 0.0 && !atomic_load(&p->duty_zero_ns))
+                        atomic_store(&p->duty_zero_ns, now_ns());
+
                 nanosleep(&step, NULL);
                 now = now_ns();
                 /* all the time that passed, however long the thread was held up:
@@ -188,49 +221,76 @@ static void *plant_run(void *userdata)
         return NULL;
 }
 
+/* The encoder's sysfs directory (enc: .../iio:deviceN) as the kernel
+ * shows it before anyone opened it. */
+static void lay_out_encoder(const char *enc)
+{
+        static const char *const attrs[][2] = {
+                { "name", "plant-encoder\n" },
+                { "in_count0_raw", "0\n" },
+                { "scan_elements/in_count0_en", "0\n" },
+                { "scan_elements/in_count0_index", "0\n" },
+                { "scan_elements/in_count0_type", "le:u16/16>>0\n" },
+                { "scan_elements/in_timestamp_en", "0\n" },
+                { "scan_elements/in_timestamp_index", "1\n" },
+                { "scan_elements/in_timestamp_type", "le:s64/64>>0\n" },
+                { "current_timestamp_clock", "realtime\n" },
+                { "sampling_frequency", "100\n" },
+                { "buffer/enable", "0\n" },
+                { "buffer/length", "0\n" },
+        };
+        char path[256];
+
+        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", enc, attrs[i][0]);
+                fake_write(path, attrs[i][1]);
+        }
+}
+
+static void lay_out_imu(const char *imu)
+{
+        static const char *const imu_ids[6] = { "accel_x", "accel_y", "accel_z",
+                                                "anglvel_x", "anglvel_y", "anglvel_z" };
+        static const char *const attrs[][2] = {
+                { "name", "plant-imu\n" },
+                { "in_accel_scale", "0.01\n" },
+                { "in_anglvel_scale", "0.001\n" },
+                { "in_temp_raw", "3500\n" },
+                { "in_temp_scale", "10\n" },
+                { "sampling_frequency", "100\n" },
+                { "buffer/enable", "0\n" },
+                { "buffer/length", "0\n" },
+        };
+        char path[256], text[16];
+
+        for (int i = 0; i < 6; i++) {
+                snprintf(path, sizeof(path), "%s/in_%s_raw", imu, imu_ids[i]);
+                fake_write(path, "0\n");
+                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_en", imu, imu_ids[i]);
+                fake_write(path, "0\n");
+                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_index", imu, imu_ids[i]);
+                snprintf(text, sizeof(text), "%d\n", i);
+                fake_write(path, text);
+                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_type", imu, imu_ids[i]);
+                fake_write(path, "le:s16/16>>0\n");
+        }
+        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", imu, attrs[i][0]);
+                fake_write(path, attrs[i][1]);
+        }
+}
+
 static void lay_out_devices(void)
 {
         static const char *const fifos[] = { "/dev/iio:device0", "/dev/iio:device1", NULL };
-        static const char *const imu_ids[6] = { "accel_x", "accel_y", "accel_z",
-                                                "anglvel_x", "anglvel_y", "anglvel_z" };
-        char path[256], text[16];
+        char path[256];
 
         fake_mount("/sys/bus");
         fake_mount("/sys/class");
         fake_dev_mount(fifos);
 
-        fake_write(ENC "/name", "plant-encoder\n");
-        fake_write(ENC "/in_count0_raw", "0\n");
-        fake_write(ENC "/scan_elements/in_count0_en", "0\n");
-        fake_write(ENC "/scan_elements/in_count0_index", "0\n");
-        fake_write(ENC "/scan_elements/in_count0_type", "le:u16/16>>0\n");
-        fake_write(ENC "/scan_elements/in_timestamp_en", "0\n");
-        fake_write(ENC "/scan_elements/in_timestamp_index", "1\n");
-        fake_write(ENC "/scan_elements/in_timestamp_type", "le:s64/64>>0\n");
-        fake_write(ENC "/current_timestamp_clock", "realtime\n");
-        fake_write(ENC "/sampling_frequency", "100\n");
-        fake_write(ENC "/buffer/enable", "0\n");
-        fake_write(ENC "/buffer/length", "0\n");
-
-        fake_write(IMU "/name", "plant-imu\n");
-        for (int i = 0; i < 6; i++) {
-                snprintf(path, sizeof(path), IMU "/in_%s_raw", imu_ids[i]);
-                fake_write(path, "0\n");
-                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_en", imu_ids[i]);
-                fake_write(path, "0\n");
-                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_index", imu_ids[i]);
-                snprintf(text, sizeof(text), "%d\n", i);
-                fake_write(path, text);
-                snprintf(path, sizeof(path), IMU "/scan_elements/in_%s_type", imu_ids[i]);
-                fake_write(path, "le:s16/16>>0\n");
-        }
-        fake_write(IMU "/in_accel_scale", "0.01\n");
-        fake_write(IMU "/in_anglvel_scale", "0.001\n");
-        fake_write(IMU "/in_temp_raw", "3500\n");
-        fake_write(IMU "/in_temp_scale", "10\n");
-        fake_write(IMU "/sampling_frequency", "100\n");
-        fake_write(IMU "/buffer/enable", "0\n");
-        fake_write(IMU "/buffer/length", "0\n");
+        lay_out_encoder(ENC);
+        lay_out_imu(IMU);
 
         fake_write("/sys/class/power_supply/BAT0/capacity", "76\n");
         fake_write("/sys/class/power_supply/BAT0/status", "Discharging\n");
@@ -324,8 +384,9 @@ static void plant_start(struct plant *p)
         sim_gun_init(&p->model, &params, 11);
         p->motor_start_s = NAN;
         p->next_rev_rad = 2 * M_PI;
-        p->enc_fifo = open_attr("/dev/iio:device0", O_RDWR | O_NONBLOCK);
-        p->imu_fifo = open_attr("/dev/iio:device1", O_RDWR | O_NONBLOCK);
+        p->enc_fifo = p->imu_fifo = p->enc_fifo_index = p->imu_fifo_index = -1;
+        atomic_store(&p->enc_index, 0);
+        atomic_store(&p->imu_index, 1);
         p->motor_duty_fd = open_attr(PWM "/pwm0/duty_cycle", O_RDONLY);
         p->motor_enable_fd = open_attr(PWM "/pwm0/enable", O_RDONLY);
         p->stroke_duty_fd = open_attr(PWM "/pwm1/duty_cycle", O_RDONLY);
@@ -355,8 +416,10 @@ static void plant_stop(struct plant *p)
 {
         atomic_store(&p->stop, true);
         pthread_join(p->thread, NULL);
-        close(p->enc_fifo);
-        close(p->imu_fifo);
+        if (p->enc_fifo >= 0)
+                close(p->enc_fifo);
+        if (p->imu_fifo >= 0)
+                close(p->imu_fifo);
         close(p->motor_duty_fd);
         close(p->motor_enable_fd);
         close(p->stroke_duty_fd);
@@ -464,6 +527,178 @@ START_TEST(test_missing_device_stops_the_daemon)
 }
 END_TEST
 
+/* A device the kernel took away (the sysfs directory and the node gone,
+ * as when its driver is unbound) and gave back. */
+static void remove_device(int index)
+{
+        char command[128];
+
+        snprintf(command, sizeof(command), "rm -r " IIO_DEVICES "/iio:device%d /dev/iio:device%d",
+                 index, index);
+        ck_assert_int_eq(system(command), 0);
+}
+
+static void add_fifo(int index)
+{
+        char path[64];
+
+        snprintf(path, sizeof(path), "/dev/iio:device%d", index);
+        ck_assert_msg(mkfifo(path, 0600) == 0, "mkfifo %s: %s", path, strerror(errno));
+}
+
+/* ClearFault refused with FaultActive and a message that has want in it. */
+static void assert_clear_refused(struct daemon_fixture *f, const char *want)
+{
+        char *error_name = NULL, *error_message = NULL;
+
+        ck_assert_int_lt(fixture_call(f, "ClearFault", NULL, &error_name, &error_message), 0);
+        ck_assert_str_eq(error_name, "io.percussd.Error.FaultActive");
+        ck_assert_msg(strstr(error_message, want), "ClearFault said: %s", error_message);
+        fprintf(stderr, "ClearFault refused: %s\n", error_message);
+        free(error_name);
+        free(error_message);
+}
+
+/* The encoder goes while a routine plays: sensor-lost, motor off;
+ * ClearFault is refused while it (and then the IMU) is missing, naming
+ * it; once both are back, under new iio:deviceN numbers, ClearFault
+ * re-opens them and a routine plays again on what the new encoder says. */
+START_TEST(test_device_lost_and_back)
+{
+        struct daemon_fixture f;
+        const char *routines = write_routine();
+        char *error_name = NULL, *text;
+        uint32_t max_latency_us;
+        bool realtime;
+        double lost_ms, speed_ppm, sum_ppm = 0.0, replay_start_s;
+        unsigned counted = 0;
+        size_t first_rev;
+        long deadline_ms;
+
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
+        plant_start(&plant);
+        realtime = fixture_get_bool(&f, "Realtime");
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
+        ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
+
+        atomic_store(&plant.enc_index, -1);
+        remove_device(0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
+        text = fixture_get_string(&f, "Fault");
+        ck_assert_str_eq(text, "sensor-lost");
+        free(text);
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "encoder"), "FaultMessage: %s", text);
+        free(text);
+        deadline_ms = fixture_now_ms() + 1000;
+        while (!atomic_load(&plant.duty_zero_ns) && fixture_now_ms() < deadline_ms)
+                usleep(1000);
+        ck_assert_msg(atomic_load(&plant.duty_zero_ns), "the motor's duty never went to 0");
+        lost_ms = (double)(atomic_load(&plant.duty_zero_ns) - plant.enc_cut_ns) * 1e-6;
+        max_latency_us = fixture_get_u32(&f, "MaxLatency");
+
+        assert_clear_refused(&f, "[Encoder] Device=plant-encoder: no IIO device of that name "
+                                 "(there are: plant-imu)");
+        /* the motor's driver closed: duty 0, the PWM output off */
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
+        ck_assert_int_lt(fixture_call(&f, "Start", "e2e", &error_name, NULL), 0);
+        ck_assert_str_eq(error_name, "io.percussd.Error.Faulted");
+        free(error_name);
+
+        /* the encoder back as iio:device2; meanwhile the IMU goes */
+        add_fifo(2);
+        lay_out_encoder(IIO_DEVICES "/iio:device2");
+        atomic_store(&plant.enc_index, 2);
+        atomic_store(&plant.imu_index, -1);
+        remove_device(1);
+        assert_clear_refused(&f, "[IMU] Device=plant-imu: no IIO device of that name (there "
+                                 "are: plant-encoder)");
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
+        text = fixture_get_string(&f, "State");
+        ck_assert_str_eq(text, "fault");
+        free(text);
+
+        add_fifo(3);
+        lay_out_imu(IIO_DEVICES "/iio:device3");
+        atomic_store(&plant.imu_index, 3);
+        ck_assert_int_eq(fixture_call(&f, "ClearFault", NULL, NULL, NULL), 0);
+        text = fixture_get_string(&f, "State");
+        ck_assert_str_eq(text, "idle");
+        free(text);
+        text = fixture_get_string(&f, "Fault");
+        ck_assert_str_eq(text, "");
+        free(text);
+        /* opened afresh: the new devices set up as at start, the PWM running at duty 0 */
+        ck_assert_str_eq(fake_read(IIO_DEVICES "/iio:device2/current_timestamp_clock"), "monotonic");
+        ck_assert_str_ne(fake_read(IIO_DEVICES "/iio:device3/sampling_frequency"), "100\n");
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "1\n");
+        /* the control thread's telemetry counts on, its scheduling as before */
+        ck_assert(fixture_get_bool(&f, "Realtime") == realtime);
+        ck_assert_uint_ge(fixture_get_u32(&f, "MaxLatency"), max_latency_us);
+
+        first_rev = plant.n;
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running again");
+        replay_start_s = sim_gun_time_s(&plant.model);
+        usleep((useconds_t)((ROUTINE_RAMP_S + 1.5) * 1e6));
+        speed_ppm = fixture_get_double(&f, "Speed");
+        fixture_call(&f, "Stop", NULL, NULL, NULL);
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+
+        /* the crank's own speed once the ramp was over */
+        for (size_t i = first_rev; i < plant.n; i++)
+                if (plant.rev_end_s[i] > replay_start_s + ROUTINE_RAMP_S + 0.5 &&
+                    plant.rev_end_s[i] < replay_start_s + ROUTINE_RAMP_S + 1.5) {
+                        sum_ppm += plant.rev_ppm[i];
+                        counted++;
+                }
+        fprintf(stderr, "encoder removed while running: the motor's duty 0 %.1f ms after its "
+                        "last scan (%u stale periods at the default 1 kHz detect it); after "
+                        "ClearFault on the re-created devices, Speed %.0f ppm, the crank %.0f ppm "
+                        "over %u revolutions, for %.0f ppm asked\n",
+                lost_ms, 3u, speed_ppm, sum_ppm / fmax(counted, 1), counted, ROUTINE_SPEED_PPM);
+        /* detection takes StalePeriods=3 periods without a new reading, the
+         * safe state is written in the period that detects it; the rest is
+         * the VM's scheduling */
+        ck_assert_double_le(lost_ms, 20.0);
+        ck_assert_uint_ge(counted, 20);
+        ck_assert_double_le(fabs(sum_ppm / counted - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
+        ck_assert_double_le(fabs(speed_ppm - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
+}
+END_TEST
+
+/* Stopped while a device is missing, the drivers closed and the control
+ * thread halted: percussd still ends cleanly. */
+START_TEST(test_stop_while_a_device_is_missing)
+{
+        struct daemon_fixture f;
+        const char *routines = write_routine();
+
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
+        plant_start(&plant);
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        atomic_store(&plant.enc_index, -1);
+        remove_device(0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
+        assert_clear_refused(&f, "[Encoder] Device=plant-encoder");
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
+        plant_stop(&plant);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -473,6 +708,8 @@ static Suite *e2e_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_routine_on_the_real_drivers);
         tcase_add_test(tc, test_missing_device_stops_the_daemon);
+        tcase_add_test(tc, test_device_lost_and_back);
+        tcase_add_test(tc, test_stop_while_a_device_is_missing);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check-main.h"
@@ -204,6 +205,54 @@ START_TEST(test_gun_opens_the_configured_kinds)
 }
 END_TEST
 
+/* What ClearFault does after a device went away: the real control kinds
+ * closed (the motor's PWM output off) and opened again, a simulated kind
+ * left alone; a channel that is gone fails the open, naming its key, and
+ * the kinds opened before it are closed again. */
+START_TEST(test_control_kinds_closed_and_opened_again)
+{
+        static const struct encoder_ops sim_encoder_ops = { .name = "simulated" };
+        struct hw_config c = defaults();
+        struct gun sim = { .encoder = { .ops = &sim_encoder_ops } }, gun;
+
+        c.encoder.driver = HW_SIMULATED;
+        c.imu.driver = HW_SIMULATED;
+        c.buttons.driver = HW_SIMULATED;
+        c.leds.driver = HW_SIMULATED;
+        c.stroke.pwm.channel = 1;
+        fake_write(CHIP "/pwm1/period", "");
+        fake_write(CHIP "/pwm1/duty_cycle", "");
+        fake_write(CHIP "/pwm1/enable", "");
+        ck_assert_int_eq(hw_gun_open(&gun, &c, &sim, 1000, error, sizeof(error)), 0);
+        ck_assert_ptr_eq(gun.encoder.ops, &sim_encoder_ops);
+
+        hw_gun_close_control(&gun, &c);
+        ck_assert_ptr_null(gun.motor.ops);
+        ck_assert_ptr_null(gun.stroke.ops);
+        ck_assert_ptr_eq(gun.encoder.ops, &sim_encoder_ops);
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "0\n");
+        ck_assert_str_eq(fake_read(CHIP "/pwm1/enable"), "0\n");
+
+        ck_assert_int_eq(system("rm -r " CHIP "/pwm1"), 0);
+        ck_assert_int_eq(hw_gun_open_control(&gun, &c, 1000, error, sizeof(error)), -ENOENT);
+        ck_assert_msg(strstr(error, "[Stroke] PWMChannel=1: exported, but " CHIP "/pwm1 is not "
+                                    "there"), "%s", error);
+        ck_assert_ptr_null(gun.motor.ops);
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "0\n");
+        ck_assert_ptr_eq(gun.encoder.ops, &sim_encoder_ops);
+
+        fake_write(CHIP "/pwm1/period", "");
+        fake_write(CHIP "/pwm1/duty_cycle", "");
+        fake_write(CHIP "/pwm1/enable", "");
+        ck_assert_int_eq(hw_gun_open_control(&gun, &c, 1000, error, sizeof(error)), 0);
+        ck_assert_str_eq(gun.motor.ops->name, "pwm-motor");
+        ck_assert_str_eq(gun.stroke.ops->name, "pwm-stroke");
+        ck_assert_str_eq(fake_read(CHIP "/pwm0/enable"), "1\n");
+        ck_assert_str_eq(fake_read(CHIP "/pwm1/enable"), "1\n");
+        gun_close(&gun);
+}
+END_TEST
+
 #if HEAP_COUNT_WORKS
 /* The writes the control thread makes allocate nothing. */
 START_TEST(test_rt_writes_make_no_heap_call)
@@ -257,6 +306,7 @@ static Suite *pwm_suite(void)
         tcase_add_test(tc, test_stroke_position_is_the_pulse_width);
         tcase_add_test(tc, test_stroke_pulses_must_fit_the_period);
         tcase_add_test(tc, test_gun_opens_the_configured_kinds);
+        tcase_add_test(tc, test_control_kinds_closed_and_opened_again);
 #if HEAP_COUNT_WORKS
         tcase_add_test(tc, test_rt_writes_make_no_heap_call);
 #endif

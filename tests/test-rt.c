@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -191,6 +192,146 @@ START_TEST(test_steady_state_and_idle)
 }
 END_TEST
 
+/* The gun as the halt/resume test drives it: the simulated drivers, with
+ * every motor write counted and an encoder that can be made to fail as a
+ * removed device does. */
+static struct gun inner;
+static atomic_uint motor_writes;
+static atomic_bool encoder_gone;
+
+static int counted_set_duty(struct motor *motor, double duty)
+{
+        (void)motor;
+        atomic_fetch_add(&motor_writes, 1);
+        return inner.motor.ops->set_duty(&inner.motor, duty);
+}
+
+static int counted_set_enable(struct motor *motor, bool enabled)
+{
+        (void)motor;
+        atomic_fetch_add(&motor_writes, 1);
+        return inner.motor.ops->set_enable(&inner.motor, enabled);
+}
+
+static int cut_encoder_read(struct encoder *enc, struct encoder_sample *out)
+{
+        (void)enc;
+        if (atomic_load(&encoder_gone))
+                return -ENODEV;
+        return inner.encoder.ops->read(&inner.encoder, out);
+}
+
+static const struct motor_ops counted_motor_ops = {
+        .name = "counted",
+        .set_duty = counted_set_duty,
+        .set_enable = counted_set_enable,
+};
+
+static const struct encoder_ops cut_encoder_ops = {
+        .name = "cut",
+        .read = cut_encoder_read,
+};
+
+/* Waits up to 2 s for the loop's telemetry to say what ok() wants. */
+static bool wait_telemetry(struct rt *rt, struct telemetry *tm, bool (*ok)(const struct telemetry *))
+{
+        for (int i = 0; i < 200; i++) {
+                rt_read_telemetry(rt, tm);
+                if (ok(tm))
+                        return true;
+                usleep(10000);
+        }
+        return false;
+}
+
+static bool sensor_lost(const struct telemetry *tm)
+{
+        return tm->fault == RT_FAULT_SENSOR_LOST;
+}
+
+static bool cleared(const struct telemetry *tm)
+{
+        return tm->fault_clears == 1 && tm->fault == RT_FAULT_NONE;
+}
+
+static bool at_speed(const struct telemetry *tm)
+{
+        return tm->motor_on && tm->speed_ppm > 1500.0;
+}
+
+/* What the daemon does to recover from a device that went away: halt the
+ * thread, (re-open the drivers), resume it. While halted nothing touches
+ * the gun; resumed, the old fault is forgotten and the counts go on. */
+START_TEST(test_halt_and_resume)
+{
+        static const struct sim_clock clock = { .now_ns = monotonic_ns };
+        static struct sim_gun model;
+        static struct sim_drivers sim;
+        static struct gun gun;
+        static struct rt rt;
+        struct sim_gun_params params;
+        struct control_params control;
+        struct safety_params safety;
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = false,
+                                   .cpu = -1 };
+        struct telemetry tm, halted;
+        unsigned writes;
+        int tid;
+        char task[64];
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&model, &params, 7);
+        ck_assert_int_eq(sim_gun_drivers_open(&inner, &sim, &model, &clock), 0);
+        gun = inner;
+        gun.motor = (struct motor){ .ops = &counted_motor_ops };
+        gun.encoder.ops = &cut_encoder_ops;
+        control_params_default(&control);
+        safety_params_default(&safety);
+        ck_assert_int_eq(rt_start(&rt, &gun, &control, &safety, &config), 0);
+
+        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.2, .stroke_mm = 10 });
+        ck_assert_msg(wait_telemetry(&rt, &tm, at_speed), "not at speed: %.0f ppm", tm.speed_ppm);
+        atomic_store(&encoder_gone, true);
+        ck_assert_msg(wait_telemetry(&rt, &tm, sensor_lost), "no sensor-lost fault");
+        ck_assert_int_eq(tm.fault_errno, ENODEV);
+        ck_assert(!sim_gun_true_enabled(&model));
+
+        tid = atomic_load(&rt.tid);
+        rt_halt(&rt);
+        snprintf(task, sizeof(task), "/proc/self/task/%d", tid);
+        ck_assert_msg(access(task, F_OK) < 0, "the control thread is still there");
+        rt_read_telemetry(&rt, &halted);
+        writes = atomic_load(&motor_writes);
+        /* a setpoint meanwhile (the session clearing its fault) waits */
+        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = false, .fault_clears = 1 });
+        usleep(200000);
+        ck_assert_uint_eq(atomic_load(&motor_writes), writes);
+        rt_read_telemetry(&rt, &tm);
+        ck_assert_uint_eq(tm.periods, halted.periods);
+
+        atomic_store(&encoder_gone, false); /* the device back, the driver opened again */
+        ck_assert_int_eq(rt_resume(&rt), 0);
+        ck_assert_msg(wait_telemetry(&rt, &tm, cleared), "fault %d, clears %u", tm.fault,
+                      tm.fault_clears);
+        ck_assert_int_ne(atomic_load(&rt.tid), tid);
+        ck_assert_uint_gt(tm.periods, halted.periods);
+        ck_assert_uint_ge(tm.max_latency_us, halted.max_latency_us);
+        ck_assert_uint_ge(tm.overruns, halted.overruns);
+        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.2, .stroke_mm = 10,
+                                                 .fault_clears = 1 });
+        ck_assert_msg(wait_telemetry(&rt, &tm, at_speed), "not at speed again: %.0f ppm",
+                      tm.speed_ppm);
+        fprintf(stderr, "halted after %llu periods, resumed: %llu periods, %.0f ppm\n",
+                (unsigned long long)halted.periods, (unsigned long long)tm.periods, tm.speed_ppm);
+
+        rt_stop(&rt);
+        ck_assert(!sim_gun_true_enabled(&model));
+        gun_close(&inner);
+}
+END_TEST
+
 static Suite *rt_suite(void)
 {
         Suite *s = suite_create("rt");
@@ -198,6 +339,7 @@ static Suite *rt_suite(void)
 
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_steady_state_and_idle);
+        tcase_add_test(tc, test_halt_and_resume);
         suite_add_tcase(s, tc);
         return s;
 }
