@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon-fixture.h"
+#include "bus-ready.h"
 
 #include <check.h>
 #include <errno.h>
@@ -49,18 +50,6 @@ static pid_t spawn(const char *const *argv, const char *notify_socket)
                 _exit(127);
         }
         return pid;
-}
-
-static void wait_for_path(const char *path, int timeout_ms)
-{
-        long deadline = fixture_now_ms() + timeout_ms;
-        struct stat st;
-
-        while (stat(path, &st) < 0) {
-                ck_assert_msg(fixture_now_ms() < deadline, "%s did not appear within %d ms", path,
-                              timeout_ms);
-                usleep(5000);
-        }
 }
 
 static void wait_for_ready(int notify_fd, int timeout_ms)
@@ -275,6 +264,7 @@ static void start(struct daemon_fixture *f, const char *policy, const char *conf
                   const char *const *extra_args)
 {
         char bus_path[96], config_path[96];
+        struct bus_ready ready;
         int r;
 
         memset(f, 0, sizeof(*f));
@@ -283,6 +273,7 @@ static void start(struct daemon_fixture *f, const char *policy, const char *conf
         snprintf(bus_path, sizeof(bus_path), "%s/bus", f->dir);
         snprintf(f->address, sizeof(f->address), "unix:path=%s", bus_path);
 
+        ck_assert_int_eq(bus_ready_init(&ready), 0);
         if (policy) {
                 /* other users' clients must reach the socket */
                 ck_assert_int_eq(chmod(f->dir, 0755), 0);
@@ -291,14 +282,16 @@ static void start(struct daemon_fixture *f, const char *policy, const char *conf
                 find_or_make_ids(f);
                 f->dbus_pid = spawn_seeing_ids(f, (const char *const[]){ "dbus-daemon", "--config-file",
                                                                          config_path, "--nofork",
-                                                                         "--nopidfile", NULL },
+                                                                         "--nopidfile", ready.arg,
+                                                                         NULL },
                                                NULL);
         } else
                 f->dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
                                                            "--nopidfile", "--address", f->address,
-                                                           NULL },
+                                                           ready.arg, NULL },
                                     NULL);
-        wait_for_path(bus_path, 5000);
+        r = bus_ready_wait(&ready, 5000);
+        ck_assert_msg(r == 0, "dbus-daemon did not start listening: %s", strerror(-r));
         start_percussd(f, config, extra_args);
 
         r = sd_bus_new(&f->bus);

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-ready.h"
 #include "check-main.h"
 #include "history.h"
 #include "sim-board.h"
@@ -188,8 +189,7 @@ static void setup(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char bus_path[96], notify_path[96];
-        struct stat st;
-        long deadline;
+        struct bus_ready ready;
         int r;
 
         memset(&svc, 0, sizeof(svc));
@@ -200,13 +200,13 @@ static void setup(void)
         snprintf(svc.board_path, sizeof(svc.board_path), "%s/%s", svc.dir, SIM_BOARD_FILE);
         snprintf(svc.address, sizeof(svc.address), "unix:path=%s", bus_path);
 
+        ck_assert_int_eq(bus_ready_init(&ready), 0);
         svc.dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
-                                                    "--nopidfile", "--address", svc.address, NULL },
+                                                    "--nopidfile", "--address", svc.address,
+                                                    ready.arg, NULL },
                              NULL);
-        for (deadline = now_ms() + 5000; stat(bus_path, &st) < 0;) {
-                ck_assert_msg(now_ms() < deadline, "dbus-daemon did not start");
-                usleep(5000);
-        }
+        r = bus_ready_wait(&ready, 5000);
+        ck_assert_msg(r == 0, "dbus-daemon did not start listening: %s", strerror(-r));
 
         svc.notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ck_assert_int_ge(svc.notify_fd, 0);

@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-ready.h"
+
 #define BUS_NAME "io.percussd.Massager1"
 #define BUS_PATH "/io/percussd/Massager1"
 #define BUS_INTERFACE "io.percussd.Massager1"
@@ -555,12 +557,12 @@ int main(int argc, char *argv[])
         unsigned seconds = 60, clients = 10, calls = 20000, rounds = 1;
         pid_t dbus, reference;
         char bus_path[96];
-        struct stat st;
+        struct bus_ready ready;
+        int r;
         int c;
 
         while ((c = getopt_long(argc, argv, "D:c:n:r:", options, NULL)) >= 0) {
-                int r = 0;
-
+                r = 0;
                 if (c == 'D')
                         r = parse_unsigned("--duration", optarg, &seconds);
                 else if (c == 'c')
@@ -580,15 +582,16 @@ int main(int argc, char *argv[])
                 die("mkdtemp", errno);
         snprintf(bus_path, sizeof(bus_path), "%s/bus", dir);
         snprintf(address, sizeof(address), "unix:path=%s", bus_path);
+        if (bus_ready_init(&ready) < 0)
+                die("pipe", errno);
         dbus = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork", "--nopidfile",
-                                            "--address", address, NULL },
+                                            "--address", address, ready.arg, NULL },
                      NULL);
-        for (unsigned i = 0; stat(bus_path, &st) < 0; i++) {
-                if (i > 500) {
-                        fprintf(stderr, "dbus-load: dbus-daemon did not create %s\n", bus_path);
-                        return 1;
-                }
-                usleep(10000);
+        r = bus_ready_wait(&ready, 5000);
+        if (r < 0) {
+                fprintf(stderr, "dbus-load: dbus-daemon did not start listening on %s: %s\n",
+                        bus_path, strerror(-r));
+                return 1;
         }
 
         reference = start_reference();

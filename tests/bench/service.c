@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-ready.h"
 #include "sim-board.h"
 
 #define BUS_NAME "io.percussd.Massager1"
@@ -329,8 +330,8 @@ static void setup_bus(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char bus_path[96];
-        struct stat st;
-        uint64_t deadline;
+        struct bus_ready ready;
+        int r;
 
         snprintf(dir, sizeof(dir), "/tmp/percussd-bench-XXXXXX");
         if (!mkdtemp(dir))
@@ -338,14 +339,18 @@ static void setup_bus(void)
         snprintf(bus_path, sizeof(bus_path), "%s/bus", dir);
         snprintf(address, sizeof(address), "unix:path=%s", bus_path);
         snprintf(notify_path, sizeof(notify_path), "%s/notify", dir);
+        if (bus_ready_init(&ready) < 0)
+                die("pipe");
         dbus_pid = spawn((const char *const[]){ "dbus-daemon", "--session", "--nofork",
-                                                "--nopidfile", "--address", address, NULL },
+                                                "--nopidfile", "--address", address, ready.arg,
+                                                NULL },
                          false);
-        for (deadline = now_ns() + 5000000000ull; stat(bus_path, &st) < 0; usleep(5000))
-                if (now_ns() > deadline) {
-                        fprintf(stderr, "service: dbus-daemon did not start\n");
-                        exit(EXIT_FAILURE);
-                }
+        r = bus_ready_wait(&ready, 5000);
+        if (r < 0) {
+                fprintf(stderr, "service: dbus-daemon did not start listening on %s: %s\n",
+                        bus_path, strerror(-r));
+                exit(EXIT_FAILURE);
+        }
         notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify_path);
         if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
