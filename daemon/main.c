@@ -60,9 +60,10 @@ static void print_help(void)
                "                            (default: any)\n"
                "      --safe-stop           force the motor and the stroke actuator off and\n"
                "                            exit (the unit's ExecStopPost=, after any end)\n"
-               "      --module-dir=DIR      load the IIO drivers' module %s from DIR,\n"
-               "                            for a configuration that names an IIO driver;\n"
-               "                            default: %s\n"
+               "      --module-dir=DIR      load the IIO drivers' module, %s,\n"
+               "                            from DIR (when the configuration names an IIO\n"
+               "                            driver); default:\n"
+               "                            %s\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
