@@ -45,14 +45,14 @@ int iio_module_load(const char *dir, const char *key, const struct iio_module **
         if (!handle) {
                 snprintf(error, error_size, "%s: cannot load the IIO drivers' module %s: %s", key,
                          path, dl_reason());
-                return -ENOENT;
+                return -ELIBACC;
         }
         table = dlsym(handle, IIO_MODULE_SYMBOL);
         if (!table) {
                 snprintf(error, error_size, "%s: %s is not percussd's IIO drivers' module: %s",
                          key, path, dl_reason());
                 dlclose(handle);
-                return -ENOEXEC;
+                return -ELIBBAD;
         }
         if (table->version != IIO_MODULE_VERSION || table->config_size != sizeof(struct hw_config) ||
             table->gun_size != sizeof(struct gun)) {
@@ -62,7 +62,7 @@ int iio_module_load(const char *dir, const char *key, const struct iio_module **
                          table->version, table->config_size, table->gun_size, IIO_MODULE_VERSION,
                          sizeof(struct hw_config), sizeof(struct gun));
                 dlclose(handle);
-                return -ENOEXEC;
+                return -ELIBBAD;
         }
         loaded.table = table;
         snprintf(loaded.path, sizeof(loaded.path), "%s", path);
