@@ -4,9 +4,9 @@
 /*
  * The IIO drivers (encoder, IMU, battery voltage) live in a module of their
  * own, percussd-iio.so, which percussd opens only when the configuration
- * names one of them: libiio brings libxml2 (and ICU's data), libstdc++,
- * libusb, avahi and libserialport, about 1.7 MiB of resident memory a gun
- * without IIO devices would otherwise carry. The module exports one table,
+ * names one of them: libiio brings libxml2 (and ICU), libstdc++, libusb,
+ * libudev, avahi and libdbus, over 2 MiB of resident memory a gun without
+ * IIO devices would otherwise carry. The module exports one table,
  * checked by its version before the daemon calls anything in it.
  */
 
