@@ -13,6 +13,7 @@
 #include "bus.h"
 #include "config.h"
 #include "hw-drivers.h"
+#include "iio-module.h"
 #include "manager.h"
 #include "power.h"
 #include "service-status.h"
@@ -59,12 +60,16 @@ static void print_help(void)
                "                            (default: any)\n"
                "      --safe-stop           force the motor and the stroke actuator off and\n"
                "                            exit (the unit's ExecStopPost=, after any end)\n"
+               "      --module-dir=DIR      load the IIO drivers' module, %s,\n"
+               "                            from DIR (when the configuration names an IIO\n"
+               "                            driver); default:\n"
+               "                            %s\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
                CONFIG_FILE, PROFILES_DIR, ADMIN_PROFILES_DIR, STATE_DIR_DEFAULT, CONTROL_HZ_MIN,
                CONTROL_HZ_MAX,
-               defaults.control_hz, defaults.rt_priority);
+               defaults.control_hz, defaults.rt_priority, IIO_MODULE_FILE, MODULE_DIR);
 }
 
 static int parse_unsigned(const char *option, const char *value, unsigned min, unsigned max,
@@ -94,6 +99,7 @@ enum {
         ARG_RT_CPU,
         ARG_VERSION,
         ARG_SAFE_STOP,
+        ARG_MODULE_DIR,
 };
 
 /* Returns 1 to go on, 0 to exit with success, negative errno on a bad option. */
@@ -111,6 +117,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 { "rt-priority", required_argument, NULL, ARG_RT_PRIORITY },
                 { "rt-cpu", required_argument, NULL, ARG_RT_CPU },
                 { "safe-stop", no_argument, NULL, ARG_SAFE_STOP },
+                { "module-dir", required_argument, NULL, ARG_MODULE_DIR },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -175,6 +182,9 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                         break;
                 case ARG_SAFE_STOP:
                         o->safe_stop = true;
+                        break;
+                case ARG_MODULE_DIR:
+                        o->module_dir = optarg;
                         break;
                 case 'v':
                         o->log_level = LOG_LEVEL_DEBUG;
@@ -380,6 +390,7 @@ static void apply_config(struct manager *m)
 
         settings_defaults(c);
         (void)settings_load(c, o->config_file);
+        c->hw.module_dir = o->module_dir;
         o->simulate = o->simulate || c->simulate;
         if (!o->control_hz)
                 o->control_hz = c->control_hz;

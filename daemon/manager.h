@@ -45,6 +45,7 @@ struct options {
         int rt_priority;
         int rt_cpu;             /* -1: any */
         enum log_level log_level;
+        const char *module_dir; /* --module-dir; NULL: MODULE_DIR */
 };
 
 struct manager {

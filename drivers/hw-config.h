@@ -108,6 +108,9 @@ struct hw_config {
         struct hw_buttons_config buttons;
         struct hw_leds_config leds;
         struct hw_battery_config battery;
+        /* where the IIO drivers' module is (percussd --module-dir); NULL: where
+         * it is installed */
+        const char *module_dir;
 };
 
 /* The names the daemon gives the buttons and LEDs, in the order of

@@ -6,7 +6,9 @@
  * stroke, GPIO (libgpiod) buttons and LEDs. Each open function fills one
  * kind of struct gun from its configuration section, or returns a
  * negative errno with a sentence in error naming the configuration key and
- * what was looked for.
+ * what was looked for. The IIO ones are built into percussd-iio.so
+ * (iio-module.h), which hw_gun_open() loads when the configuration names
+ * one; the tests link them directly.
  */
 
 #include <stddef.h>

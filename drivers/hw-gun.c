@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "hw-drivers.h"
+#include "iio-module.h"
 
 #define ENCODER_SAMPLES_PER_PERIOD 2
 
@@ -21,21 +22,34 @@ static bool real(enum hw_driver driver)
         return driver != HW_SIMULATED;
 }
 
+/* The IIO drivers' module, loaded only when the configuration names one of
+ * them (once per process: a reopen finds it loaded). */
+static int load_iio(const struct hw_config *config, const struct iio_module **iio, char *error,
+                    size_t error_size)
+{
+        const char *key = config->encoder.driver == HW_REAL ? "[Encoder] Driver=iio" :
+                          config->imu.driver == HW_REAL ? "[IMU] Driver=iio" :
+                          config->battery.driver == HW_IIO_VOLTAGE ? "[Battery] Driver=iio" : NULL;
+
+        return key ? iio_module_load(config->module_dir, key, iio, error, error_size) : 0;
+}
+
 int hw_gun_open_control(struct gun *gun, const struct hw_config *config, unsigned control_hz,
                         char *error, size_t error_size)
 {
-        int r = 0;
+        const struct iio_module *iio = NULL;
+        int r = load_iio(config, &iio, error, error_size);
 
         /* a device paced at the control rate itself would, its clock and ours
          * drifting apart, now and then leave a period without a new reading:
          * three of those in a row are a stale sensor */
-        if (config->encoder.driver == HW_REAL)
-                r = iio_encoder_open(&gun->encoder, &config->encoder,
-                                     ENCODER_SAMPLES_PER_PERIOD * control_hz, error, error_size);
-        else if (config->encoder.driver == HW_COUNTER)
+        if (r >= 0 && config->encoder.driver == HW_REAL)
+                r = iio->encoder_open(&gun->encoder, &config->encoder,
+                                      ENCODER_SAMPLES_PER_PERIOD * control_hz, error, error_size);
+        else if (r >= 0 && config->encoder.driver == HW_COUNTER)
                 r = counter_encoder_open(&gun->encoder, &config->encoder, error, error_size);
         if (r >= 0 && config->imu.driver == HW_REAL)
-                r = iio_imu_open(&gun->imu, &config->imu, error, error_size);
+                r = iio->imu_open(&gun->imu, &config->imu, error, error_size);
         if (r >= 0 && config->motor.driver == HW_REAL)
                 r = pwm_motor_open(&gun->motor, &config->motor, error, error_size);
         if (r >= 0 && config->stroke.driver == HW_REAL)
@@ -73,12 +87,15 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
                 unsigned control_hz, char *error, size_t error_size)
 {
         struct gun unused = *simulated;
+        const struct iio_module *iio = NULL;
         int r;
 
         *simulated = (struct gun){0};
 
         *gun = (struct gun){0};
         r = hw_gun_open_control(gun, config, control_hz, error, error_size);
+        if (r >= 0)
+                r = load_iio(config, &iio, error, error_size);
         if (r >= 0 && config->buttons.driver == HW_REAL)
                 r = gpio_buttons_open(&gun->buttons, &config->buttons, error, error_size);
         if (r >= 0 && config->leds.driver == HW_REAL)
@@ -86,7 +103,7 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
         if (r >= 0 && config->battery.driver == HW_REAL)
                 r = power_supply_battery_open(&gun->battery, &config->battery, error, error_size);
         else if (r >= 0 && config->battery.driver == HW_IIO_VOLTAGE)
-                r = iio_voltage_battery_open(&gun->battery, &config->battery, error, error_size);
+                r = iio->voltage_battery_open(&gun->battery, &config->battery, error, error_size);
         if (r < 0) {
                 gun_close(gun);
                 gun_close(&unused);

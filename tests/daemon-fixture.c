@@ -250,6 +250,11 @@ static void start_percussd(struct daemon_fixture *f, const char *config,
                 write_simulated_settings(settings_path);
         argv[n++] = "--config";
         argv[n++] = config ? config : settings_path;
+        if (config) {
+                /* this build's, not one installed */
+                argv[n++] = "--module-dir";
+                argv[n++] = IIO_MODULE_BUILD_DIR;
+        }
         for (size_t i = 0; extra_args && extra_args[i] && n < 47; i++)
                 argv[n++] = extra_args[i];
         argv[n] = NULL;

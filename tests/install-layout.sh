@@ -18,6 +18,7 @@ prefix=$(option prefix)
 at() { case "$1" in /*) echo "$1" ;; *) echo "$prefix/$1" ;; esac; }
 sbindir=$(at "$(option sbindir)")
 bindir=$(at "$(option bindir)")
+libdir=$(at "$(option libdir)")
 datadir=$(at "$(option datadir)")
 sysconfdir=$(at "$(option sysconfdir)")
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
@@ -31,6 +32,7 @@ expect() {
 }
 expect "$sbindir/percussd"
 expect "$bindir/percussctl"
+expect "$libdir/percussd/percussd-iio.so"
 expect "$unitdir/percussd.service"
 expect "$sysusersdir/percussd.conf"
 expect "/lib/udev/rules.d/60-percussd.rules"
@@ -48,6 +50,16 @@ mandir=$(at "$(option mandir)")
 for page in man8/percussd.8 man1/percussctl.1 man5/percussd.conf.5 man5/percussd-profile.5; do
   expect "$mandir/$page"
 done
+
+# libiio (and libxml2, ICU, libstdc++… behind it) comes only with the IIO
+# drivers' module, which percussd opens for a configuration naming one.
+checks=$((checks + 1))
+if readelf -d "$dest$libdir/percussd/percussd-iio.so" | grep -q 'NEEDED.*libiio' &&
+   ! readelf -d "$dest$sbindir/percussd" | grep -q 'NEEDED.*libiio'; then
+  echo "ok - the IIO module links libiio, percussd does not"
+else
+  echo "not ok - percussd links libiio, or the IIO module does not"; failed=1
+fi
 
 # The installed configuration lists every key, each commented out with its default.
 conf="$dest$sysconfdir/percussd/percussd.conf"

@@ -181,5 +181,20 @@ check "journalctl -u percussd shows readable lines" \
 check "systemctl stop percussd" inside systemctl stop percussd.service
 check "stopped cleanly (exit 0, not failed)" test "$(property Result)" = success
 
+# The IIO drivers' module under the unit's sandbox (MemoryDenyWriteExecute=,
+# SystemCallFilter=, ProtectSystem=strict): with the hardware configuration's
+# IIO encoder the daemon loads it, whose encoder driver then stops it: no
+# [Encoder] Device= set (iio-input.c, in the module, says so).
+sed -i 's/^Simulate=yes$/Simulate=no/' "$root/etc/percussd/percussd.conf"
+inside systemctl start percussd.service >/dev/null 2>&1
+journal=$(inside journalctl -u percussd.service --no-pager -o cat 2>&1)
+echo "$journal" | grep 'Encoder' | tail -n 2 | sed 's/^/# /'
+check "with an IIO encoder configured, the sandboxed daemon loads its IIO module" \
+  grep -q '^/etc/percussd/percussd.conf: \[Encoder\] Device is not set' <<<"$journal"
+check "and says why it stops: the device, not the module" \
+  test -z "$(grep 'IIO drivers. module' <<<"$journal")"
+inside systemctl stop percussd.service
+inside systemctl reset-failed percussd.service
+
 echo "1..$n"
 exit $failed

@@ -492,12 +492,12 @@ START_TEST(test_routine_on_the_real_drivers)
 }
 END_TEST
 
-/* A device that is not there: percussd says which key, and exits before
- * the control thread could start the motor. */
-START_TEST(test_missing_device_stops_the_daemon)
+/* percussd on the configuration for encoder_device, with the IIO drivers'
+ * module from module_dir, that is expected to fail: its exit status, and
+ * what it wrote to stderr in out. */
+static int run_failing(const char *encoder_device, const char *module_dir, char *out, size_t size)
 {
         int err_pipe[2], status;
-        char out[2048] = "";
         size_t len = 0;
         ssize_t n;
         pid_t pid;
@@ -507,17 +507,27 @@ START_TEST(test_missing_device_stops_the_daemon)
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
                 dup2(err_pipe[1], STDERR_FILENO);
-                execl(PERCUSSD_PATH, PERCUSSD_PATH, "--config", write_config("as5047"),
+                execl(PERCUSSD_PATH, PERCUSSD_PATH, "--config", write_config(encoder_device),
                       "--session-bus", "--state-dir", dir, "--profiles-dir", PROFILES_SRC_DIR,
-                      (char *)NULL);
+                      "--module-dir", module_dir, (char *)NULL);
                 _exit(127);
         }
         close(err_pipe[1]);
-        while (len < sizeof(out) - 1 && (n = read(err_pipe[0], out + len, sizeof(out) - 1 - len)) > 0)
+        while (len < size - 1 && (n = read(err_pipe[0], out + len, size - 1 - len)) > 0)
                 len += (size_t)n;
         out[len] = 0;
         close(err_pipe[0]);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return status;
+}
+
+/* A device that is not there: percussd says which key, and exits before
+ * the control thread could start the motor. */
+START_TEST(test_missing_device_stops_the_daemon)
+{
+        char out[2048];
+        int status = run_failing("as5047", IIO_MODULE_BUILD_DIR, out, sizeof(out));
+
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x: %s", status, out);
         ck_assert_msg(strstr(out, "percussd.conf: [Encoder] Device=as5047: no IIO device of that "
                                   "name (there are: plant-encoder, plant-imu). The motor stays off"),
@@ -699,6 +709,48 @@ START_TEST(test_stop_while_a_device_is_missing)
 }
 END_TEST
 
+/* An IIO driver's module that is missing, not a shared object, or from
+ * another build: percussd names the key that wants it, the module's path
+ * and what dlopen() or the version check said, and exits before touching
+ * the motor. */
+START_TEST(test_bad_module_stops_the_daemon)
+{
+        static const struct {
+                const char *subdir, *before_path, *reason;
+        } cases[] = {
+                { "missing", "cannot load the IIO drivers' module ",
+                  "cannot open shared object file: No such file or directory" },
+                { "text", "cannot load the IIO drivers' module ", "invalid ELF header" },
+                { "other-build", "", "is version 2 of the IIO drivers' module (configuration " },
+        };
+        char module_dir[192], path[256], out[2048], expected[512];
+        int status;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(module_dir, sizeof(module_dir), "%s/%s", dir, cases[i].subdir);
+                snprintf(path, sizeof(path), "%s/percussd-iio.so", module_dir);
+                if (i > 0)
+                        ck_assert_int_eq(mkdir(module_dir, 0755), 0);
+                if (i == 1)
+                        fake_write(path, "A text file where a shared object should be, long enough "
+                                         "for an ELF header.\n");
+                if (i == 2)
+                        ck_assert_int_eq(symlink(OTHER_BUILD_IIO_MODULE, path), 0);
+
+                status = run_failing("plant-encoder", module_dir, out, sizeof(out));
+                ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s: status %#x: %s",
+                              cases[i].subdir, status, out);
+                snprintf(expected, sizeof(expected), "%s/percussd.conf: [Encoder] Driver=iio: %s%s",
+                         dir, cases[i].before_path, path);
+                ck_assert_msg(strstr(out, expected), "%s: %s", cases[i].subdir, out);
+                ck_assert_msg(strstr(out, cases[i].reason), "%s: %s", cases[i].subdir, out);
+                ck_assert_msg(strstr(out, "The motor stays off; percussd stops."), "%s", out);
+                ck_assert_str_eq(fake_read(PWM "/pwm0/duty_cycle"), "");
+                ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "");
+        }
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -710,6 +762,7 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_missing_device_stops_the_daemon);
         tcase_add_test(tc, test_device_lost_and_back);
         tcase_add_test(tc, test_stop_while_a_device_is_missing);
+        tcase_add_test(tc, test_bad_module_stops_the_daemon);
         suite_add_tcase(s, tc);
         return s;
 }
