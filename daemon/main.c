@@ -314,10 +314,11 @@ static int on_terminate(sd_event_source *source, const struct signalfd_siginfo *
         struct manager *m = userdata;
 
         (void)source;
-        log_info("Received SIG%s, stopping the motor.", sigabbrev_np((int)si->ssi_signo));
-        (void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping the motor.");
+        /* the motor first, then the words */
         if (session_stop(&m->session) < 0)
                 rt_set_setpoint(&m->rt, &(struct setpoint){ .motor_on = false });
+        log_info("Received SIG%s, stopped the motor.", sigabbrev_np((int)si->ssi_signo));
+        (void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping the motor.");
         return sd_event_exit(sd_event_source_get_event(source), 0);
 }
 

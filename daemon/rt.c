@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -25,6 +26,9 @@
  * loop never takes a page fault on it. */
 #define RT_STACK_PREFAULT_BYTES (64 * 1024)
 #define RT_STACK_BYTES (256 * 1024)
+/* Sent by the main thread to the control thread alone (pthread_kill), to
+ * cut its sleep short when the motor must stop now. */
+#define RT_INTERRUPT_SIGNAL SIGRTMIN
 
 static uint64_t timespec_ns(const struct timespec *ts)
 {
@@ -71,6 +75,29 @@ static void sleep_until_woken(struct rt *rt)
                 ;
 }
 
+/* The interrupt only ends clock_nanosleep() early. */
+static void on_interrupt(int signo)
+{
+        (void)signo;
+}
+
+/* SA_RESTART: a driver's read or write the signal falls into goes on (the
+ * drivers' I/O never waits: sysfs, non-blocking IIO buffers, GPIO ioctls);
+ * clock_nanosleep() is never restarted after a handler, whatever the flag. */
+static int install_interrupt(void)
+{
+        struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESTART };
+
+        sigemptyset(&sa.sa_mask);
+        return sigaction(RT_INTERRUPT_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
+}
+
+static void interrupt(struct rt *rt)
+{
+        if (rt->thread_started)
+                (void)pthread_kill(rt->thread, RT_INTERRUPT_SIGNAL);
+}
+
 static void *rt_thread(void *userdata)
 {
         struct rt *rt = userdata;
@@ -100,8 +127,13 @@ static void *rt_thread(void *userdata)
 
                 next_ns += rt->period_ns;
                 next_ts = ns_timespec(next_ns);
-                while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next_ts, NULL) == EINTR)
+                /* interrupted to stop the motor: this period runs now */
+                while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next_ts, NULL) == EINTR &&
+                       !atomic_load(&rt->quit) && !atomic_load(&rt->motor_off_now))
                         ;
+                if (atomic_load(&rt->quit))
+                        break;
+                atomic_store(&rt->motor_off_now, false);
 
                 now_ns = monotonic_ns();
                 late_ns = now_ns > next_ns ? now_ns - next_ns : 0;
@@ -225,11 +257,16 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
         triple_buffer_init(&rt->setpoint_handoff, rt->setpoint_slots, sizeof(struct setpoint));
         triple_buffer_init(&rt->telemetry_handoff, rt->telemetry_slots, sizeof(struct telemetry));
         atomic_init(&rt->quit, false);
+        atomic_init(&rt->motor_off_now, false);
 
         r = control_safe_state(gun);
         if (r < 0)
                 return log_error_errno(r, "Failed to put motor driver %s in the safe state: %m",
                                        gun->motor.ops->name);
+
+        r = install_interrupt();
+        if (r < 0)
+                return log_error_errno(r, "Failed to install the control thread's interrupt: %m");
 
         rt->wake_fd = eventfd(0, EFD_CLOEXEC);
         rt->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -283,12 +320,17 @@ void rt_set_setpoint(struct rt *rt, const struct setpoint *sp)
 {
         struct setpoint *slot = triple_buffer_write_slot(&rt->setpoint_handoff);
         uint32_t generation = rt->setpoint.generation + 1;
+        bool stopping = rt->setpoint.motor_on && !sp->motor_on;
 
         rt->setpoint = *sp;
         rt->setpoint.generation = generation;
         *slot = rt->setpoint;
         triple_buffer_publish(&rt->setpoint_handoff);
         wake(rt);
+        if (stopping) {
+                atomic_store(&rt->motor_off_now, true);
+                interrupt(rt);
+        }
 }
 
 bool rt_read_telemetry(struct rt *rt, struct telemetry *out)
@@ -312,6 +354,7 @@ void rt_halt(struct rt *rt)
                 return;
         atomic_store(&rt->quit, true);
         wake(rt);
+        interrupt(rt);
         pthread_join(rt->thread, NULL);
         rt->thread_started = false;
 }
@@ -327,6 +370,7 @@ int rt_resume(struct rt *rt)
         control_period_init(&rt->control, rt->params, rt->safety, rt->gun->encoder.quantity,
                             rt->config.control_hz);
         atomic_store(&rt->quit, false);
+        atomic_store(&rt->motor_off_now, false);
         rt->fifo = false;
         r = create_thread(rt, &rt->config);
         if (r < 0)

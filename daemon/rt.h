@@ -39,6 +39,7 @@ struct rt {
         int wake_fd;            /* eventfd, main → RT: new setpoint or quit */
         int event_fd;           /* eventfd, RT → main: a fault, a fault cleared, the motor stopped */
         atomic_bool quit;
+        atomic_bool motor_off_now;  /* main → RT: a motor-off set-point, act before the period */
 
         pthread_t thread;
         atomic_int tid;         /* the thread's kernel id, for /proc/self/task/ */
@@ -60,7 +61,9 @@ struct rt {
 int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params,
              const struct safety_params *safety, const struct rt_config *config);
 
-/* Main thread: hand a new setpoint to the loop and wake it. */
+/* Main thread: hand a new setpoint to the loop and wake it. A set-point
+ * that turns the running motor off interrupts the thread's sleep: it acts
+ * at once, not at its next period. */
 void rt_set_setpoint(struct rt *rt, const struct setpoint *sp);
 
 /* Main thread: the newest telemetry; returns true when it is new. */

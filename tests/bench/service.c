@@ -308,8 +308,10 @@ static void sigterm_while_running(sd_bus *bus, pid_t pid)
         }
         t0 = now_ns();
         kill(pid, SIGTERM);
+        /* polled with short sleeps: a spinning poller would take a core of
+         * this 2-core machine from the daemon's main thread */
         while (atomic_load(&board.regs->enable) && now_ns() - t0 < 2000000000ull)
-                ;
+                nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
         off_ns = now_ns() - t0;
         waitpid(pid, &status, 0);
         printf("SIGTERM while playing: motor enable off after %.2f ms (one period: 1 ms), "
