@@ -410,6 +410,15 @@ char *fixture_get_string(struct daemon_fixture *f, const char *property)
         return copy;
 }
 
+void fixture_expect_string(struct daemon_fixture *f, const char *property, const char *expected)
+{
+        char *value = fixture_get_string(f, property);
+
+        ck_assert_msg(strcmp(value, expected) == 0, "%s is \"%s\", not \"%s\"", property, value,
+                      expected);
+        free(value);
+}
+
 double fixture_get_double(struct daemon_fixture *f, const char *property)
 {
         sd_bus_message *reply = get_property(f, property, "d");

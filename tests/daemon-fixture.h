@@ -66,6 +66,8 @@ long fixture_now_ms(void);
 
 /* Helpers on the test's connection. */
 char *fixture_get_string(struct daemon_fixture *f, const char *property);
+/* Fails the test, saying what it is, unless property is expected. */
+void fixture_expect_string(struct daemon_fixture *f, const char *property, const char *expected);
 double fixture_get_double(struct daemon_fixture *f, const char *property);
 uint32_t fixture_get_u32(struct daemon_fixture *f, const char *property);
 bool fixture_get_bool(struct daemon_fixture *f, const char *property);

@@ -598,9 +598,7 @@ START_TEST(test_device_lost_and_back)
         atomic_store(&plant.enc_index, -1);
         remove_device(0);
         ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
-        text = fixture_get_string(&f, "Fault");
-        ck_assert_str_eq(text, "sensor-lost");
-        free(text);
+        fixture_expect_string(&f, "Fault", "sensor-lost");
         text = fixture_get_string(&f, "FaultMessage");
         ck_assert_msg(strstr(text, "encoder"), "FaultMessage: %s", text);
         free(text);
@@ -629,20 +627,14 @@ START_TEST(test_device_lost_and_back)
         assert_clear_refused(&f, "[IMU] Device=plant-imu: no IIO device of that name (there "
                                  "are: plant-encoder)");
         ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
-        text = fixture_get_string(&f, "State");
-        ck_assert_str_eq(text, "fault");
-        free(text);
+        fixture_expect_string(&f, "State", "fault");
 
         add_fifo(3);
         lay_out_imu(IIO_DEVICES "/iio:device3");
         atomic_store(&plant.imu_index, 3);
         ck_assert_int_eq(fixture_call(&f, "ClearFault", NULL, NULL, NULL), 0);
-        text = fixture_get_string(&f, "State");
-        ck_assert_str_eq(text, "idle");
-        free(text);
-        text = fixture_get_string(&f, "Fault");
-        ck_assert_str_eq(text, "");
-        free(text);
+        fixture_expect_string(&f, "State", "idle");
+        fixture_expect_string(&f, "Fault", "");
         /* opened afresh: the new devices set up as at start, the PWM running at duty 0 */
         ck_assert_str_eq(fake_read(IIO_DEVICES "/iio:device2/current_timestamp_clock"), "monotonic");
         ck_assert_str_ne(fake_read(IIO_DEVICES "/iio:device3/sampling_frequency"), "100\n");

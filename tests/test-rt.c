@@ -117,49 +117,67 @@ static unsigned long task_wakeups(int tid)
         return n;
 }
 
-START_TEST(test_steady_state_and_idle)
-{
-        static const struct sim_clock clock = { .now_ns = monotonic_ns };
-        static struct sim_gun model;
-        static struct sim_drivers sim;
-        static struct gun gun;
-        static struct rt rt;
-        struct sim_gun_params params;
+/* The simulated gun and the control thread a test runs (static: large). */
+static struct {
+        struct sim_gun model;
+        struct sim_drivers sim;
+        struct gun gun;
+        struct rt rt;
         struct control_params control;
         struct safety_params safety;
+} rig;
+
+static const struct sim_clock rig_clock = { .now_ns = monotonic_ns };
+
+/* The simulated gun's drivers into gun, the model seeded; the loop's
+ * parameters the defaults. */
+static void rig_open(struct gun *gun, uint64_t seed)
+{
+        struct sim_gun_params params;
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&rig.model, &params, seed);
+        ck_assert_int_eq(sim_gun_drivers_open(gun, &rig.sim, &rig.model, &rig_clock), 0);
+        control_params_default(&rig.control);
+        safety_params_default(&rig.safety);
+}
+
+static void rig_start(const struct rt_config *config)
+{
+        ck_assert_int_eq(rt_start(&rig.rt, &rig.gun, &rig.control, &rig.safety, config), 0);
+}
+
+START_TEST(test_steady_state_and_idle)
+{
         struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
                                    .cpu = -1 };
         struct telemetry before, after;
         unsigned long faults_before, faults_after, wakeups_before, wakeups_after;
         int tid;
 
-        sim_gun_params_default(&params);
-        sim_gun_init(&model, &params, 5);
-        ck_assert_int_eq(sim_gun_drivers_open(&gun, &sim, &model, &clock), 0);
-        control_params_default(&control);
-        safety_params_default(&safety);
-        ck_assert_int_eq(rt_start(&rt, &gun, &control, &safety, &config), 0);
-        atomic_store(&watched, rt.thread);
+        rig_open(&rig.gun, 5);
+        rig_start(&config);
+        atomic_store(&watched, rig.rt.thread);
 
-        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
                                                  .ramp_s = 0.5, .stroke_mm = 10 });
         usleep(1500000); /* ramp and settle: every page the loop uses is touched */
-        tid = atomic_load(&rt.tid);
+        tid = atomic_load(&rig.rt.tid);
         ck_assert_int_gt(tid, 0);
 
-        rt_read_telemetry(&rt, &before);
+        rt_read_telemetry(&rig.rt, &before);
         faults_before = task_minflt(tid);
         atomic_store(&watching, true);
         usleep(3000000);
         atomic_store(&watching, false);
         faults_after = task_minflt(tid);
-        rt_read_telemetry(&rt, &after);
+        rt_read_telemetry(&rig.rt, &after);
 
         fprintf(stderr, "steady 3 s: %lu periods, %lu heap calls, %lu minor faults, %lu overruns, "
                         "worst wake-up %u µs, memory %s\n",
                 (unsigned long)(after.periods - before.periods), atomic_load(&rt_heap_calls),
                 faults_after - faults_before, (unsigned long)(after.overruns - before.overruns),
-                after.max_latency_us, rt.memory_locked ? "locked" : "not locked");
+                after.max_latency_us, rig.rt.memory_locked ? "locked" : "not locked");
         /* timing on a shared machine is the benchmarks' business
          * (tests/bench/latency); here: the thread ran all along, and the
          * periods it ran plus those it missed make up the 3 s */
@@ -176,11 +194,11 @@ START_TEST(test_steady_state_and_idle)
         /* under qemu-user the thread also runs the emulator, whose code
          * translation takes faults of its own: there the count says
          * nothing about ours */
-        if (rt.memory_locked && !UNDER_QEMU_USER)
+        if (rig.rt.memory_locked && !UNDER_QEMU_USER)
                 ck_assert_uint_eq(faults_after - faults_before, 0);
 
         /* motor off: the crank coasts down, then the thread sleeps */
-        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = false, .generation = 0 });
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false, .generation = 0 });
         usleep(2500000);
         wakeups_before = task_wakeups(tid);
         usleep(1000000);
@@ -188,7 +206,7 @@ START_TEST(test_steady_state_and_idle)
         fprintf(stderr, "idle 1 s: %lu wake-ups of the control thread\n", wakeups_after - wakeups_before);
         ck_assert_uint_eq(wakeups_after - wakeups_before, 0);
 
-        rt_stop(&rt);
+        rt_stop(&rig.rt);
 }
 END_TEST
 
@@ -264,14 +282,6 @@ static bool at_speed(const struct telemetry *tm)
  * the gun; resumed, the old fault is forgotten and the counts go on. */
 START_TEST(test_halt_and_resume)
 {
-        static const struct sim_clock clock = { .now_ns = monotonic_ns };
-        static struct sim_gun model;
-        static struct sim_drivers sim;
-        static struct gun gun;
-        static struct rt rt;
-        struct sim_gun_params params;
-        struct control_params control;
-        struct safety_params safety;
         struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = false,
                                    .cpu = -1 };
         struct telemetry tm, halted;
@@ -279,55 +289,51 @@ START_TEST(test_halt_and_resume)
         int tid;
         char task[64];
 
-        sim_gun_params_default(&params);
-        sim_gun_init(&model, &params, 7);
-        ck_assert_int_eq(sim_gun_drivers_open(&inner, &sim, &model, &clock), 0);
-        gun = inner;
-        gun.motor = (struct motor){ .ops = &counted_motor_ops };
-        gun.encoder.ops = &cut_encoder_ops;
-        control_params_default(&control);
-        safety_params_default(&safety);
-        ck_assert_int_eq(rt_start(&rt, &gun, &control, &safety, &config), 0);
+        rig_open(&inner, 7);
+        rig.gun = inner;
+        rig.gun.motor = (struct motor){ .ops = &counted_motor_ops };
+        rig.gun.encoder.ops = &cut_encoder_ops;
+        rig_start(&config);
 
-        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
                                                  .ramp_s = 0.2, .stroke_mm = 10 });
-        ck_assert_msg(wait_telemetry(&rt, &tm, at_speed), "not at speed: %.0f ppm", tm.speed_ppm);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, at_speed), "not at speed: %.0f ppm", tm.speed_ppm);
         atomic_store(&encoder_gone, true);
-        ck_assert_msg(wait_telemetry(&rt, &tm, sensor_lost), "no sensor-lost fault");
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, sensor_lost), "no sensor-lost fault");
         ck_assert_int_eq(tm.fault_errno, ENODEV);
-        ck_assert(!sim_gun_true_enabled(&model));
+        ck_assert(!sim_gun_true_enabled(&rig.model));
 
-        tid = atomic_load(&rt.tid);
-        rt_halt(&rt);
+        tid = atomic_load(&rig.rt.tid);
+        rt_halt(&rig.rt);
         snprintf(task, sizeof(task), "/proc/self/task/%d", tid);
         ck_assert_msg(access(task, F_OK) < 0, "the control thread is still there");
-        rt_read_telemetry(&rt, &halted);
+        rt_read_telemetry(&rig.rt, &halted);
         writes = atomic_load(&motor_writes);
         /* a setpoint meanwhile (the session clearing its fault) waits */
-        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = false, .fault_clears = 1 });
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false, .fault_clears = 1 });
         usleep(200000);
         ck_assert_uint_eq(atomic_load(&motor_writes), writes);
-        rt_read_telemetry(&rt, &tm);
+        rt_read_telemetry(&rig.rt, &tm);
         ck_assert_uint_eq(tm.periods, halted.periods);
 
         atomic_store(&encoder_gone, false); /* the device back, the driver opened again */
-        ck_assert_int_eq(rt_resume(&rt), 0);
-        ck_assert_msg(wait_telemetry(&rt, &tm, cleared), "fault %d, clears %u", tm.fault,
+        ck_assert_int_eq(rt_resume(&rig.rt), 0);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, cleared), "fault %d, clears %u", tm.fault,
                       tm.fault_clears);
-        ck_assert_int_ne(atomic_load(&rt.tid), tid);
+        ck_assert_int_ne(atomic_load(&rig.rt.tid), tid);
         ck_assert_uint_gt(tm.periods, halted.periods);
         ck_assert_uint_ge(tm.max_latency_us, halted.max_latency_us);
         ck_assert_uint_ge(tm.overruns, halted.overruns);
-        rt_set_setpoint(&rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
                                                  .ramp_s = 0.2, .stroke_mm = 10,
                                                  .fault_clears = 1 });
-        ck_assert_msg(wait_telemetry(&rt, &tm, at_speed), "not at speed again: %.0f ppm",
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, at_speed), "not at speed again: %.0f ppm",
                       tm.speed_ppm);
         fprintf(stderr, "halted after %llu periods, resumed: %llu periods, %.0f ppm\n",
                 (unsigned long long)halted.periods, (unsigned long long)tm.periods, tm.speed_ppm);
 
-        rt_stop(&rt);
-        ck_assert(!sim_gun_true_enabled(&model));
+        rt_stop(&rig.rt);
+        ck_assert(!sim_gun_true_enabled(&rig.model));
         gun_close(&inner);
 }
 END_TEST
