@@ -471,6 +471,20 @@ static int busctl_as_nobody(const char *args, char *err, size_t size)
         return busctl_as("--reuid=65534 --regid=65534 --clear-groups", args, err, size);
 }
 
+/* A member of the percussd group (not root) starts calves; the
+ * credentials it used are left in credentials for further calls. */
+static void start_as_group_member(const char *object, char *credentials, size_t size)
+{
+        char args[256], err[512];
+
+        snprintf(credentials, size, "--reuid=65534 --regid=65534 --groups=%u",
+                 (unsigned)fixture.percussd_gid);
+        snprintf(args, sizeof(args), "call %s Start s calves", object);
+        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
+                      "Start by a member of percussd: %s", err);
+        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+}
+
 /* Someone in the percussd group may move the motor; the percussd user may
  * own the name. */
 static void check_percussd_group_and_user(const char *object)
@@ -483,12 +497,7 @@ static void check_percussd_group_and_user(const char *object)
                                 "rules are not tested\n");
                 return;
         }
-        snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
-                 (unsigned)fixture.percussd_gid);
-        snprintf(args, sizeof(args), "call %s Start s calves", object);
-        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
-                      "Start by a member of percussd: %s", err);
-        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        start_as_group_member(object, credentials, sizeof(credentials));
         snprintf(args, sizeof(args), "set-property %s Intensity u 4", object);
         ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
                       "Intensity by a member of percussd: %s", err);
@@ -841,12 +850,7 @@ START_TEST(test_daemon_refuses_outsiders_where_the_policy_does_not)
                                 "of the group is not tested\n");
                 return;
         }
-        snprintf(credentials, sizeof(credentials), "--reuid=65534 --regid=65534 --groups=%u",
-                 (unsigned)fixture.percussd_gid);
-        snprintf(args, sizeof(args), "call %s Start s calves", object);
-        ck_assert_msg(busctl_as(credentials, args, err, sizeof(err)) == 0,
-                      "Start by a member of percussd: %s", err);
-        ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
+        start_as_group_member(object, credentials, sizeof(credentials));
 }
 END_TEST
 
