@@ -100,28 +100,45 @@ struct state_log {
         unsigned count;
 };
 
-static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* Calls on_property with each property a Massager1 PropertiesChanged
+ * carries, m at its value; on_property reads the value and returns true,
+ * or returns false to have it skipped. */
+static void walk_changed(sd_bus_message *m,
+                         bool (*on_property)(const char *name, sd_bus_message *m, void *userdata),
+                         void *userdata)
 {
-        struct state_log *log = userdata;
-        const char *interface, *name, *value;
-        int r;
+        const char *interface, *name;
+        int r = sd_bus_message_read(m, "s", &interface);
 
-        (void)error;
-        r = sd_bus_message_read(m, "s", &interface);
         if (r < 0 || strcmp(interface, "io.percussd.Massager1") != 0)
-                return 0;
+                return;
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
         while (r >= 0 && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
                 r = sd_bus_message_read(m, "s", &name);
-                if (r >= 0 && strcmp(name, "State") == 0) {
-                        r = sd_bus_message_read(m, "v", "s", &value);
-                        if (r >= 0 && log->count < 16)
-                                snprintf(log->states[log->count++], 16, "%s", value);
-                } else if (r >= 0)
+                if (r >= 0 && !on_property(name, m, userdata))
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
         }
+        /* invalidated properties carry no value; this daemon sends none */
+}
+
+static bool log_state(const char *name, sd_bus_message *m, void *userdata)
+{
+        struct state_log *log = userdata;
+        const char *value;
+
+        if (strcmp(name, "State") != 0)
+                return false;
+        if (sd_bus_message_read(m, "v", "s", &value) >= 0 && log->count < 16)
+                snprintf(log->states[log->count++], 16, "%s", value);
+        return true;
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (void)error;
+        walk_changed(m, log_state, userdata);
         return 0;
 }
 
@@ -614,32 +631,23 @@ struct signal_log {
         unsigned count;
 };
 
-static int log_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+static bool log_name(const char *name, sd_bus_message *m, void *userdata)
 {
         struct signal_log *log = userdata;
-        const char *interface, *name;
-        int r;
 
+        (void)m;
+        if (log->count < 512)
+                snprintf(log->names[log->count++], 24, "%s", name);
+        return false;
+}
+
+static int log_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
         (void)error;
-        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged")) {
-                if (log->count < 512)
-                        snprintf(log->names[log->count++], 24, "%s", sd_bus_message_get_member(m));
-                return 0;
-        }
-        r = sd_bus_message_read(m, "s", &interface);
-        if (r < 0 || strcmp(interface, "io.percussd.Massager1") != 0)
-                return 0;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && sd_bus_message_enter_container(m, 'e', "sv") > 0) {
-                r = sd_bus_message_read(m, "s", &name);
-                if (r >= 0 && log->count < 512)
-                        snprintf(log->names[log->count++], 24, "%s", name);
-                if (r >= 0)
-                        r = sd_bus_message_skip(m, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
-        /* invalidated properties carry no value; this daemon sends none */
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties", "PropertiesChanged"))
+                walk_changed(m, log_name, userdata);
+        else
+                log_name(sd_bus_message_get_member(m), m, userdata);
         return 0;
 }
 
