@@ -399,6 +399,7 @@ static void apply_config(struct manager *m)
                 o->rt_priority = (int)c->rt_priority;
         if (o->rt_cpu == RT_CPU_UNSET)
                 o->rt_cpu = c->rt_cpu;
+        cpu_latency_init(&m->cpu_latency, CPU_LATENCY_DEVICE, c->wake_latency_us);
 }
 
 /* History and the race record. Without them the gun still works: the
@@ -432,6 +433,7 @@ static void manager_free(struct manager *m)
         power_close(m);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);
+        cpu_latency_release(&m->cpu_latency);
         gun_close(&m->gun);
         sim_board_close(&m->sim_board);
         routines_clear(&m->routines);
@@ -539,6 +541,7 @@ int main(int argc, char *argv[])
         static struct manager m; /* static: the simulated gun and the rt state are large */
         int r;
 
+        cpu_latency_init(&m.cpu_latency, CPU_LATENCY_DEVICE, -1);
         r = parse_argv(argc, argv, &m.options);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

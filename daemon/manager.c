@@ -70,7 +70,11 @@ static void session_set_setpoint(void *userdata, const struct setpoint *sp)
 {
         struct manager *m = userdata;
 
+        if (sp->motor_on)
+                (void)cpu_latency_hold(&m->cpu_latency);
         rt_set_setpoint(&m->rt, sp);
+        if (!sp->motor_on)
+                cpu_latency_release(&m->cpu_latency);
 }
 
 static void session_changed(void *userdata, unsigned what)

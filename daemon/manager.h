@@ -10,6 +10,7 @@
 
 #include "bus-access.h"
 #include "button-input.h"
+#include "cpu-latency.h"
 #include "settings.h"
 #include "driver.h"
 #include "handoff.h"
@@ -62,6 +63,7 @@ struct manager {
         struct sim_board sim_board;     /* the simulated board's outputs, in the state dir */
 
         struct rt rt;
+        struct cpu_latency cpu_latency; /* held while the motor runs */
         struct safety_params safety;
         struct routines routines;
         struct routines retired;        /* the set a Reload replaced while a session played from it */

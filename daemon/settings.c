@@ -17,7 +17,7 @@
 enum key_type {
         KEY_BOOL,
         KEY_UNSIGNED,
-        KEY_CPU,        /* a CPU number, or "any" */
+        KEY_INT_OR_ANY, /* a whole number, or "any": -1 */
         KEY_DOUBLE,
         KEY_HOURS,      /* stored as µs */
         KEY_DAYS,       /* stored as µs */
@@ -44,7 +44,8 @@ static const struct key keys[] = {
         { "Daemon", "Simulate", KEY_BOOL, FIELD(simulate), 0, 1, "" },
         { "Control", "ControlHz", KEY_UNSIGNED, FIELD(control_hz), 250, 4000, "Hz" },
         { "Control", "RTPriority", KEY_UNSIGNED, FIELD(rt_priority), 1, 99, "" },
-        { "Control", "RTCPU", KEY_CPU, FIELD(rt_cpu), 0, 1023, "" },
+        { "Control", "RTCPU", KEY_INT_OR_ANY, FIELD(rt_cpu), 0, 1023, "" },
+        { "Control", "WakeLatency", KEY_INT_OR_ANY, FIELD(wake_latency_us), 0, 100000, "µs" },
         { "Control", "SpeedKp", KEY_DOUBLE, FIELD(control.speed.kp_duty_per_ppm), 0, 0.01, "duty/ppm" },
         { "Control", "SpeedKi", KEY_DOUBLE, FIELD(control.speed.ki_duty_per_ppm_s), 0, 1, "duty/(ppm·s)" },
         { "Control", "FeedForward", KEY_DOUBLE, FIELD(control.speed.ff_duty_per_ppm), 0, 0.01, "duty/ppm" },
@@ -162,7 +163,7 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
         case KEY_UNSIGNED:
                 *value = *(const unsigned *)(const void *)field;
                 break;
-        case KEY_CPU:
+        case KEY_INT_OR_ANY:
                 *value = *(const int *)(const void *)field;
                 *min = -1; /* any */
                 break;
@@ -192,7 +193,8 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
 
 void settings_defaults(struct settings *c)
 {
-        *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1 };
+        *c = (struct settings){ .control_hz = 1000, .rt_priority = 80, .rt_cpu = -1,
+                                .wake_latency_us = 0 };
         control_params_default(&c->control);
         safety_params_default(&c->safety);
         recovery_params_default(&c->recovery);
@@ -247,7 +249,7 @@ static int parse_number(struct parse *p, const struct key *k, const char *value,
         if (v < k->min || v > k->max)
                 return skip(p, "%s %g%s%s is outside %g–%g%s%s", k->name, v, *k->unit ? " " : "",
                             k->unit, k->min, k->max, *k->unit ? " " : "", k->unit) - 1;
-        if ((k->type == KEY_UNSIGNED || k->type == KEY_CPU || k->type == KEY_NS) && v != floor(v))
+        if ((k->type == KEY_UNSIGNED || k->type == KEY_INT_OR_ANY || k->type == KEY_NS) && v != floor(v))
                 return skip(p, "%s %g is not a whole number", k->name, v) - 1;
         *ret = v;
         return 0;
@@ -333,7 +335,7 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                                     "\"x,y,z\" or \"-z,y,x\"", name, value);
                 return 0;
         }
-        if (k->type == KEY_CPU && strcmp(value, "any") == 0) {
+        if (k->type == KEY_INT_OR_ANY && strcmp(value, "any") == 0) {
                 *(int *)(void *)field = -1;
                 return 0;
         }
@@ -343,7 +345,7 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         case KEY_UNSIGNED:
                 *(unsigned *)(void *)field = (unsigned)v;
                 break;
-        case KEY_CPU:
+        case KEY_INT_OR_ANY:
                 *(int *)(void *)field = (int)v;
                 break;
         case KEY_DOUBLE:

@@ -24,6 +24,7 @@ struct settings {
         unsigned control_hz;            /* 250..4000 */
         unsigned rt_priority;           /* SCHED_FIFO, 1..99 */
         int rt_cpu;                     /* -1: any */
+        int wake_latency_us;            /* while the motor runs, see cpu-latency.h; -1: any */
         struct control_params control;
         struct safety_params safety;
         struct recovery_params recovery;
@@ -36,9 +37,9 @@ void settings_defaults(struct settings *c);
 /* The i-th key the file may hold, and its section; NULL past the last. */
 const char *settings_key(size_t i, const char **section);
 /* The i-th key's value in c, in the key's unit (a switch 0 or 1, an RTCPU
- * of "any" -1, a text its length), and the range the file may set it in;
- * -EMEDIUMTYPE for a key that is no number (Driver, Axes), -ERANGE past
- * the last key. */
+ * or a WakeLatency of "any" -1, a text its length), and the range the
+ * file may set it in; -EMEDIUMTYPE for a key that is no number (Driver,
+ * Axes), -ERANGE past the last key. */
 int settings_key_value(const struct settings *c, size_t i, double *value, double *min, double *max);
 
 /* Returns the number of lines skipped as bad (each logged), or a negative

@@ -7,7 +7,9 @@
  * `percussd --safe-stop` (the unit's ExecStopPost=) forces it off.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
@@ -281,16 +283,21 @@ static double speed_ppm(void)
 }
 
 /* Plays calves until the crank turns at speed: the board drives the motor. */
-static void play_until_spinning(void)
+static void spin_up(void)
 {
         long deadline;
 
-        ck_assert(wait_notification("READY=1", 10000, NULL, NULL, 0));
         call("Start", "calves");
         for (deadline = now_ms() + 5000; speed_ppm() < 1000.0;) {
                 ck_assert_msg(now_ms() < deadline, "the crank did not reach 1000 ppm in 5 s");
                 usleep(50000);
         }
+}
+
+static void play_until_spinning(void)
+{
+        ck_assert(wait_notification("READY=1", 10000, NULL, NULL, 0));
+        spin_up();
 }
 
 static int wait_exit(pid_t *pid, int timeout_ms)
@@ -344,6 +351,52 @@ START_TEST(test_status_follows_the_session)
         ck_assert_msg(strstr(status, "STATUS=Paused in calves, step 1 of 2"), "status \"%s\"", status);
         call("Stop", NULL);
         ck_assert(wait_notification("STATUS=Idle", 2000, NULL, NULL, 0));
+}
+END_TEST
+
+/* How many of the daemon's descriptors are open on path. */
+static int daemon_fds_on(const char *path)
+{
+        char dir_path[64], link[PATH_MAX + 80], target[PATH_MAX];
+        struct dirent *e;
+        DIR *d;
+        int n = 0;
+
+        snprintf(dir_path, sizeof(dir_path), "/proc/%d/fd", svc.percussd_pid);
+        d = opendir(dir_path);
+        ck_assert_msg(d, "%s: %s", dir_path, strerror(errno));
+        while ((e = readdir(d))) {
+                ssize_t len;
+
+                snprintf(link, sizeof(link), "%s/%s", dir_path, e->d_name);
+                len = readlink(link, target, sizeof(target) - 1);
+                if (len < 0)
+                        continue;
+                target[len] = '\0';
+                n += strcmp(target, path) == 0;
+        }
+        closedir(d);
+        return n;
+}
+
+/* The PM QoS request (percussd.conf(5), WakeLatency=) lives as long as the
+ * motor is asked to run. Without write access to the device (not root) the
+ * daemon cannot hold it and plays anyway. */
+START_TEST(test_cpu_latency_is_held_while_the_motor_runs)
+{
+        const char *qos = "/dev/cpu_dma_latency";
+        int held = access(qos, W_OK) == 0;
+
+        ck_assert(wait_notification("READY=1", 10000, NULL, NULL, 0));
+        ck_assert_int_eq(daemon_fds_on(qos), 0);
+        spin_up();
+        ck_assert_msg(daemon_fds_on(qos) == held, "%d descriptors on %s while playing, want %d",
+                      daemon_fds_on(qos), qos, held);
+        call("Stop", NULL);
+        ck_assert(wait_notification("STATUS=Idle", 2000, NULL, NULL, 0));
+        ck_assert_int_eq(daemon_fds_on(qos), 0);
+        spin_up();
+        ck_assert_int_eq(daemon_fds_on(qos), held);
 }
 END_TEST
 
@@ -427,6 +480,7 @@ int main(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_ready_status_and_watchdog);
         tcase_add_test(tc, test_status_follows_the_session);
+        tcase_add_test(tc, test_cpu_latency_is_held_while_the_motor_runs);
         tcase_add_test(tc, test_sigterm_stops_motor_writes_session_exits_0);
         tcase_add_test(tc, test_safe_stop_after_kill_9);
         tcase_add_test(tc, test_safe_stop_without_state_dir_fails_loudly);

@@ -146,12 +146,15 @@ START_TEST(test_values_apply)
         settings_defaults(&s);
         ck_assert_int_eq(settings_load(&s, write_conf("good.conf",
                 "[Daemon]\nSimulate=yes\n"
-                "[Control]\nControlHz=2000\nRTCPU=1\nSpeedKp=0.001\n"
+                "[Control]\nControlHz=2000\nRTCPU=1\nWakeLatency=50\nSpeedKp=0.001\n"
                 "[Safety]\nTemperatureLimit=80\n"
                 "[Recovery]\nRestHours=36\nTaperDays=7\n")), 0);
         ck_assert(s.simulate);
         ck_assert_uint_eq(s.control_hz, 2000);
         ck_assert_int_eq(s.rt_cpu, 1);
+        ck_assert_int_eq(s.wake_latency_us, 50);
+        ck_assert_int_eq(settings_load(&s, write_conf("any.conf", "[Control]\nWakeLatency=any\n")), 0);
+        ck_assert_int_eq(s.wake_latency_us, -1);
         ck_assert_double_eq(s.control.speed.kp_duty_per_ppm, 0.001);
         ck_assert_double_eq(s.safety.temperature_limit_c, 80);
         ck_assert_uint_eq(s.recovery.rest_usec, 36ull * 3600 * 1000000);
@@ -171,11 +174,13 @@ START_TEST(test_bad_lines_are_skipped)
                 "RTPriority=0\n"            /* out of range */
                 "Colour=red\n"              /* unknown key */
                 "ControlHz=2000.5\n"        /* not whole */
+                "WakeLatency=-5\n"          /* out of range: "any" is how to say none */
                 "SpeedKi=0.05\n"            /* good: applies */
                 "[Turbo]\nBoost=yes\n"      /* unknown section, and its key */
-                "[Daemon]\nSimulate=maybe\n")), 7);
+                "[Daemon]\nSimulate=maybe\n")), 8);
         ck_assert_uint_eq(s.control_hz, defaults.control_hz);
         ck_assert_uint_eq(s.rt_priority, defaults.rt_priority);
+        ck_assert_int_eq(s.wake_latency_us, 0);
         ck_assert_double_eq(s.control.speed.ki_duty_per_ppm_s, 0.05);
         ck_assert(!s.simulate);
 }

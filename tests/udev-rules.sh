@@ -1,13 +1,13 @@
 #!/bin/bash
 # systemd/60-percussd.rules under systemd's own udev: `udevadm test` plays
-# the add and change events of an IIO device, a GPIO chip and a PWM chip
-# (with a channel export) against a fake sysfs and a private /dev, in a
-# private mount namespace so that the machine's /sys, /dev, /run and rules
-# are untouched. The device nodes must come out as group percussd, mode
-# 0660; the commands the rules RUN (which `udevadm test` prints and does
-# not run, as udevd would) are run here and must give the group write
-# access to what the daemon writes, and only that; then a user in the
-# group may write those files and one outside it may not.
+# the add and change events of an IIO device, a GPIO chip, a PWM chip
+# (with a channel export) and /dev/cpu_dma_latency against a fake sysfs
+# and a private /dev, in a private mount namespace so that the machine's
+# /sys, /dev, /run and rules are untouched. The device nodes must come out
+# as group percussd, mode 0660; the commands the rules RUN (which `udevadm
+# test` prints and does not run, as udevd would) are run here and must give
+# the group write access to what the daemon writes, and only that; then a
+# user in the group may write those files and one outside it may not.
 # Arguments: the source directory.
 set -uo pipefail
 src=$1
@@ -58,6 +58,8 @@ attribute "$pwm/unexport" 0200
 for f in period duty_cycle enable polarity; do attribute "$pwm/pwm1/$f" 0644; done
 attribute "$pwm/pwm1/capture" 0444
 
+qos=/devices/virtual/misc/cpu_dma_latency
+device "$qos" /class/misc 'MAJOR=10\nMINOR=259\nDEVNAME=cpu_dma_latency\n'
 # the rules alone, a group to resolve, a /dev and /run of our own
 mkdir -p "$work/rules" "$work/empty"
 cp "$src/systemd/60-percussd.rules" "$work/rules/"
@@ -75,6 +77,7 @@ mount -t tmpfs tmpfs /dev
 mount -t tmpfs tmpfs /run
 mknod -m 0600 /dev/iio:device0 c 244 0
 mknod -m 0600 /dev/gpiochip0 c 254 0
+mknod -m 0600 /dev/cpu_dma_latency c 10 259
 
 # What udevd would do for one event: the rules, the node, then the RUN
 # commands. A fake sysfs is not sysfs: sd-device checks that unless told.
@@ -116,6 +119,8 @@ for f in period duty_cycle enable polarity; do
 done
 check "pwm1's read-only capture is left alone" untouched "$pwm/pwm1/capture" 444
 check "the chip's read-only npwm is left alone" untouched "$pwm/npwm" 444
+check "cpu_dma_latency's add event matches the rules" event add "$qos"
+check "/dev/cpu_dma_latency is group percussd, mode 0660" node_is /dev/cpu_dma_latency
 
 check "a member of percussd may write pwm1/duty_cycle" member sh -c "echo 500000 >/sys$pwm/pwm1/duty_cycle"
 check "a member of percussd may write the IIO sampling_frequency" member sh -c "echo 1000 >/sys$iio/sampling_frequency"
@@ -123,6 +128,7 @@ check "a member of percussd may open /dev/gpiochip0 for writing (access)" member
 check "a user outside percussd may not write pwm1/duty_cycle" \
   stranger sh -c "! (echo 0 >/sys$pwm/pwm1/duty_cycle) 2>/dev/null"
 check "a user outside percussd may not open /dev/iio:device0" stranger test ! -r /dev/iio:device0
+check "a user outside percussd may not open /dev/cpu_dma_latency" stranger test ! -w /dev/cpu_dma_latency
 
 echo "1..$n"
 exit $failed

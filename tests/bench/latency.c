@@ -31,14 +31,19 @@
  * the pessimistic one. The wrapper adds a few loads and stores to a
  * period, after the wake-up being measured.
  *
- * Usage: latency [-D SECONDS] [-p PRIO] [-r HZ] [-a CPU] [--stress]
+ * Usage: latency [-D SECONDS] [-p PRIO] [-r HZ] [-a CPU|any] [--stress]
  *                [-H HIST_US] [-o FILE]
  *   -D, --duration   seconds to run (30)
  *   -p, --priority   SCHED_FIFO priority of the loop and of cyclictest (80)
  *   -r, --rate       control rate, Hz (1000); cyclictest's -i is its period
- *   -a, --cpu        pin the loop, cyclictest and stress-ng to this CPU (the
- *                    loop and cyclictest then take turns on it: each delays
- *                    the other by a few µs when their wake-ups coincide)
+ *   -a, --cpu        pin the loop, cyclictest and stress-ng to this CPU, or
+ *                    "any" to let the scheduler place them (default: the
+ *                    last CPU). On one CPU the loop and cyclictest take
+ *                    turns: each delays the other by a few µs when their
+ *                    wake-ups coincide; but they see the same stalls of
+ *                    that CPU, which on a shared VM (the host taking a
+ *                    virtual CPU away for ms) decide both maxima. Apart,
+ *                    each max is a different CPU's worst stall.
  *   -s, --stress     run `stress-ng --cpu 1 --timeout D` as the load
  *   -H, --histogram  cyclictest's histogram range, µs (1000)
  *   -o, --output     write both histograms (µs, loop count, cyclictest count)
@@ -307,7 +312,7 @@ static void usage(const char *argv0)
                "  -D, --duration=SECONDS  how long (30)\n"
                "  -p, --priority=PRIO     SCHED_FIFO priority of both (80)\n"
                "  -r, --rate=HZ           control rate (1000)\n"
-               "  -a, --cpu=CPU           pin the loop, cyclictest and stress-ng to CPU\n"
+               "  -a, --cpu=CPU|any       pin the loop, cyclictest and stress-ng to CPU (the last)\n"
                "  -s, --stress            load: stress-ng --cpu 1\n"
                "  -H, --histogram=US      histogram range, µs (1000)\n"
                "  -o, --output=FILE       write both histograms to FILE\n", argv0);
@@ -328,12 +333,16 @@ static int parse_options(int argc, char **argv, struct options *o)
         };
         int c;
 
-        *o = (struct options){ .duration_s = 30, .priority = 80, .rate_hz = 1000, .cpu = -1,
-                               .histogram_us = 1000 };
+        *o = (struct options){ .duration_s = 30, .priority = 80, .rate_hz = 1000,
+                               .cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1, .histogram_us = 1000 };
         while ((c = getopt_long(argc, argv, "D:p:r:a:sH:o:h", longopts, NULL)) >= 0) {
                 char *end = NULL;
                 long value = 0;
 
+                if (c == 'a' && strcmp(optarg, "any") == 0) {
+                        o->cpu = -1;
+                        continue;
+                }
                 if (optarg) {
                         errno = 0;
                         value = strtol(optarg, &end, 10);
