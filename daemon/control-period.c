@@ -85,6 +85,14 @@ static int fail(struct control_period *cp, struct gun *gun, enum rt_fault fault,
         return error;
 }
 
+static int lose_sensor(struct control_period *cp, struct gun *gun, enum rt_sensor sensor,
+                       int error)
+{
+        if (cp->fault == RT_FAULT_NONE)
+                cp->fault_sensor = sensor;
+        return fail(cp, gun, RT_FAULT_SENSOR_LOST, error);
+}
+
 static double stroke_position(const struct stroke *stroke, double stroke_mm)
 {
         double span_mm = stroke->max_mm - stroke->min_mm;
@@ -221,13 +229,13 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         if (r >= 0 && !encoder_sample_valid(&gun->encoder, &sample))
                 r = -EBADMSG;
         if (r < 0)
-                r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
+                r = lose_sensor(cp, gun, RT_SENSOR_ENCODER, r);
         if (r >= 0 && gun->imu.ops) {
                 r = gun->imu.ops->read(&gun->imu, &imu);
                 if (r >= 0 && !imu_sample_valid(&imu))
                         r = -EBADMSG;
                 if (r < 0)
-                        r = fail(cp, gun, RT_FAULT_SENSOR_LOST, r);
+                        r = lose_sensor(cp, gun, RT_SENSOR_IMU, r);
         }
         if (r >= 0) {
                 enum rt_fault verdict;
@@ -239,11 +247,14 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         .setpoint_ppm = cp->speed_control.setpoint_ppm,
                         .speed_ppm = speed_estimator_fast_ppm(&cp->speed_estimator),
                         .encoder_time_ns = sample.time_ns,
+                        .imu_time_ns = gun->imu.ops ? imu.time_ns : 0,
                         .accel_m_s2 = gun->imu.ops ? imu.accel_m_s2 : NULL,
                         .overran = tm->overruns > cp->overruns,
                 });
                 cp->overruns = tm->overruns;
-                if (verdict != RT_FAULT_NONE)
+                if (verdict == RT_FAULT_SENSOR_LOST)
+                        (void)lose_sensor(cp, gun, cp->safety.lost_sensor, 0);
+                else if (verdict != RT_FAULT_NONE)
                         (void)fail(cp, gun, verdict, 0);
                 if (cp->fault == RT_FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
@@ -282,6 +293,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->force_n = cp->motor_on ? cp->force_n : 0.0;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
+        tm->fault_sensor = cp->fault_sensor;
         tm->fault_clears = cp->fault_clears;
         return r < 0 ? r : 0;
 }

@@ -47,6 +47,7 @@ struct control_period {
         enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
         uint32_t fault_clears;
         int fault_errno;
+        enum rt_sensor fault_sensor;
 };
 
 /* The defaults: those of the simulated gun. */

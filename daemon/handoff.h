@@ -11,12 +11,18 @@
 
 enum rt_fault {
         RT_FAULT_NONE,
-        RT_FAULT_SENSOR_LOST,   /* encoder or IMU read failed */
+        RT_FAULT_SENSOR_LOST,   /* encoder or IMU read failed, or its data went stale */
         RT_FAULT_ACTUATOR,      /* writing the motor or stroke actuator failed */
         RT_FAULT_STALL,         /* the crank does not turn although driven */
         RT_FAULT_DROP,          /* free fall on the IMU */
         RT_FAULT_OVERRUN,       /* control periods missed in a row */
         RT_FAULT_LIMIT,         /* a set-point outside the gun's envelope */
+};
+
+/* Which sensor a sensor-lost fault is about. */
+enum rt_sensor {
+        RT_SENSOR_ENCODER,
+        RT_SENSOR_IMU,
 };
 
 /* main → RT */
@@ -46,5 +52,6 @@ struct telemetry {
         double force_n;             /* estimated force the user presses with; 0 when off */
         enum rt_fault fault;
         int fault_errno;            /* positive errno of the failed driver call */
+        enum rt_sensor fault_sensor; /* for RT_FAULT_SENSOR_LOST */
         uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */
 };

@@ -319,10 +319,15 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
         switch (tm->fault) {
         case RT_FAULT_SENSOR_LOST:
                 if (tm->fault_errno)
-                        snprintf(buf, size, "A sensor stopped answering (encoder %s, IMU %s): %s. "
-                                 "The motor was stopped.", m->gun.encoder.ops->name,
-                                 m->gun.imu.ops ? m->gun.imu.ops->name : "none",
+                        snprintf(buf, size, "The %s (%s) stopped answering: %s. The motor was "
+                                 "stopped.", tm->fault_sensor == RT_SENSOR_IMU ? "IMU" : "encoder",
+                                 tm->fault_sensor == RT_SENSOR_IMU && m->gun.imu.ops ?
+                                         m->gun.imu.ops->name : m->gun.encoder.ops->name,
                                  strerror(tm->fault_errno));
+                else if (tm->fault_sensor == RT_SENSOR_IMU && m->gun.imu.ops)
+                        snprintf(buf, size, "The IMU (%s) gave no new sample for %g ms "
+                                 "([Safety] IMUStaleTime). The motor was stopped.",
+                                 m->gun.imu.ops->name, m->safety.imu_stale_s * 1e3);
                 else
                         snprintf(buf, size, "The encoder (%s) gave no new reading for %u control "
                                  "periods. The motor was stopped.", m->gun.encoder.ops->name,

@@ -14,6 +14,7 @@ void safety_params_default(struct safety_params *p)
                 .free_fall_g = 0.3,
                 .free_fall_time_s = 0.03,
                 .stale_periods = 3,
+                .imu_stale_s = 0.003,
                 .overrun_streak = 5,
                 .temperature_limit_c = 70.0,
                 .temperature_margin_c = 2.0,
@@ -91,7 +92,8 @@ static bool falling(struct safety *s, const struct safety_params *p, const struc
         return s->falling_s >= p->free_fall_time_s;
 }
 
-static bool stale(struct safety *s, const struct safety_params *p, const struct safety_input *in)
+static bool encoder_stale(struct safety *s, const struct safety_params *p,
+                          const struct safety_input *in)
 {
         if (in->encoder_time_ns == s->last_encoder_ns)
                 s->stale++;
@@ -101,12 +103,35 @@ static bool stale(struct safety *s, const struct safety_params *p, const struct 
         return s->stale >= p->stale_periods;
 }
 
+/* In time, not periods: an IMU may sample slower than the loop runs, and
+ * its driver then hands the same sample to several periods. Only whether
+ * its time moves counts: the IMU's clock need not be the encoder's. */
+static bool imu_stale(struct safety *s, const struct safety_params *p,
+                      const struct safety_input *in)
+{
+        if (!in->accel_m_s2)
+                return false;
+        if (in->imu_time_ns == s->last_imu_ns)
+                s->imu_unchanged_s += in->period_s;
+        else
+                s->imu_unchanged_s = 0.0;
+        s->last_imu_ns = in->imu_time_ns;
+        /* a period's share of rounding must not add a period */
+        return s->imu_unchanged_s >= p->imu_stale_s - 0.5 * in->period_s;
+}
+
 enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in)
 {
         s->overruns_in_a_row = in->overran ? s->overruns_in_a_row + 1 : 0;
-        if (stale(s, p, in))
+        if (encoder_stale(s, p, in)) {
+                s->lost_sensor = RT_SENSOR_ENCODER;
                 return RT_FAULT_SENSOR_LOST;
+        }
+        if (imu_stale(s, p, in)) {
+                s->lost_sensor = RT_SENSOR_IMU;
+                return RT_FAULT_SENSOR_LOST;
+        }
         if (falling(s, p, in))
                 return RT_FAULT_DROP;
         if (stalled(s, p, in))

@@ -27,6 +27,7 @@ struct safety_params {
         double free_fall_g;             /* 0.3: a body acceleration below this is falling */
         double free_fall_time_s;        /* 0.03: … for this long is a drop */
         unsigned stale_periods;         /* 3: encoder readings with no new time are a lost sensor */
+        double imu_stale_s;             /* 0.003: an IMU giving no new sample this long is lost */
         unsigned overrun_streak;        /* 5: periods missed in a row */
         double temperature_limit_c;     /* 70 °C: the driver board's limit */
         double temperature_margin_c;    /* 2 °C: stop this much before the limit */
@@ -37,8 +38,10 @@ struct safety {
         double stalled_s;
         double falling_s;
         unsigned stale;
+        double imu_unchanged_s;
         unsigned overruns_in_a_row;
-        uint64_t last_encoder_ns;
+        uint64_t last_encoder_ns, last_imu_ns;
+        enum rt_sensor lost_sensor;     /* what a RT_FAULT_SENSOR_LOST verdict was about */
         double accel[SAFETY_ACCEL_HISTORY][3];
         unsigned accel_head, accel_count;
 };
@@ -49,6 +52,7 @@ struct safety_input {
         double setpoint_ppm;            /* slew-limited */
         double speed_ppm;               /* fast estimate */
         uint64_t encoder_time_ns;
+        uint64_t imu_time_ns;
         const double *accel_m_s2;       /* NULL when the gun has no IMU */
         bool overran;                   /* this period started late by a period or more */
 };

@@ -71,6 +71,7 @@ static const struct key keys[] = {
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
         { "Safety", "FreeFallTime", KEY_DOUBLE, FIELD(safety.free_fall_time_s), 0.005, 0.07, "s" },
         { "Safety", "StalePeriods", KEY_UNSIGNED, FIELD(safety.stale_periods), 1, 3, "periods" },
+        { "Safety", "IMUStaleTime", KEY_DOUBLE, FIELD(safety.imu_stale_s), 0.00025, 0.1, "s" },
         { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
         { "Safety", "TemperatureLimit", KEY_DOUBLE, FIELD(safety.temperature_limit_c), 30, 120, "°C" },
         { "Safety", "TemperatureMargin", KEY_DOUBLE, FIELD(safety.temperature_margin_c), 0, 20, "°C" },

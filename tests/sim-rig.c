@@ -50,7 +50,12 @@ static int faulty_imu_read(struct imu *imu, struct imu_sample *out)
 
         if (rig->imu_error)
                 return rig->imu_error;
+        if (rig->imu_frozen || (rig->imu_every > 1 && rig->imu_reads++ % rig->imu_every != 0)) {
+                *out = rig->last_imu;
+                return 0;
+        }
         r = rig->sim_imu_ops->read(imu, out);
+        rig->last_imu = *out;
         if (rig->imu_garbage != 0.0)
                 for (int i = 0; i < 3; i++)
                         out->accel_m_s2[i] = out->gyro_rad_s[i] = rig->imu_garbage;

@@ -35,12 +35,17 @@ struct sim_rig {
         /* into the IMU and the actuators */
         int imu_error;                  /* negative errno for every read, 0 = none */
         double imu_garbage;             /* every axis reads it when not 0 */
+        bool imu_frozen;                /* repeats its last sample, time and all */
+        unsigned imu_every;             /* a new sample every this many reads (a
+                                         * slower IMU), else the last one again */
         int motor_error;                /* negative errno for every duty write, 0 = none */
         int stroke_error;               /* negative errno for every stroke write, 0 = none */
         /* what the loop last wrote to the stroke actuator */
         double stroke_position;
 
         struct encoder_sample last_sample;
+        struct imu_sample last_imu;
+        unsigned imu_reads;
         const struct motor_ops *sim_motor_ops;
         const struct encoder_ops *sim_encoder_ops;
         const struct imu_ops *sim_imu_ops;

@@ -55,6 +55,7 @@ struct plant {
         /* the N of the /dev/iio:deviceN the encoder and the IMU write to, -1:
          * the device is gone; the plant opens the FIFO when N changes */
         atomic_int enc_index, imu_index;
+        atomic_bool imu_silent;         /* the IMU's device stays, its scans stop */
         int enc_fifo, imu_fifo, enc_fifo_index, imu_fifo_index;
         int motor_duty_fd, motor_enable_fd, stroke_duty_fd;
         uint64_t enc_cut_ns;            /* the last encoder scan before it went */
@@ -134,7 +135,8 @@ static void write_samples(struct plant *p)
                 imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
                 imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
         }
-        if (p->imu_fifo >= 0 && write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
+        if (p->imu_fifo >= 0 && !atomic_load(&p->imu_silent) &&
+            write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
                 p->samples_dropped++;
 }
 
@@ -387,6 +389,7 @@ static void plant_start(struct plant *p)
         p->enc_fifo = p->imu_fifo = p->enc_fifo_index = p->imu_fifo_index = -1;
         atomic_store(&p->enc_index, 0);
         atomic_store(&p->imu_index, 1);
+        atomic_store(&p->imu_silent, false);
         p->motor_duty_fd = open_attr(PWM "/pwm0/duty_cycle", O_RDONLY);
         p->motor_enable_fd = open_attr(PWM "/pwm0/enable", O_RDONLY);
         p->stroke_duty_fd = open_attr(PWM "/pwm1/duty_cycle", O_RDONLY);
@@ -676,6 +679,52 @@ START_TEST(test_device_lost_and_back)
 }
 END_TEST
 
+/* An IMU that stops sampling without an error: its buffer gives no new
+ * scan and the driver hands the loop its last sample again. Only the
+ * sample's time standing still shows it. */
+START_TEST(test_silent_imu_is_a_lost_sensor)
+{
+        struct daemon_fixture f;
+        const char *routines = write_routine();
+        char *text;
+        long deadline_ms;
+
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", routines,
+                                                             "--rt-cpu", "0", NULL });
+        plant_start(&plant);
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
+        ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
+
+        atomic_store(&plant.imu_silent, true);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
+        fixture_expect_string(&f, "Fault", "sensor-lost");
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "The IMU (iio-imu (buffered)) gave no new sample for 3 ms"),
+                      "FaultMessage: %s", text);
+        free(text);
+        for (deadline_ms = fixture_now_ms() + 1000;
+             read_number(plant.motor_duty_fd) != 0.0 && fixture_now_ms() < deadline_ms;)
+                usleep(1000);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+
+        /* sampling again: cleared, the next routine plays */
+        atomic_store(&plant.imu_silent, false);
+        ck_assert_int_eq(fixture_call(&f, "ClearFault", NULL, NULL, NULL), 0);
+        fixture_expect_string(&f, "State", "idle");
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running again");
+        usleep(500000);
+        fixture_expect_string(&f, "State", "running");
+        fixture_call(&f, "Stop", NULL, NULL, NULL);
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+}
+END_TEST
+
 /* Stopped while a device is missing, the drivers closed and the control
  * thread halted: percussd still ends cleanly. */
 START_TEST(test_stop_while_a_device_is_missing)
@@ -754,6 +803,7 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_missing_device_stops_the_daemon);
         tcase_add_test(tc, test_device_lost_and_back);
         tcase_add_test(tc, test_stop_while_a_device_is_missing);
+        tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
         suite_add_tcase(s, tc);
         return s;

@@ -95,6 +95,7 @@ START_TEST(test_sensor_cut)
         ck_assert_uint_eq(run_until_fault(&running, 10), 1);
         ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_errno, EIO);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
         assert_safe_state();
 }
 END_TEST
@@ -108,7 +109,46 @@ START_TEST(test_sensor_stale)
         periods = run_until_fault(&running, 10);
         ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
         ck_assert_uint_le(periods, 3);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
         assert_safe_state();
+}
+END_TEST
+
+/* An IMU whose buffer gives no new scan hands the loop its last sample
+ * again: no read error, only a time that stops. */
+START_TEST(test_imu_stale)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
+        t.imu_frozen = true;
+        periods = run_until_fault(&running, 10);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
+        ck_assert_int_eq(t.tm.fault_errno, 0);
+        ck_assert_uint_eq(periods, 3); /* IMUStaleTime 3 ms at 1 kHz */
+        assert_safe_state();
+}
+END_TEST
+
+/* An IMU sampling at a quarter of the loop's rate repeats each sample for
+ * three periods: a lost sensor by the default, not once IMUStaleTime is
+ * above its 4 ms sample interval. */
+START_TEST(test_imu_slower_than_the_loop)
+{
+        t.imu_every = 4;
+        ck_assert_uint_le(run_until_fault(&running, 10), 10);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
+
+        sim_rig_init(&t, 11);
+        t.imu_every = 4;
+        t.cp.safety_params.imu_stale_s = 0.006;
+        ck_assert_uint_eq(run_until_fault(&running, 3000), 3001);
+        while (t.imu_reads % 4 != 1) /* until the period that took a new sample */
+                ck_assert_uint_eq(run_until_fault(&running, 1), 2);
+        t.imu_frozen = true;
+        ck_assert_uint_eq(run_until_fault(&running, 10), 6);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
 }
 END_TEST
 
@@ -172,6 +212,8 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_drop);
         tcase_add_test(tc, test_sensor_cut);
         tcase_add_test(tc, test_sensor_stale);
+        tcase_add_test(tc, test_imu_stale);
+        tcase_add_test(tc, test_imu_slower_than_the_loop);
         tcase_add_test(tc, test_overrun_streak);
         tcase_add_test(tc, test_setpoint_outside_envelope);
         tcase_add_test(tc, test_temperature);
