@@ -75,6 +75,19 @@ static void sleep_until_woken(struct rt *rt)
                 ;
 }
 
+/* Woken with nothing to do: every set-point wakes the thread, and those
+ * handed while it ran (the motor-off one that ended the routine too) are
+ * still counted in the eventfd when it goes to sleep. A set-point is
+ * published before its wake-up is written, so the newest one is here. */
+static bool work_waiting(struct rt *rt)
+{
+        const struct setpoint *sp;
+
+        (void)triple_buffer_update(&rt->setpoint_handoff);
+        sp = triple_buffer_read_slot(&rt->setpoint_handoff);
+        return sp->motor_on || sp->fault_clears != rt->control.fault_clears;
+}
+
 /* The interrupt only ends clock_nanosleep() early. */
 static void on_interrupt(int signo)
 {
@@ -118,6 +131,8 @@ static void *rt_thread(void *userdata)
 
                 if (sleeping) {
                         sleep_until_woken(rt);
+                        if (!atomic_load(&rt->quit) && !work_waiting(rt))
+                                continue;
                         control_period_reset(&rt->control);
                         next_ns = monotonic_ns();
                         stopped_since_ns = motor_off_since_ns = 0;

@@ -206,6 +206,15 @@ START_TEST(test_steady_state_and_idle)
         fprintf(stderr, "idle 1 s: %lu wake-ups of the control thread\n", wakeups_after - wakeups_before);
         ck_assert_uint_eq(wakeups_after - wakeups_before, 0);
 
+        /* a set-point that leaves the motor off (as the motor-off one still
+         * counted from before the thread slept) wakes it, but runs no
+         * period: no 100 ms of coasting checks over a crank at rest */
+        rt_read_telemetry(&rig.rt, &before);
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false });
+        usleep(300000);
+        rt_read_telemetry(&rig.rt, &after);
+        ck_assert_uint_eq(after.periods, before.periods);
+
         rt_stop(&rig.rt);
 }
 END_TEST
