@@ -3,7 +3,6 @@
  * against a file standing in for /dev/cpu_dma_latency: the kernel reads
  * the limit as a binary s32 and keeps it for as long as the file is open. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "cpu-latency.h"
+#include "open-fds.h"
 #include "check-main.h"
 
 static char dir[] = "/tmp/percussd-cpu-latency-XXXXXX";
@@ -38,23 +38,9 @@ static void teardown(void)
 /* How many of this process's descriptors are open on path. */
 static int opened(void)
 {
-        char link[PATH_MAX + 32], target[PATH_MAX];
-        struct dirent *e;
-        DIR *d = opendir("/proc/self/fd");
-        int n = 0;
+        int n = open_fds_on(getpid(), path);
 
-        ck_assert_ptr_nonnull(d);
-        while ((e = readdir(d))) {
-                ssize_t len;
-
-                snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
-                len = readlink(link, target, sizeof(target) - 1);
-                if (len < 0)
-                        continue;
-                target[len] = '\0';
-                n += strcmp(target, path) == 0;
-        }
-        closedir(d);
+        ck_assert_int_ge(n, 0);
         return n;
 }
 

@@ -572,6 +572,18 @@ static void assert_clear_refused(struct daemon_fixture *f, const char *want)
         free(error_message);
 }
 
+/* percussd on the plant's devices, its control thread on the plant's CPU,
+ * playing the e2e routine. */
+static void start_playing(struct daemon_fixture *f)
+{
+        daemon_fixture_start_hardware(f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", write_routine(),
+                                                             "--rt-cpu", "0", NULL });
+        plant_start(&plant);
+        ck_assert_int_eq(fixture_call(f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(f, "State", "running", 2000), "not running");
+}
+
 /* The encoder goes while a routine plays: sensor-lost, motor off;
  * ClearFault is refused while it (and then the IMU) is missing, naming
  * it; once both are back, under new iio:deviceN numbers, ClearFault
@@ -579,7 +591,6 @@ static void assert_clear_refused(struct daemon_fixture *f, const char *want)
 START_TEST(test_device_lost_and_back)
 {
         struct daemon_fixture f;
-        const char *routines = write_routine();
         char *error_name = NULL, *text;
         uint32_t max_latency_us;
         bool realtime;
@@ -588,13 +599,8 @@ START_TEST(test_device_lost_and_back)
         size_t first_rev;
         long deadline_ms;
 
-        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
-                                      (const char *const[]){ "--profiles-dir", routines,
-                                                             "--rt-cpu", "0", NULL });
-        plant_start(&plant);
+        start_playing(&f);
         realtime = fixture_get_bool(&f, "Realtime");
-        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
-        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
         usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
         ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
 
@@ -685,16 +691,10 @@ END_TEST
 START_TEST(test_silent_imu_is_a_lost_sensor)
 {
         struct daemon_fixture f;
-        const char *routines = write_routine();
         char *text;
         long deadline_ms;
 
-        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
-                                      (const char *const[]){ "--profiles-dir", routines,
-                                                             "--rt-cpu", "0", NULL });
-        plant_start(&plant);
-        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
-        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        start_playing(&f);
         usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
         ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
 
@@ -730,14 +730,8 @@ END_TEST
 START_TEST(test_stop_while_a_device_is_missing)
 {
         struct daemon_fixture f;
-        const char *routines = write_routine();
 
-        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
-                                      (const char *const[]){ "--profiles-dir", routines,
-                                                             "--rt-cpu", "0", NULL });
-        plant_start(&plant);
-        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
-        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        start_playing(&f);
         atomic_store(&plant.enc_index, -1);
         remove_device(0);
         ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");

@@ -7,9 +7,7 @@
  * `percussd --safe-stop` (the unit's ExecStopPost=) forces it off.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
@@ -32,6 +30,7 @@
 #include "bus-ready.h"
 #include "check-main.h"
 #include "history.h"
+#include "open-fds.h"
 #include "sim-board.h"
 
 #define BUS_NAME "io.percussd.Massager1"
@@ -357,25 +356,9 @@ END_TEST
 /* How many of the daemon's descriptors are open on path. */
 static int daemon_fds_on(const char *path)
 {
-        char dir_path[64], link[PATH_MAX + 80], target[PATH_MAX];
-        struct dirent *e;
-        DIR *d;
-        int n = 0;
+        int n = open_fds_on(svc.percussd_pid, path);
 
-        snprintf(dir_path, sizeof(dir_path), "/proc/%d/fd", svc.percussd_pid);
-        d = opendir(dir_path);
-        ck_assert_msg(d, "%s: %s", dir_path, strerror(errno));
-        while ((e = readdir(d))) {
-                ssize_t len;
-
-                snprintf(link, sizeof(link), "%s/%s", dir_path, e->d_name);
-                len = readlink(link, target, sizeof(target) - 1);
-                if (len < 0)
-                        continue;
-                target[len] = '\0';
-                n += strcmp(target, path) == 0;
-        }
-        closedir(d);
+        ck_assert_msg(n >= 0, "/proc/%d/fd: %s", svc.percussd_pid, strerror(-n));
         return n;
 }
 
