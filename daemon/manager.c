@@ -70,6 +70,8 @@ static void session_set_setpoint(void *userdata, const struct setpoint *sp)
 {
         struct manager *m = userdata;
 
+        /* asked before the loop wakes, dropped once the motor-off is handed
+         * over: a SIGTERM's or a fault's stop waits for nothing */
         if (sp->motor_on)
                 (void)cpu_latency_hold(&m->cpu_latency);
         rt_set_setpoint(&m->rt, sp);
