@@ -41,6 +41,7 @@
 #define ACCEL_SCALE 0.01        /* m/s² per LSB */
 #define GYRO_SCALE 0.001        /* rad/s per LSB */
 #define PLANT_STEP_NS 200000
+#define PLANT_PIECE_S 0.005     /* a third of a revolution at 4000 ppm */
 #define PLANT_CPU 0             /* and the daemon's control thread (--rt-cpu) */
 #define RECORDS_MAX 20000
 
@@ -190,7 +191,7 @@ static void *plant_run(void *userdata)
                 struct timespec step = { .tv_nsec = PLANT_STEP_NS };
                 double duty = read_number(p->motor_duty_fd) / 50000.0;
                 double pulse_ns = read_number(p->stroke_duty_fd);
-                double angle = p->model.angle_rad, t = sim_gun_time_s(&p->model);
+                double t = sim_gun_time_s(&p->model);
                 uint64_t now;
 
                 sim_gun_set_duty(&p->model, fmax(0.0, fmin(1.0, duty)));
@@ -209,10 +210,17 @@ static void *plant_run(void *userdata)
                 nanosleep(&step, NULL);
                 now = now_ns();
                 /* all the time that passed, however long the thread was held up:
-                 * the samples carry the clock's time, the model must keep to it */
-                sim_gun_advance(&p->model, (double)(now - last_ns) * 1e-9);
+                 * the samples carry the clock's time, the model must keep to it;
+                 * in pieces of less than a revolution, or follow_revolutions()
+                 * would miss a turn of a crank it sees only modulo 2π */
+                for (double left_s = (double)(now - last_ns) * 1e-9; left_s > 0.0;
+                     left_s -= PLANT_PIECE_S) {
+                        double angle = p->model.angle_rad, piece_t = sim_gun_time_s(&p->model);
+
+                        sim_gun_advance(&p->model, fmin(left_s, PLANT_PIECE_S));
+                        follow_revolutions(p, angle, piece_t);
+                }
                 last_ns = now;
-                follow_revolutions(p, angle, t);
                 if (sim_gun_time_s(&p->model) >= p->next_sample_s) {
                         write_samples(p);
                         p->next_sample_s += p->sample_period_s;
