@@ -314,7 +314,11 @@ START_TEST(test_halt_and_resume)
 
         tid = atomic_load(&rig.rt.tid);
         rt_halt(&rig.rt);
+        /* pthread_join() returns once the kernel has cleared the thread's
+         * tid, a step before it takes the task out of /proc */
         snprintf(task, sizeof(task), "/proc/self/task/%d", tid);
+        for (int i = 0; i < 1000 && access(task, F_OK) == 0; i++)
+                usleep(1000);
         ck_assert_msg(access(task, F_OK) < 0, "the control thread is still there");
         rt_read_telemetry(&rig.rt, &halted);
         writes = atomic_load(&motor_writes);
