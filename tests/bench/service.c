@@ -212,15 +212,22 @@ static size_t read_threads(pid_t pid, struct thread_counts *t)
         return n;
 }
 
+/* The earlier reading of the thread, NULL when it was not there yet. */
+static const struct thread_counts *earlier(const struct thread_counts *before, size_t n_before,
+                                           int tid)
+{
+        for (size_t j = 0; j < n_before; j++)
+                if (before[j].tid == tid)
+                        return &before[j];
+        return NULL;
+}
+
 static void print_thread_deltas(pid_t pid, const struct thread_counts *before, size_t n_before,
                                 const struct thread_counts *after, size_t n_after, double seconds)
 {
         for (size_t i = 0; i < n_after; i++) {
-                const struct thread_counts *b = NULL;
+                const struct thread_counts *b = earlier(before, n_before, after[i].tid);
 
-                for (size_t j = 0; j < n_before; j++)
-                        if (before[j].tid == after[i].tid)
-                                b = &before[j];
                 if (!b)
                         continue;
                 printf("    %s thread %d (%s): %lu voluntary + %lu involuntary switches in %.0f s "
@@ -235,17 +242,19 @@ static void print_thread_deltas(pid_t pid, const struct thread_counts *before, s
 }
 
 /* The threads' time on a CPU between the two readings, to the nanosecond:
- * /proc/PID/stat's utime+stime is sampled at the kernel's tick (250 Hz here), which a 1 kHz
- * thread can fall between or on. */
+ * /proc/PID/stat's utime+stime is sampled at the kernel's tick (250 Hz
+ * here), which a 1 kHz thread can fall between or on. */
 static double on_cpu_seconds(const struct thread_counts *before, size_t n_before,
                              const struct thread_counts *after, size_t n_after)
 {
         unsigned long long ns = 0;
 
-        for (size_t i = 0; i < n_after; i++)
-                for (size_t j = 0; j < n_before; j++)
-                        if (before[j].tid == after[i].tid)
-                                ns += after[i].on_cpu_ns - before[j].on_cpu_ns;
+        for (size_t i = 0; i < n_after; i++) {
+                const struct thread_counts *b = earlier(before, n_before, after[i].tid);
+
+                if (b)
+                        ns += after[i].on_cpu_ns - b->on_cpu_ns;
+        }
         return (double)ns * 1e-9;
 }
 
