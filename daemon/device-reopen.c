@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hw-drivers.h"
+#include "drivers/hw-drivers.h"
 #include "manager.h"
 
 static bool real(enum hw_driver driver)

@@ -10,10 +10,10 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "bus.h"
+#include "daemon/bus/bus.h"
 #include "config.h"
-#include "hw-drivers.h"
-#include "iio-module.h"
+#include "drivers/hw-drivers.h"
+#include "drivers/iio-module.h"
 #include "manager.h"
 #include "power.h"
 #include "service-status.h"

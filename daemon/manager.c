@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bus.h"
+#include "daemon/bus/bus.h"
 #include "device-reopen.h"
 #include "power.h"
 #include "service-status.h"
@@ -356,8 +356,8 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
         case RT_FAULT_LIMIT:
                 snprintf(buf, size, "The gun was asked for %.0f ppm at %.1f mm, outside its "
                          "envelope of %.0f–%.0f ppm and %.0f–%.0f mm. The motor was stopped.",
-                         m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, PROFILE_SPEED_MIN_PPM,
-                         PROFILE_SPEED_MAX_PPM, PROFILE_AMPLITUDE_MIN_MM, PROFILE_AMPLITUDE_MAX_MM);
+                         m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, ENVELOPE_SPEED_MIN_PPM,
+                         ENVELOPE_SPEED_MAX_PPM, ENVELOPE_AMPLITUDE_MIN_MM, ENVELOPE_AMPLITUDE_MAX_MM);
                 break;
         case RT_FAULT_NONE:
         default:

@@ -8,22 +8,22 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "bus-access.h"
-#include "button-input.h"
-#include "cpu-latency.h"
+#include "daemon/bus/bus-access.h"
+#include "daemon/panel/button-input.h"
+#include "daemon/rt/cpu-latency.h"
 #include "settings.h"
-#include "driver.h"
-#include "handoff.h"
-#include "history.h"
-#include "led-status.h"
-#include "log.h"
-#include "recovery.h"
-#include "routines.h"
-#include "rt.h"
-#include "session.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
-#include "sim-panel.h"
+#include "drivers/driver.h"
+#include "daemon/rt/handoff.h"
+#include "daemon/session/history.h"
+#include "daemon/panel/led-status.h"
+#include "common/log.h"
+#include "daemon/session/recovery.h"
+#include "daemon/session/routines.h"
+#include "daemon/rt/rt.h"
+#include "daemon/session/session.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
+#include "drivers/sim/sim-panel.h"
 
 #define PROFILE_DIRS_MAX 8
 

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <math.h>
 
-#include "battery-policy.h"
+#include "daemon/session/battery-policy.h"
 
-#include "bus.h"
+#include "daemon/bus/bus.h"
 #include "manager.h"
 
 #define POLL_ACCURACY_US (5 * 1000000ull)

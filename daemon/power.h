@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "profile.h"
+#include "daemon/session/profile.h"
 
 #define POWER_CHARGING_POLL_US (60 * 1000000ull)
 

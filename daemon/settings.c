@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ini-file.h"
-#include "log.h"
+#include "daemon/session/ini-file.h"
+#include "common/log.h"
 
 #define USEC_PER_HOUR 3600000000ull
 

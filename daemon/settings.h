@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "battery-policy.h"
-#include "control-period.h"
-#include "hw-config.h"
-#include "recovery.h"
-#include "safety.h"
+#include "daemon/session/battery-policy.h"
+#include "daemon/rt/control-period.h"
+#include "drivers/hw-config.h"
+#include "daemon/session/recovery.h"
+#include "daemon/control/safety.h"
 
 struct settings {
         bool simulate;

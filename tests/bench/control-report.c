@@ -44,9 +44,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "control-period.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "daemon/rt/control-period.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
 
 #define CONTROL_HZ 1000u
 #define PERIOD_NS (1000000000ull / CONTROL_HZ)

@@ -52,7 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus-ready.h"
+#include "tests/fixtures/bus-ready.h"
 
 #define BUS_NAME "io.percussd.Massager1"
 #define BUS_PATH "/io/percussd/Massager1"

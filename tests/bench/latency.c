@@ -5,7 +5,7 @@
  * (shared/design/QUALITY.md, "wake-up latency": p99 ≤ 1.2 × cyclictest's
  * p99 + 10 µs, max ≤ 1.5 × cyclictest's max).
  *
- * It runs the real RT thread (rt_start() from daemon/rt.c, unchanged:
+ * It runs the real RT thread (rt_start() from daemon/rt/rt.c, unchanged:
  * SCHED_FIFO at PRIO, memory locked, 1 kHz) on the simulated gun in real
  * time, following a set-point of 2000 ppm for D seconds, while
  *
@@ -62,9 +62,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rt.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "daemon/rt/rt.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
 
 #define NSEC_PER_SEC 1000000000ull
 

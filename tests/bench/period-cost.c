@@ -41,9 +41,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "control-period.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "daemon/rt/control-period.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
 
 #define CONTROL_HZ 1000u
 #define PERIOD_NS (1000000000ull / CONTROL_HZ)

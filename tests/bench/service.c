@@ -46,8 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bus-ready.h"
-#include "sim-board.h"
+#include "tests/fixtures/bus-ready.h"
+#include "drivers/sim/sim-board.h"
 
 #define BUS_NAME "io.percussd.Massager1"
 #define BUS_PATH "/io/percussd/Massager1"

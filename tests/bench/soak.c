@@ -24,11 +24,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "control-period.h"
-#include "routines.h"
-#include "session.h"
-#include "sim-drivers.h"
-#include "sim-gun.h"
+#include "daemon/rt/control-period.h"
+#include "daemon/session/routines.h"
+#include "daemon/session/session.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
 
 #define SIM_RIG_HZ 1000u
 #define SIM_RIG_PERIOD_NS (1000000000ull / SIM_RIG_HZ)

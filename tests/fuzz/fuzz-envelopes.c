@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "envelopes.h"
+#include "daemon/session/envelopes.h"
 #include "fuzz-input.h"
-#include "log.h"
+#include "common/log.h"
 
 static struct envelopes shipped;
 
@@ -51,12 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 if (e->muscle[0] == '\0' || envelopes_find(&set, e->muscle) != e)
                         fuzz_fail("envelope %zu: empty or duplicate muscle \"%s\"", i, e->muscle);
-                if (!(e->speed_min_ppm >= PROFILE_SPEED_MIN_PPM && e->speed_min_ppm <= e->speed_max_ppm &&
-                      e->speed_max_ppm <= PROFILE_SPEED_MAX_PPM))
+                if (!(e->speed_min_ppm >= ENVELOPE_SPEED_MIN_PPM && e->speed_min_ppm <= e->speed_max_ppm &&
+                      e->speed_max_ppm <= ENVELOPE_SPEED_MAX_PPM))
                         fuzz_fail("%s: speed %g-%g ppm", e->muscle, e->speed_min_ppm, e->speed_max_ppm);
-                if (!(e->amplitude_min_mm >= PROFILE_AMPLITUDE_MIN_MM &&
+                if (!(e->amplitude_min_mm >= ENVELOPE_AMPLITUDE_MIN_MM &&
                       e->amplitude_min_mm <= e->amplitude_max_mm &&
-                      e->amplitude_max_mm <= PROFILE_AMPLITUDE_MAX_MM))
+                      e->amplitude_max_mm <= ENVELOPE_AMPLITUDE_MAX_MM))
                         fuzz_fail("%s: amplitude %g-%g mm", e->muscle, e->amplitude_min_mm,
                                   e->amplitude_max_mm);
         }

@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "envelopes.h"
+#include "daemon/session/envelopes.h"
 #include "fuzz-input.h"
-#include "log.h"
-#include "profile.h"
+#include "common/log.h"
+#include "daemon/session/profile.h"
 
 static struct envelopes envelopes;
 

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "fuzz-input.h"
-#include "log.h"
-#include "settings.h"
+#include "common/log.h"
+#include "daemon/settings.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

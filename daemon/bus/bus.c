@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io.percussd.Massager1 on the bus: the vtable below is the interface
+ * (../shared/design/DBUS.md); daemon/io.percussd.Massager1.xml is its
+ * introspection, checked against this by tests/integration/test-dbus.
+ */
+#include "bus.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/macro.h"
+
+#define ERROR_NO_SUCH_ROUTINE "io.percussd.Error.NoSuchRoutine"
+#define ERROR_BUSY "io.percussd.Error.Busy"
+#define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
+#define ERROR_FAULTED "io.percussd.Error.Faulted"
+#define ERROR_RESTING "io.percussd.Error.Resting"
+#define ERROR_BATTERY_LOW "io.percussd.Error.BatteryLow"
+#define ERROR_FAULT_ACTIVE "io.percussd.Error.FaultActive"
+
+/* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
+#define NAME_IN_MESSAGE_MAX 64
+
+static void emit_changed(struct manager *m, char **names);
+
+static const struct profile_step *current_step(struct manager *m)
+{
+        return session_current_step(&m->session);
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", session_state_to_string(m->session.state));
+}
+
+static int property_get_routine(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", m->session.profile ? m->session.profile->id : "");
+}
+
+static int property_get_routines(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->routines.count; i++) {
+                r = sd_bus_message_append(reply, "s", m->routines.items[i]->id);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_step(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", current_step(m) ? m->session.step : 0u);
+}
+
+static int property_get_step_count(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", m->session.profile ? m->session.profile->n_steps : 0u);
+}
+
+static int property_get_muscle_group(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error)
+{
+        const struct profile_step *step = current_step(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", step ? step->muscle : "");
+}
+
+static int property_get_side(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error)
+{
+        const struct profile_step *step = current_step(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "s", step ? step->side : "");
+}
+
+static int property_get_step_remaining(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_step_remaining_s(&m->session));
+}
+
+static int property_get_elapsed(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_elapsed_s(&m->session));
+}
+
+static int property_get_target_speed(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_target_speed_ppm(&m->session));
+}
+
+static int property_get_target_amplitude(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply,
+                                         void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", session_target_amplitude_mm(&m->session));
+}
+
+static int property_get_speed(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.speed_ppm);
+}
+
+static int property_get_amplitude(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.amplitude_mm);
+}
+
+static int property_get_force(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "d", m->telemetry.force_n);
+}
+
+static int property_get_fault(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        bool message = strcmp(property, "FaultMessage") == 0;
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        return sd_bus_message_append(reply, "s",
+                                     message ? m->session.fault_message : m->session.fault);
+}
+
+static int property_get_temperature(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "d", manager_board_temperature(userdata));
+}
+
+static int property_get_control_period(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", (uint32_t)(m->rt.period_ns / 1000));
+}
+
+static int property_get_overruns(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "t", m->telemetry.overruns);
+}
+
+static int property_get_max_latency(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return sd_bus_message_append(reply, "u", m->telemetry.max_latency_us);
+}
+
+static int property_get_realtime(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "b", m->rt.realtime);
+}
+
+static int property_get_simulated(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "b", m->gun.simulated);
+}
+
+static int property_get_battery(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        struct battery_reading battery = manager_battery(userdata);
+
+        (void)bus, (void)path, (void)interface, (void)error;
+        if (strcmp(property, "Charging") == 0)
+                return sd_bus_message_append(reply, "b", (int)battery.charging);
+        return sd_bus_message_append(reply, "d", battery.percent);
+}
+
+static int property_get_intensity(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "u", m->session.intensity);
+}
+
+static int property_set_intensity(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *value, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        uint32_t intensity;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property;
+        r = sd_bus_message_read(value, "u", &intensity);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, value, "change the intensity", error);
+        if (r < 0)
+                return r;
+        manager_update_max_intensity(m);
+        r = session_set_intensity(&m->session, intensity);
+        if (r == -ERANGE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Intensity %u is out of range: it goes from %u to %u.",
+                                         intensity, SESSION_INTENSITY_MIN, SESSION_INTENSITY_MAX);
+        if (r == -EDOM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Intensity %u is above today's cap of %u: the muscles are "
+                                         "still recovering from the race.",
+                                         intensity, m->session.max_intensity);
+        return r;
+}
+
+static int property_get_max_intensity(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        manager_update_max_intensity(m);
+        return sd_bus_message_append(reply, "u", m->session.max_intensity);
+}
+
+static int property_get_last_race(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        struct manager *m = userdata;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        return sd_bus_message_append(reply, "t", m->recovery.last_race_usec);
+}
+
+static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
+{
+        const char *state = session_state_to_string(m->session.state);
+
+        switch (r) {
+        case -ENOTCONN:
+                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "No session is running.");
+        case -EBUSY:
+                return sd_bus_error_setf(error, ERROR_BUSY,
+                                         "Routine %s is %s; stop it first.",
+                                         m->session.profile->id, state);
+        case -EHOSTDOWN:
+                return sd_bus_error_setf(error, ERROR_FAULTED,
+                                         "The gun is stopped by a %s fault: %s Clear the fault first.",
+                                         m->session.fault, m->session.fault_message);
+        default:
+                return r;
+        }
+}
+
+static int reply_no_such_routine(sd_bus_error *error, const char *id)
+{
+        return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+                                 "There is no routine \"%.*s\"%s; the Routines property lists them.",
+                                 NAME_IN_MESSAGE_MAX, id, strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+}
+
+static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        uint64_t allowed_from_usec;
+        char sentence[256];
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &id);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, message, "start a routine", error);
+        if (r < 0)
+                return r;
+        r = manager_start(m, id);
+        if (r == -ENOENT)
+                return reply_no_such_routine(error, id);
+        if (r == -EPERM) {
+                (void)recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec);
+                recovery_format_resting(allowed_from_usec, sentence, sizeof(sentence));
+                return sd_bus_error_set(error, ERROR_RESTING, sentence);
+        }
+        if (r == -ENOSPC)
+                return sd_bus_error_set(error, ERROR_BATTERY_LOW, m->power_refusal);
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_session_action(sd_bus_message *message, void *userdata, sd_bus_error *error,
+                                 const char *what, int (*action)(struct session *s))
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_access_check(&m->bus_access, message, what, error);
+        if (r < 0)
+                return r;
+        r = action(&m->session);
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, "stop the session", session_stop);
+}
+
+static int method_pause(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, "pause the session", session_pause);
+}
+
+static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_access_check(&m->bus_access, message, "resume the session", error);
+        if (r < 0)
+                return r;
+        if (m->session.state == SESSION_RUNNING)
+                return sd_bus_error_setf(error, ERROR_BUSY, "Routine %s is already running.",
+                                         m->session.profile->id);
+        r = session_resume(&m->session);
+        if (r < 0)
+                return reply_session_error(error, m, r);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_next(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return method_session_action(message, userdata, error, "skip to the next step", session_next);
+}
+
+static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_access_check(&m->bus_access, message, "clear a fault", error);
+        if (r < 0)
+                return r;
+        r = manager_clear_fault(m, message);
+        switch (r) {
+        case -ENOTCONN:
+                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
+        case -EBUSY:
+                return sd_bus_error_set(error, ERROR_BUSY, "The fault is already being cleared.");
+        case -EAGAIN:
+                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE, "The fault is still there: %s",
+                                         m->clear_refusal);
+        default:
+                /* answered now (over-temperature gone) or once the loop has
+                 * tried; 0 would make sd-bus look for another handler */
+                return r < 0 ? r : 1;
+        }
+}
+
+static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const struct profile *profile;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &id);
+        if (r < 0)
+                return r;
+        profile = routines_find(&m->routines, id);
+        if (!profile)
+                return reply_no_such_routine(error, id);
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", profile->title);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssdddd)");
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < profile->n_steps; i++) {
+                const struct profile_step *s = &profile->steps[i];
+
+                r = sd_bus_message_append(reply, "(ssdddd)", s->muscle, s->side, s->speed_ppm,
+                                          s->amplitude_mm, s->duration_s, s->ramp_s);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct history_entry *entries = NULL;
+        size_t n = 0;
+        uint32_t max;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &max);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, message, "read the session history", error);
+        if (r < 0)
+                return r;
+        if (!m->history)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "The session history is not available: its database could "
+                                        "not be opened (see the daemon's log).");
+        r = history_list(m->history, max, &entries, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read the session history: %m.");
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(tsdu)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(tsdu)", entries[i].start_usec,
+                                          entries[i].routine, entries[i].seconds,
+                                          entries[i].steps_completed);
+        free(entries);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_access_check(&m->bus_access, message, "reload the routines", error);
+        if (r < 0)
+                return r;
+        r = manager_reload(m);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to reload the routines: %m.");
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_record_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        uint64_t when_usec;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &when_usec);
+        if (r < 0)
+                return r;
+        r = bus_access_check(&m->bus_access, message, "record a race", error);
+        if (r < 0)
+                return r;
+        r = recovery_record_race(&m->recovery, m->history, when_usec, manager_now_realtime_usec());
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The race time %" PRIu64 " µs since the epoch is in the "
+                                         "future; give 0 for now.", when_usec);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to record the race: %m.");
+        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
+        manager_update_max_intensity(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_clear_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        r = bus_access_check(&m->bus_access, message, "forget the race", error);
+        if (r < 0)
+                return r;
+        r = recovery_clear(&m->recovery, m->history);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to forget the race: %m.");
+        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
+        manager_update_max_intensity(m);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+#define PROPERTY(name, sig, getter) \
+        SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define PROPERTY_CONST(name, sig, getter) \
+        SD_BUS_PROPERTY(name, sig, getter, 0, SD_BUS_VTABLE_PROPERTY_CONST)
+
+static const sd_bus_vtable massager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        PROPERTY("State", "s", property_get_state),
+        PROPERTY("Routine", "s", property_get_routine),
+        PROPERTY("Routines", "as", property_get_routines),
+        PROPERTY("Step", "u", property_get_step),
+        PROPERTY("StepCount", "u", property_get_step_count),
+        PROPERTY("MuscleGroup", "s", property_get_muscle_group),
+        PROPERTY("Side", "s", property_get_side),
+        PROPERTY("StepRemaining", "d", property_get_step_remaining),
+        PROPERTY("Elapsed", "d", property_get_elapsed),
+        PROPERTY("TargetSpeed", "d", property_get_target_speed),
+        PROPERTY("Speed", "d", property_get_speed),
+        PROPERTY("TargetAmplitude", "d", property_get_target_amplitude),
+        PROPERTY("Amplitude", "d", property_get_amplitude),
+        PROPERTY("Force", "d", property_get_force),
+        SD_BUS_WRITABLE_PROPERTY("Intensity", "u", property_get_intensity, property_set_intensity, 0,
+                                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
+        PROPERTY("Fault", "s", property_get_fault),
+        PROPERTY("FaultMessage", "s", property_get_fault),
+        PROPERTY("Temperature", "d", property_get_temperature),
+        PROPERTY_CONST("ControlPeriod", "u", property_get_control_period),
+        PROPERTY("Overruns", "t", property_get_overruns),
+        PROPERTY("MaxLatency", "u", property_get_max_latency),
+        PROPERTY_CONST("Realtime", "b", property_get_realtime),
+        PROPERTY_CONST("Simulated", "b", property_get_simulated),
+        PROPERTY("Battery", "d", property_get_battery),
+        PROPERTY("Charging", "b", property_get_battery),
+        PROPERTY("LastRace", "t", property_get_last_race),
+        PROPERTY("MaxIntensity", "u", property_get_max_intensity),
+
+        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
+                                method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Next", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_next, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearFault", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_clear_fault, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRoutine", SD_BUS_ARGS("s", routine),
+                                SD_BUS_RESULT("s", title, "a(ssdddd)", steps),
+                                method_get_routine, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_ARGS("u", max), SD_BUS_RESULT("a(tsdu)", sessions),
+                                method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RecordRace", SD_BUS_ARGS("t", when), SD_BUS_NO_RESULT,
+                                method_record_race, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ClearRace", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_clear_race, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("StepStarted", SD_BUS_ARGS("u", step, "s", muscle, "s", side), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Finished",
+                                SD_BUS_ARGS("s", routine, "d", seconds, "b", completed), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
+        SD_BUS_VTABLE_END,
+};
+
+static void emit_changed(struct manager *m, char **names)
+{
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, names);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PropertiesChanged on %s: %m", BUS_PATH);
+}
+
+void bus_emit_session_changed(struct manager *m, unsigned what)
+{
+        char *names[20];
+        size_t n = 0;
+
+        if (what & SESSION_CHANGED_STATE) {
+                names[n++] = (char *)"State";
+                names[n++] = (char *)"Elapsed";
+                names[n++] = (char *)"StepRemaining";
+        }
+        if (what & SESSION_CHANGED_ROUTINE) {
+                names[n++] = (char *)"Routine";
+                names[n++] = (char *)"StepCount";
+        }
+        if (what & (SESSION_CHANGED_STEP | SESSION_CHANGED_STATE)) {
+                names[n++] = (char *)"Step";
+                names[n++] = (char *)"MuscleGroup";
+                names[n++] = (char *)"Side";
+        }
+        if (what & (SESSION_CHANGED_STEP | SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY)) {
+                names[n++] = (char *)"TargetSpeed";
+                names[n++] = (char *)"TargetAmplitude";
+        }
+        if (what & SESSION_CHANGED_INTENSITY) {
+                names[n++] = (char *)"Intensity";
+                names[n++] = (char *)"MaxIntensity";
+        }
+        if (what & SESSION_CHANGED_FAULT) {
+                names[n++] = (char *)"Fault";
+                names[n++] = (char *)"FaultMessage";
+        }
+        names[n] = NULL;
+        emit_changed(m, names);
+}
+
+void bus_emit_battery_changed(struct manager *m)
+{
+        emit_changed(m, (char *[]){ (char *)"Battery", (char *)"Charging", NULL });
+}
+
+void bus_emit_routines_changed(struct manager *m)
+{
+        emit_changed(m, (char *[]){ (char *)"Routines", NULL });
+}
+
+static void emit_signal(struct manager *m, const char *member, const char *types, ...)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        va_list ap;
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, member);
+        if (r >= 0) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(signal, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_send(m->bus, signal, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit signal %s: %m", member);
+}
+
+void bus_emit_step_started(struct manager *m, unsigned step, const struct profile_step *s)
+{
+        emit_signal(m, "StepStarted", "uss", step, s->muscle, s->side);
+}
+
+void bus_emit_finished(struct manager *m, const struct session_summary *summary)
+{
+        emit_signal(m, "Finished", "sdb", summary->routine, summary->seconds, (int)summary->completed);
+}
+
+void bus_emit_fault_raised(struct manager *m, const char *code, const char *message)
+{
+        emit_signal(m, "FaultRaised", "ss", code, message);
+}
+
+void bus_publish_telemetry(struct manager *m)
+{
+        double elapsed_s = session_elapsed_s(&m->session);
+        double remaining_s = session_step_remaining_s(&m->session);
+        double celsius = manager_board_temperature(m);
+        char *names[10];
+        size_t n = 0;
+
+        if (m->telemetry.speed_ppm != m->published.speed_ppm)
+                names[n++] = (char *)"Speed";
+        if (m->telemetry.amplitude_mm != m->published.amplitude_mm)
+                names[n++] = (char *)"Amplitude";
+        if (m->telemetry.force_n != m->published.force_n)
+                names[n++] = (char *)"Force";
+        if (elapsed_s != m->published_elapsed_s)
+                names[n++] = (char *)"Elapsed";
+        if (remaining_s != m->published_step_remaining_s)
+                names[n++] = (char *)"StepRemaining";
+        /* a tenth of a degree is what a person reads */
+        if (fabs(celsius - m->published_temperature_c) >= 0.1 ||
+            isnan(celsius) != isnan(m->published_temperature_c))
+                names[n++] = (char *)"Temperature";
+        if (m->telemetry.overruns != m->published.overruns)
+                names[n++] = (char *)"Overruns";
+        if (m->telemetry.max_latency_us != m->published.max_latency_us)
+                names[n++] = (char *)"MaxLatency";
+        names[n] = NULL;
+        if (n == 0)
+                return;
+        m->published = m->telemetry;
+        m->published_elapsed_s = elapsed_s;
+        m->published_step_remaining_s = remaining_s;
+        m->published_temperature_c = celsius;
+        emit_changed(m, names);
+}
+
+static int open_bus(const struct options *o, sd_bus **ret)
+{
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        switch (o->bus_kind) {
+        case BUS_SYSTEM:
+                r = sd_bus_open_system(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+                break;
+        case BUS_SESSION:
+                r = sd_bus_open_user(&bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the session bus "
+                                               "(DBUS_SESSION_BUS_ADDRESS): %m");
+                break;
+        case BUS_ADDRESS:
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, o->bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the bus at %s: %m",
+                                               o->bus_address);
+                break;
+        }
+        *ret = bus;
+        bus = NULL;
+        return 0;
+}
+
+int bus_setup(struct manager *m)
+{
+        int r;
+
+        r = open_bus(&m->options, &m->bus);
+        if (r < 0)
+                return r;
+        bus_access_init(&m->bus_access);
+        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to publish %s: %m", BUS_PATH);
+        if (m->gun.simulated) {
+                r = bus_add_simulator(m);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        if (r == -EEXIST)
+                return log_error_errno(r, "The name %s is already owned on this bus: is "
+                                       "another percussd running?", BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to own the name %s: %m", BUS_NAME);
+        return 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The safety supervisor of the control loop: from what one period saw, is
+ * the gun still safe to drive? Stall (a jammed head), drop (free fall on
+ * the IMU), sensor lost (stale data), overrun streaks. Pure: state in,
+ * verdict out; the control period puts the gun in the safe state on any
+ * verdict. Over-temperature is the main thread's (safety_temperature_*):
+ * a board temperature changes over seconds, not periods.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/driver.h"
+#include "fault.h"
+
+/* History of body acceleration kept for the drop detector: a revolution
+ * at 600 ppm at 1 kHz, or at 2400 ppm at 4 kHz. */
+#define SAFETY_ACCEL_HISTORY 100
+
+struct safety_params {
+        double stall_min_setpoint_ppm;  /* 300: below it a slow crank is no sign of a jam */
+        double stall_speed_ratio;       /* 0.25: slower than this share of the set-point … */
+        double stall_time_s;            /* 0.05: … for this long is a stall */
+        double free_fall_g;             /* 0.3: a body acceleration below this is falling */
+        double free_fall_time_s;        /* 0.03: … for this long is a drop */
+        unsigned stale_periods;         /* 3: encoder readings with no new time are a lost sensor */
+        double imu_stale_s;             /* 0.003: an IMU giving no new sample this long is lost */
+        unsigned overrun_streak;        /* 5: periods missed in a row */
+        double temperature_limit_c;     /* 70 °C: the driver board's limit */
+        double temperature_margin_c;    /* 2 °C: stop this much before the limit */
+        double temperature_resume_c;    /* 60 °C: cool enough to clear the fault */
+};
+
+struct safety {
+        double stalled_s;
+        double falling_s;
+        unsigned stale;
+        double imu_unchanged_s;
+        unsigned overruns_in_a_row;
+        uint64_t last_encoder_ns, last_imu_ns;
+        enum rt_sensor lost_sensor;     /* what a RT_FAULT_SENSOR_LOST verdict was about */
+        double accel[SAFETY_ACCEL_HISTORY][3];
+        unsigned accel_head, accel_count;
+};
+
+struct safety_input {
+        double period_s;
+        bool motor_on;
+        double setpoint_ppm;            /* slew-limited */
+        double speed_ppm;               /* fast estimate */
+        uint64_t encoder_time_ns;
+        uint64_t imu_time_ns;
+        const double *accel_m_s2;       /* NULL when the gun has no IMU */
+        bool overran;                   /* this period started late by a period or more */
+};
+
+void safety_params_default(struct safety_params *p);
+
+/* Whatever the routine engine asks, the loop never drives the gun outside
+ * the envelope of ROUTINES.md: a set-point beyond it is a fault, not a
+ * command to follow. */
+bool safety_setpoint_allowed(bool motor_on, double speed_ppm, double stroke_mm, double ramp_s);
+void safety_reset(struct safety *s);
+/* RT_FAULT_NONE, or the fault this period shows. */
+enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
+                           const struct safety_input *in);
+
+/* Main thread: too hot to run, and cool enough again. */
+bool safety_temperature_too_high(const struct safety_params *p, double celsius);
+bool safety_temperature_cleared(const struct safety_params *p, double celsius);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * One control period: read the sensors, estimate, run the loops, drive
+ * the actuators. The RT thread calls this once per period; tests call it
+ * on the simulated gun in simulated time. No allocation, no stdio.
+ */
+
+#include "daemon/control/control-speed.h"
+#include "daemon/control/control-stroke.h"
+#include "drivers/driver.h"
+#include "daemon/control/force-estimator.h"
+#include "handoff.h"
+#include "daemon/control/safety.h"
+#include "daemon/control/speed-estimator.h"
+#include "daemon/control/stroke-estimator.h"
+
+/* The loops' and estimators' parameters, from the settings. */
+struct control_params {
+        struct speed_control_params speed;
+        struct stroke_control_params stroke;
+        struct stroke_estimator_params stroke_estimator;
+        struct force_estimator_params force;
+};
+
+struct control_period {
+        struct speed_estimator speed_estimator;
+        struct speed_control speed_control;
+        struct stroke_estimator stroke_estimator;
+        struct force_estimator force_estimator;
+        struct stroke_control stroke_control;
+        double duty;                /* written last period: the motor ran at it since */
+        double stroke_position;     /* written to the actuator, 0..1; < 0: not yet */
+        double amplitude_mm;        /* published: measured stroke, 0 until known */
+        double amplitude_offset_mm; /* measured − target, when last measured free */
+        double force_n;             /* published: estimated user force */
+        bool in_contact;            /* the last revolution's force says pressed */
+        double period_s;
+        uint32_t generation;        /* of the setpoint being followed */
+        double slew_ppm_per_s;      /* from that setpoint's ramp */
+        double pattern_s;           /* time into that setpoint's pattern */
+        bool motor_on;
+        struct safety safety;
+        struct safety_params safety_params;
+        uint64_t overruns;          /* as the caller counted them, last period */
+        enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
+        uint32_t fault_clears;
+        int fault_errno;
+        enum rt_sensor fault_sensor;
+};
+
+/* The defaults: those of the simulated gun. */
+void control_params_default(struct control_params *p);
+
+void control_period_init(struct control_period *cp, const struct control_params *params,
+                         const struct safety_params *safety, enum encoder_quantity quantity,
+                         unsigned control_hz);
+
+/* Forget the estimator's history, after the thread slept while idle. */
+void control_period_reset(struct control_period *cp);
+
+/* Runs one period and fills tm (but for the timing fields, which the
+ * caller fills first: tm->overruns tells the safety supervisor about
+ * missed deadlines). A failed driver call or a safety verdict puts the gun
+ * in the safe state and latches the fault; a driver's error is returned. */
+int control_period_run(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
+                       struct telemetry *tm);
+
+/* Duty 0, enable off, stroke left where it is. Returns the first error. */
+int control_safe_state(struct gun *gun);

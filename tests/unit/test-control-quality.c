@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The speed bars of shared/design/QUALITY.md on the simulated gun, in
+ * simulated time: settling after a ramp, steady-state error, the dip when
+ * the user presses the gun into the muscle, anti-windup; the amplitude
+ * loop, the stroke estimate against the model's truth and the force
+ * estimate against the force applied; and the speed estimator and the
+ * model on their own. The figures are printed so that they can be quoted.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/fixtures/sim-rig.h"
+#include "tests/fixtures/check-main.h"
+
+static struct sim_rig rig;
+
+static void setup(void)
+{
+        sim_rig_init(&rig, 7);
+}
+
+static void period(const struct setpoint *sp)
+{
+        ck_assert_int_eq(sim_rig_period(&rig, sp), 0);
+}
+
+static void run(const struct setpoint *sp, unsigned periods)
+{
+        for (unsigned i = 0; i < periods; i++)
+                period(sp);
+}
+
+/* Runs `periods` and returns after how many of them the speed entered the
+ * band ±tolerance around target_ppm for good; also the RMS error and the
+ * worst dip below target over the whole run. */
+struct run_figures {
+        unsigned settled_after;
+        double rms_error_ppm;
+        double min_ppm;
+};
+
+static struct run_figures run_measured(const struct setpoint *sp, unsigned periods,
+                                       double target_ppm, double tolerance)
+{
+        struct run_figures f = { .min_ppm = INFINITY };
+        double sum_sq = 0.0;
+        unsigned last_outside = 0;
+
+        for (unsigned i = 1; i <= periods; i++) {
+                double error_ppm;
+
+                period(sp);
+                error_ppm = rig.tm.speed_ppm - target_ppm;
+                sum_sq += error_ppm * error_ppm;
+                f.min_ppm = fmin(f.min_ppm, rig.tm.speed_ppm);
+                if (fabs(error_ppm) > tolerance * target_ppm)
+                        last_outside = i;
+        }
+        f.settled_after = last_outside;
+        f.rms_error_ppm = sqrt(sum_sq / periods);
+        return f;
+}
+
+START_TEST(test_settles_after_ramp_and_holds)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 3.0,
+                               .stroke_mm = 12, .generation = 1 };
+        struct run_figures settle, steady;
+
+        run(&sp, 3000); /* the ramp */
+        settle = run_measured(&sp, 5000, 2000, 0.02);
+        steady = run_measured(&sp, 5000, 2000, 0.02);
+        fprintf(stderr, "speed 2000 ppm after a 3 s ramp: within ±2 %% %u ms after the ramp "
+                        "ended; steady-state RMS error %.2f ppm (%.3f %%)\n",
+                settle.settled_after, steady.rms_error_ppm, steady.rms_error_ppm / 20.0);
+        ck_assert_uint_le(settle.settled_after, 300);
+        ck_assert_uint_eq(steady.settled_after, 0);
+        ck_assert_double_le(steady.rms_error_ppm, 0.005 * 2000);
+}
+END_TEST
+
+START_TEST(test_every_shipped_speed_settles)
+{
+        static const double speeds_ppm[] = { 1200, 1750, 2400, 2700, 3200 };
+
+        for (size_t i = 0; i < sizeof(speeds_ppm) / sizeof(speeds_ppm[0]); i++) {
+                struct setpoint sp = { .motor_on = true, .speed_ppm = speeds_ppm[i], .ramp_s = 2.0,
+                                       .stroke_mm = 16, .generation = (uint32_t)i + 1 };
+                struct run_figures f;
+
+                run(&sp, 2000);
+                f = run_measured(&sp, 2000, speeds_ppm[i], 0.02);
+                fprintf(stderr, "speed %.0f ppm at 16 mm: within ±2 %% %u ms after the ramp\n",
+                        speeds_ppm[i], f.settled_after);
+                ck_assert_uint_le(f.settled_after, 300);
+        }
+}
+END_TEST
+
+START_TEST(test_contact_force_step)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 2.0,
+                               .stroke_mm = 12, .generation = 1 };
+        struct run_figures f;
+        double dip;
+
+        run(&sp, 4000);
+        sim_gun_set_contact_force(&rig.model, 40.0);
+        f = run_measured(&sp, 2000, 2000, 0.01);
+        dip = (2000 - f.min_ppm) / 2000;
+        fprintf(stderr, "contact 0 → 40 N at 2000 ppm: dip %.2f %%, back within ±1 %% after %u ms\n",
+                100 * dip, f.settled_after);
+        ck_assert_double_le(dip, 0.05);
+        ck_assert_uint_le(f.settled_after, 150);
+}
+END_TEST
+
+START_TEST(test_saturation_does_not_wind_up)
+{
+        /* a driver limited to 0.45 duty cannot reach 3000 ppm: the duty
+         * sits at its limit for 3 s */
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 3000, .ramp_s = 1.0,
+                               .stroke_mm = 16, .generation = 1 };
+        struct run_figures f;
+
+        rig.cp.speed_control.p.duty_max = 0.45;
+        run(&sp, 4000);
+        ck_assert_double_lt(rig.tm.speed_ppm, 2900);
+        ck_assert_double_eq(rig.tm.duty, rig.cp.speed_control.p.duty_max);
+        /* a step down: a wound-up integrator would hold the duty high */
+        sp = (struct setpoint){ .motor_on = true, .speed_ppm = 1500, .ramp_s = 0.01,
+                                .stroke_mm = 16, .generation = 2 };
+        f = run_measured(&sp, 2000, 1500, 0.02);
+        fprintf(stderr, "after 3 s saturated: lowest %.0f ppm on the way down to 1500, within "
+                        "±2 %% after %u ms\n", f.min_ppm, f.settled_after);
+        ck_assert_double_ge(f.min_ppm, 0.95 * 1500);
+        ck_assert_uint_le(f.settled_after, 300);
+}
+END_TEST
+
+/* Runs `periods` and returns the worst |value − truth| seen. */
+struct stroke_figures {
+        double worst_true_error_mm;     /* the model's stroke against the target */
+        double worst_estimate_error_mm; /* the published Amplitude against the model's stroke */
+};
+
+static struct stroke_figures run_stroke(const struct setpoint *sp, unsigned periods)
+{
+        struct stroke_figures f = {0};
+
+        for (unsigned i = 0; i < periods; i++) {
+                double true_mm;
+
+                period(sp);
+                true_mm = sim_gun_true_stroke_mm(&rig.model);
+                f.worst_true_error_mm = fmax(f.worst_true_error_mm, fabs(true_mm - sp->stroke_mm));
+                f.worst_estimate_error_mm = fmax(f.worst_estimate_error_mm,
+                                                 fabs(rig.tm.amplitude_mm - true_mm));
+        }
+        return f;
+}
+
+/* The actuator's map, as the driver reports it, is off by a millimetre
+ * (what wear or tolerances do): feed-forward alone would miss every
+ * target; the loop must take it out in the air and hold it pressed. */
+START_TEST(test_amplitude_holds_setpoint)
+{
+        static const double strokes_mm[] = { 6, 10, 14 };
+
+        rig.gun.stroke.min_mm = 3.0;
+        rig.gun.stroke.max_mm = 15.0;
+        for (size_t i = 0; i < sizeof(strokes_mm) / sizeof(strokes_mm[0]); i++) {
+                struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 1.0,
+                                       .stroke_mm = strokes_mm[i], .generation = (uint32_t)i + 1 };
+                double position = (strokes_mm[i] - 3.0) / 12.0;
+                double open_loop_mm = 4.0 + 12.0 * position;
+                struct stroke_figures free, pressed;
+
+                sim_gun_set_contact_force(&rig.model, 0.0);
+                run(&sp, 4000);
+                free = run_stroke(&sp, 1000);
+                sim_gun_set_contact_force(&rig.model, 40.0);
+                run(&sp, 1000);
+                pressed = run_stroke(&sp, 2000);
+                fprintf(stderr, "stroke %.0f mm at 2000 ppm, actuator map off by %.2f mm: within "
+                                "±%.3f mm in the air, ±%.3f mm at 40 N\n", strokes_mm[i],
+                        open_loop_mm - strokes_mm[i], free.worst_true_error_mm,
+                        pressed.worst_true_error_mm);
+                ck_assert_double_gt(fabs(open_loop_mm - strokes_mm[i]), 0.3);
+                ck_assert_double_le(free.worst_true_error_mm, 0.3);
+                ck_assert_double_le(pressed.worst_true_error_mm, 0.3);
+        }
+}
+END_TEST
+
+/* A new target while pressed: the feed-forward moves the stroke with the
+ * trim learnt in the air. */
+START_TEST(test_amplitude_step_while_pressed)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2400, .ramp_s = 1.0,
+                               .stroke_mm = 8, .generation = 1 };
+        struct stroke_figures f;
+
+        rig.gun.stroke.min_mm = 4.5;
+        run(&sp, 4000);
+        sim_gun_set_contact_force(&rig.model, 40.0);
+        run(&sp, 1000);
+        sp.stroke_mm = 12;
+        sp.generation = 2;
+        run(&sp, 500);
+        f = run_stroke(&sp, 2000);
+        fprintf(stderr, "stroke 8 → 12 mm at 40 N: within ±%.3f mm, Amplitude within ±%.3f mm\n",
+                f.worst_true_error_mm, f.worst_estimate_error_mm);
+        ck_assert_double_le(f.worst_true_error_mm, 0.3);
+        ck_assert_double_le(f.worst_estimate_error_mm, 0.2);
+}
+END_TEST
+
+/* The published Amplitude against the model's stroke, with the IMU's
+ * noise and bias on, in the air and with the head hitting the muscle at
+ * 40 N; a larger bias and noise change nothing. */
+START_TEST(test_amplitude_estimate_vs_truth)
+{
+        static const double speeds_ppm[] = { 1200, 2000, 3200 };
+        static const double strokes_mm[] = { 4, 10, 16 };
+        double worst_free = 0.0, worst_pressed = 0.0;
+
+        for (size_t i = 0; i < 3; i++) {
+                for (size_t j = 0; j < 3; j++) {
+                        struct setpoint sp = { .motor_on = true, .speed_ppm = speeds_ppm[i],
+                                               .ramp_s = 1.0, .stroke_mm = strokes_mm[j],
+                                               .generation = 1 };
+                        struct stroke_figures free, pressed;
+
+                        sim_rig_init(&rig, 100 + 3 * i + j);
+                        rig.model.p.imu_bias_m_s2 = 0.5;
+                        rig.model.p.imu_noise_m_s2 = 0.4;
+                        run(&sp, 3000);
+                        free = run_stroke(&sp, 1000);
+                        sim_gun_set_contact_force(&rig.model, 40.0);
+                        run(&sp, 1000);
+                        pressed = run_stroke(&sp, 1000);
+                        fprintf(stderr, "Amplitude at %.0f ppm, %.0f mm: within ±%.3f mm in the air, "
+                                        "±%.3f mm at 40 N\n", speeds_ppm[i], strokes_mm[j],
+                                free.worst_estimate_error_mm, pressed.worst_estimate_error_mm);
+                        worst_free = fmax(worst_free, free.worst_estimate_error_mm);
+                        worst_pressed = fmax(worst_pressed, pressed.worst_estimate_error_mm);
+                }
+        }
+        ck_assert_double_le(worst_free, 0.2);
+        ck_assert_double_le(worst_pressed, 0.2);
+}
+END_TEST
+
+/* The estimator on its own: a pure head reaction, sampled at 1 kHz with
+ * gravity on the axis, gives the stroke; a tissue-like quadrature is
+ * flagged as contact. */
+START_TEST(test_stroke_estimator_alone)
+{
+        struct stroke_estimator est;
+        const double w = 2000.0 / 60.0 * 2 * M_PI, r = 5e-3;
+
+        for (int pressed = 0; pressed <= 1; pressed++) {
+                stroke_estimator_init(&est, &(struct stroke_estimator_params){ .gain = 20.0,
+                                                                               .contact_m_s2 = 0.4 });
+                for (unsigned i = 0; i < 1000; i++) {
+                        double t = (double)i / SIM_RIG_HZ, angle = w * t;
+                        double accel = -0.1 * r * w * w * cos(angle) + 9.81 +
+                                       (pressed ? 5.0 * sin(angle) : 0.0);
+
+                        stroke_estimator_update(&est, angle, i * SIM_RIG_PERIOD_NS,
+                                                cos(angle), sin(angle), accel);
+                }
+                ck_assert_uint_eq(est.revolutions, STROKE_ESTIMATOR_REVOLUTIONS);
+                ck_assert_double_le(fabs(est.stroke_mm - 2e3 * r), 0.01);
+                ck_assert(est.contact == (pressed == 1));
+        }
+}
+END_TEST
+
+/* The force estimate against the force the hand applies. */
+START_TEST(test_force_estimate)
+{
+        static const double speeds_ppm[] = { 1200, 2000, 3200 };
+        static const double forces_n[] = { 10, 20, 40 };
+
+        for (size_t i = 0; i < 3; i++) {
+                struct setpoint sp = { .motor_on = true, .speed_ppm = speeds_ppm[i], .ramp_s = 1.0,
+                                       .stroke_mm = 12, .generation = 1 };
+
+                sim_rig_init(&rig, 200 + i);
+                run(&sp, 3000);
+                ck_assert_double_le(fabs(rig.tm.force_n), 3.0);
+                for (size_t j = 0; j < 3; j++) {
+                        double worst_n = 0.0;
+
+                        sim_gun_set_contact_force(&rig.model, forces_n[j]);
+                        run(&sp, 1000);
+                        for (unsigned k = 0; k < 1000; k++) {
+                                period(&sp);
+                                worst_n = fmax(worst_n, fabs(rig.tm.force_n - forces_n[j]));
+                        }
+                        fprintf(stderr, "Force at %.0f ppm, %.0f N applied: within ±%.2f N (%.1f %%)\n",
+                                speeds_ppm[i], forces_n[j], worst_n, 100 * worst_n / forces_n[j]);
+                        ck_assert_double_le(worst_n, fmax(3.0, 0.1 * forces_n[j]));
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_estimator_wraps_and_quantises)
+{
+        struct speed_estimator est;
+        const double counts = 4096, rev_per_s = 2000.0 / 60.0;
+
+        speed_estimator_init(&est, ENCODER_ANGLE, SIM_RIG_HZ);
+        for (unsigned i = 0; i < 3000; i++) {
+                double turns = rev_per_s * i / SIM_RIG_HZ;
+                double wrapped = turns - floor(turns);
+                struct encoder_sample s = {
+                        .time_ns = i * SIM_RIG_PERIOD_NS,
+                        .value = floor(wrapped * counts) / counts * 2 * M_PI,
+                };
+
+                speed_estimator_update(&est, &s);
+        }
+        /* the fast window is 4 ms: one count of 4096 in it is 3.7 ppm */
+        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2000), 60.0 / 4096 / 0.004 + 1e-9);
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2000), 2000 * 0.002);
+}
+END_TEST
+
+START_TEST(test_estimator_angular_velocity)
+{
+        struct speed_estimator est;
+
+        speed_estimator_init(&est, ENCODER_ANGULAR_VELOCITY, SIM_RIG_HZ);
+        for (unsigned i = 0; i < 500; i++) {
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
+                                            .value = 2500.0 / 60.0 * 2 * M_PI };
+
+                speed_estimator_update(&est, &s);
+        }
+        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2500), 1e-6);
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2500), 1e-6);
+}
+END_TEST
+
+START_TEST(test_estimator_turning_backwards)
+{
+        struct speed_estimator est;
+
+        speed_estimator_init(&est, ENCODER_ANGLE, SIM_RIG_HZ);
+        for (unsigned i = 0; i < 500; i++) {
+                double turns = -1500.0 / 60.0 * i / SIM_RIG_HZ;
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
+                                            .value = (turns - floor(turns)) * 2 * M_PI };
+
+                speed_estimator_update(&est, &s);
+        }
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) + 1500), 1.0);
+}
+END_TEST
+
+START_TEST(test_model_is_deterministic)
+{
+        static struct sim_gun a, b;
+        struct sim_gun_params params;
+        double acc_a[3], acc_b[3], gyro[3];
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&a, &params, 99);
+        sim_gun_init(&b, &params, 99);
+        for (struct sim_gun *g = &a; g; g = g == &a ? &b : NULL) {
+                sim_gun_set_enable(g, true);
+                sim_gun_set_duty(g, 0.6);
+                sim_gun_set_stroke_position(g, 0.5);
+                sim_gun_set_contact_force(g, 25.0);
+                sim_gun_advance(g, 2.0);
+        }
+        sim_gun_imu_read(&a, acc_a, gyro);
+        sim_gun_imu_read(&b, acc_b, gyro);
+        ck_assert(memcmp(acc_a, acc_b, sizeof(acc_a)) == 0);
+        ck_assert(sim_gun_true_speed_ppm(&a) == sim_gun_true_speed_ppm(&b));
+        ck_assert(sim_gun_encoder_angle(&a) == sim_gun_encoder_angle(&b));
+        ck_assert_double_gt(sim_gun_true_speed_ppm(&a), 1000);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("control-quality");
+        TCase *loop = tcase_create("speed-loop");
+        TCase *amplitude = tcase_create("amplitude-force");
+        TCase *parts = tcase_create("parts");
+
+        tcase_add_checked_fixture(loop, setup, NULL);
+        tcase_set_timeout(loop, 60);
+        tcase_add_test(loop, test_settles_after_ramp_and_holds);
+        tcase_add_test(loop, test_every_shipped_speed_settles);
+        tcase_add_test(loop, test_contact_force_step);
+        tcase_add_test(loop, test_saturation_does_not_wind_up);
+        suite_add_tcase(s, loop);
+        tcase_add_checked_fixture(amplitude, setup, NULL);
+        tcase_set_timeout(amplitude, 120);
+        tcase_add_test(amplitude, test_amplitude_holds_setpoint);
+        tcase_add_test(amplitude, test_amplitude_step_while_pressed);
+        tcase_add_test(amplitude, test_amplitude_estimate_vs_truth);
+        tcase_add_test(amplitude, test_force_estimate);
+        suite_add_tcase(s, amplitude);
+        tcase_add_test(parts, test_stroke_estimator_alone);
+        tcase_add_test(parts, test_estimator_wraps_and_quantises);
+        tcase_add_test(parts, test_estimator_angular_velocity);
+        tcase_add_test(parts, test_estimator_turning_backwards);
+        tcase_add_test(parts, test_model_is_deterministic);
+        suite_add_tcase(s, parts);
+        return run_suite(s);
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The real-time thread itself, in real time on the simulated gun: no heap
+ * allocation and no page fault in steady state (QUALITY.md), the loop
+ * keeps its period, and once the motor is off and the crank has stopped
+ * the thread sleeps without waking.
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/fixtures/check-main.h"
+#include "daemon/rt/rt.h"
+#include "drivers/sim/sim-drivers.h"
+#include "drivers/sim/sim-gun.h"
+
+#ifndef UNDER_QEMU_USER
+#define UNDER_QEMU_USER 0
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* Heap calls made by the RT thread, counted by wrapping malloc and friends
+ * (glibc's own entry points do the work). Not under ASan, which has its
+ * own allocator. */
+static atomic_ulong rt_heap_calls;
+static atomic_ulong all_heap_calls;      /* proof that the wrappers are the ones called */
+static _Atomic pthread_t watched;
+static atomic_bool watching;
+
+#if !SANITIZED
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+
+static void count_call(void)
+{
+        atomic_fetch_add_explicit(&all_heap_calls, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&watching, memory_order_relaxed) &&
+            pthread_equal(pthread_self(), atomic_load(&watched)))
+                atomic_fetch_add(&rt_heap_calls, 1);
+}
+
+void *malloc(size_t size)
+{
+        count_call();
+        return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+        count_call();
+        return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+        count_call();
+        return __libc_realloc(p, size);
+}
+#endif
+
+static uint64_t monotonic_ns(void *userdata)
+{
+        struct timespec ts;
+
+        (void)userdata;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A field of /proc/self/task/TID/stat (minflt is 10) or a line's value in
+ * .../status (voluntary_ctxt_switches). */
+static unsigned long task_minflt(int tid)
+{
+        char path[64], buf[1024];
+        unsigned long minflt = 0;
+        FILE *f;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+        fclose(f);
+        p = strrchr(buf, ')'); /* the name may hold spaces */
+        ck_assert_ptr_nonnull(p);
+        /* after ")": state(3) ppid pgrp session tty tpgid flags minflt(10) */
+        ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lu", &minflt), 1);
+        return minflt;
+}
+
+static unsigned long task_wakeups(int tid)
+{
+        char path[64], line[256];
+        unsigned long n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "voluntary_ctxt_switches: %lu", &n) == 1)
+                        break;
+        fclose(f);
+        return n;
+}
+
+/* The simulated gun and the control thread a test runs (static: large). */
+static struct {
+        struct sim_gun model;
+        struct sim_drivers sim;
+        struct gun gun;
+        struct rt rt;
+        struct control_params control;
+        struct safety_params safety;
+} rig;
+
+static const struct sim_clock rig_clock = { .now_ns = monotonic_ns };
+
+/* The simulated gun's drivers into gun, the model seeded; the loop's
+ * parameters the defaults. */
+static void rig_open(struct gun *gun, uint64_t seed)
+{
+        struct sim_gun_params params;
+
+        sim_gun_params_default(&params);
+        sim_gun_init(&rig.model, &params, seed);
+        ck_assert_int_eq(sim_gun_drivers_open(gun, &rig.sim, &rig.model, &rig_clock), 0);
+        control_params_default(&rig.control);
+        safety_params_default(&rig.safety);
+}
+
+static void rig_start(const struct rt_config *config)
+{
+        ck_assert_int_eq(rt_start(&rig.rt, &rig.gun, &rig.control, &rig.safety, config), 0);
+}
+
+START_TEST(test_steady_state_and_idle)
+{
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
+                                   .cpu = -1 };
+        struct telemetry before, after;
+        unsigned long faults_before, faults_after, wakeups_before, wakeups_after;
+        int tid;
+
+        rig_open(&rig.gun, 5);
+        rig_start(&config);
+        atomic_store(&watched, rig.rt.thread);
+
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.5, .stroke_mm = 10 });
+        usleep(1500000); /* ramp and settle: every page the loop uses is touched */
+        tid = atomic_load(&rig.rt.tid);
+        ck_assert_int_gt(tid, 0);
+
+        rt_read_telemetry(&rig.rt, &before);
+        faults_before = task_minflt(tid);
+        atomic_store(&watching, true);
+        usleep(3000000);
+        atomic_store(&watching, false);
+        faults_after = task_minflt(tid);
+        rt_read_telemetry(&rig.rt, &after);
+
+        fprintf(stderr, "steady 3 s: %lu periods, %lu heap calls, %lu minor faults, %lu overruns, "
+                        "worst wake-up %u µs, memory %s\n",
+                (unsigned long)(after.periods - before.periods), atomic_load(&rt_heap_calls),
+                faults_after - faults_before, (unsigned long)(after.overruns - before.overruns),
+                after.max_latency_us, rig.rt.memory_locked ? "locked" : "not locked");
+        /* timing on a shared machine is the benchmarks' business
+         * (tests/bench/latency); here: the thread ran all along, and the
+         * periods it ran plus those it missed make up the 3 s */
+        ck_assert_uint_gt(after.periods - before.periods, 1000);
+        ck_assert_uint_ge(after.periods - before.periods + (after.overruns - before.overruns), 2950);
+        ck_assert_uint_eq(atomic_load(&rt_heap_calls), 0);
+        if (!SANITIZED) {
+                unsigned long calls = atomic_load(&all_heap_calls);
+                void *volatile block = malloc(16); /* volatile: not elided */
+
+                free(block);
+                ck_assert_uint_gt(atomic_load(&all_heap_calls), calls);
+        }
+        /* under qemu-user the thread also runs the emulator, whose code
+         * translation takes faults of its own: there the count says
+         * nothing about ours */
+        if (rig.rt.memory_locked && !UNDER_QEMU_USER)
+                ck_assert_uint_eq(faults_after - faults_before, 0);
+
+        /* motor off: the crank coasts down, then the thread sleeps */
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false, .generation = 0 });
+        usleep(2500000);
+        wakeups_before = task_wakeups(tid);
+        usleep(1000000);
+        wakeups_after = task_wakeups(tid);
+        fprintf(stderr, "idle 1 s: %lu wake-ups of the control thread\n", wakeups_after - wakeups_before);
+        ck_assert_uint_eq(wakeups_after - wakeups_before, 0);
+
+        /* a set-point that leaves the motor off (as the motor-off one still
+         * counted from before the thread slept) wakes it, but runs no
+         * period: no 100 ms of coasting checks over a crank at rest */
+        rt_read_telemetry(&rig.rt, &before);
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false });
+        usleep(300000);
+        rt_read_telemetry(&rig.rt, &after);
+        ck_assert_uint_eq(after.periods, before.periods);
+
+        rt_stop(&rig.rt);
+}
+END_TEST
+
+/* The gun as the halt/resume test drives it: the simulated drivers, with
+ * every motor write counted and an encoder that can be made to fail as a
+ * removed device does. */
+static struct gun inner;
+static atomic_uint motor_writes;
+static atomic_bool encoder_gone;
+
+static int counted_set_duty(struct motor *motor, double duty)
+{
+        (void)motor;
+        atomic_fetch_add(&motor_writes, 1);
+        return inner.motor.ops->set_duty(&inner.motor, duty);
+}
+
+static int counted_set_enable(struct motor *motor, bool enabled)
+{
+        (void)motor;
+        atomic_fetch_add(&motor_writes, 1);
+        return inner.motor.ops->set_enable(&inner.motor, enabled);
+}
+
+static int cut_encoder_read(struct encoder *enc, struct encoder_sample *out)
+{
+        (void)enc;
+        if (atomic_load(&encoder_gone))
+                return -ENODEV;
+        return inner.encoder.ops->read(&inner.encoder, out);
+}
+
+static const struct motor_ops counted_motor_ops = {
+        .name = "counted",
+        .set_duty = counted_set_duty,
+        .set_enable = counted_set_enable,
+};
+
+static const struct encoder_ops cut_encoder_ops = {
+        .name = "cut",
+        .read = cut_encoder_read,
+};
+
+/* Waits up to 2 s for the loop's telemetry to say what ok() wants. */
+static bool wait_telemetry(struct rt *rt, struct telemetry *tm, bool (*ok)(const struct telemetry *))
+{
+        for (int i = 0; i < 200; i++) {
+                rt_read_telemetry(rt, tm);
+                if (ok(tm))
+                        return true;
+                usleep(10000);
+        }
+        return false;
+}
+
+static bool sensor_lost(const struct telemetry *tm)
+{
+        return tm->fault == RT_FAULT_SENSOR_LOST;
+}
+
+static bool cleared(const struct telemetry *tm)
+{
+        return tm->fault_clears == 1 && tm->fault == RT_FAULT_NONE;
+}
+
+static bool at_speed(const struct telemetry *tm)
+{
+        return tm->motor_on && tm->speed_ppm > 1500.0;
+}
+
+/* What the daemon does to recover from a device that went away: halt the
+ * thread, (re-open the drivers), resume it. While halted nothing touches
+ * the gun; resumed, the old fault is forgotten and the counts go on. */
+START_TEST(test_halt_and_resume)
+{
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = false,
+                                   .cpu = -1 };
+        struct telemetry tm, halted;
+        unsigned writes;
+        int tid;
+        char task[64];
+
+        rig_open(&inner, 7);
+        rig.gun = inner;
+        rig.gun.motor = (struct motor){ .ops = &counted_motor_ops };
+        rig.gun.encoder.ops = &cut_encoder_ops;
+        rig_start(&config);
+
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.2, .stroke_mm = 10 });
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, at_speed), "not at speed: %.0f ppm", tm.speed_ppm);
+        atomic_store(&encoder_gone, true);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, sensor_lost), "no sensor-lost fault");
+        ck_assert_int_eq(tm.fault_errno, ENODEV);
+        ck_assert(!sim_gun_true_enabled(&rig.model));
+
+        tid = atomic_load(&rig.rt.tid);
+        rt_halt(&rig.rt);
+        /* pthread_join() returns once the kernel has cleared the thread's
+         * tid, a step before it takes the task out of /proc */
+        snprintf(task, sizeof(task), "/proc/self/task/%d", tid);
+        for (int i = 0; i < 1000 && access(task, F_OK) == 0; i++)
+                usleep(1000);
+        ck_assert_msg(access(task, F_OK) < 0, "the control thread is still there");
+        rt_read_telemetry(&rig.rt, &halted);
+        writes = atomic_load(&motor_writes);
+        /* a setpoint meanwhile (the session clearing its fault) waits */
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false, .fault_clears = 1 });
+        usleep(200000);
+        ck_assert_uint_eq(atomic_load(&motor_writes), writes);
+        rt_read_telemetry(&rig.rt, &tm);
+        ck_assert_uint_eq(tm.periods, halted.periods);
+
+        atomic_store(&encoder_gone, false); /* the device back, the driver opened again */
+        ck_assert_int_eq(rt_resume(&rig.rt), 0);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, cleared), "fault %d, clears %u", tm.fault,
+                      tm.fault_clears);
+        ck_assert_int_ne(atomic_load(&rig.rt.tid), tid);
+        ck_assert_uint_gt(tm.periods, halted.periods);
+        ck_assert_uint_ge(tm.max_latency_us, halted.max_latency_us);
+        ck_assert_uint_ge(tm.overruns, halted.overruns);
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.2, .stroke_mm = 10,
+                                                 .fault_clears = 1 });
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, at_speed), "not at speed again: %.0f ppm",
+                      tm.speed_ppm);
+        fprintf(stderr, "halted after %llu periods, resumed: %llu periods, %.0f ppm\n",
+                (unsigned long long)halted.periods, (unsigned long long)tm.periods, tm.speed_ppm);
+
+        rt_stop(&rig.rt);
+        ck_assert(!sim_gun_true_enabled(&rig.model));
+        gun_close(&inner);
+}
+END_TEST
+
+static Suite *rt_suite(void)
+{
+        Suite *s = suite_create("rt");
+        TCase *tc = tcase_create("thread");
+
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_steady_state_and_idle);
+        tcase_add_test(tc, test_halt_and_resume);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        return run_suite(rt_suite());
+}

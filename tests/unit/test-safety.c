@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault reactions on the simulated gun, in simulated time, against the bars
+ * of QUALITY.md: stall and drop detected and the motor off in ≤ 100 ms,
+ * sensor lost within 3 periods, safe state in the period of detection,
+ * over-temperature before the limit; and no false alarm in normal use.
+ */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "tests/fixtures/check-main.h"
+#include "daemon/control/safety.h"
+#include "tests/fixtures/sim-rig.h"
+
+static struct sim_rig t;
+
+static void setup(void)
+{
+        sim_rig_init(&t, 11);
+}
+
+static const struct setpoint running = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 1.0,
+                                         .stroke_mm = 12, .generation = 1 };
+
+/* Runs periods until a fault or `max` periods; returns how many ran. */
+static unsigned run_until_fault(const struct setpoint *sp, unsigned max)
+{
+        for (unsigned i = 1; i <= max; i++) {
+                (void)sim_rig_period(&t, sp);
+                if (t.tm.fault != RT_FAULT_NONE)
+                        return i;
+        }
+        return max + 1;
+}
+
+static void assert_safe_state(void)
+{
+        ck_assert(!t.enabled);
+        ck_assert_double_eq(t.duty, 0.0);
+        ck_assert(!t.tm.motor_on);
+}
+
+START_TEST(test_no_false_alarm_in_normal_use)
+{
+        /* ramps, steady running, pressing hard, stopping: 12 s without a fault */
+        struct setpoint sp = running;
+
+        ck_assert_uint_eq(run_until_fault(&sp, 3000), 3001);
+        sim_gun_set_contact_force(&t.model, 60.0);
+        ck_assert_uint_eq(run_until_fault(&sp, 3000), 3001);
+        sp.speed_ppm = 3200;
+        sp.ramp_s = 0.3;
+        sp.generation++;
+        ck_assert_uint_eq(run_until_fault(&sp, 3000), 3001);
+        sp.motor_on = false;
+        sp.generation++;
+        ck_assert_uint_eq(run_until_fault(&sp, 3000), 3001);
+}
+END_TEST
+
+START_TEST(test_stall)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 2000), 2001);
+        sim_gun_set_jammed(&t.model, true);
+        periods = run_until_fault(&running, 1000);
+        fprintf(stderr, "stall: motor off %u ms after the head jammed\n", periods);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_STALL);
+        ck_assert_uint_le(periods, 100);
+        assert_safe_state();
+}
+END_TEST
+
+START_TEST(test_drop)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 2000), 2001);
+        sim_gun_drop(&t.model);
+        periods = run_until_fault(&running, 1000);
+        fprintf(stderr, "drop: motor off %u ms after the gun was let go of\n", periods);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_DROP);
+        ck_assert_uint_le(periods, 100);
+        assert_safe_state();
+}
+END_TEST
+
+START_TEST(test_sensor_cut)
+{
+        ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
+        atomic_store(&t.model.imu_cut, true);
+        ck_assert_uint_eq(run_until_fault(&running, 10), 1);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault_errno, EIO);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
+        assert_safe_state();
+}
+END_TEST
+
+START_TEST(test_sensor_stale)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
+        t.encoder_frozen = true;
+        periods = run_until_fault(&running, 10);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_uint_le(periods, 3);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
+        assert_safe_state();
+}
+END_TEST
+
+/* An IMU whose buffer gives no new scan hands the loop its last sample
+ * again: no read error, only a time that stops. */
+START_TEST(test_imu_stale)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
+        t.imu_frozen = true;
+        periods = run_until_fault(&running, 10);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
+        ck_assert_int_eq(t.tm.fault_errno, 0);
+        ck_assert_uint_eq(periods, 3); /* IMUStaleTime 3 ms at 1 kHz */
+        assert_safe_state();
+}
+END_TEST
+
+/* An IMU sampling at a quarter of the loop's rate repeats each sample for
+ * three periods: a lost sensor by the default, not once IMUStaleTime is
+ * above its 4 ms sample interval. */
+START_TEST(test_imu_slower_than_the_loop)
+{
+        t.imu_every = 4;
+        ck_assert_uint_le(run_until_fault(&running, 10), 10);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
+
+        sim_rig_init(&t, 11);
+        t.imu_every = 4;
+        t.cp.safety_params.imu_stale_s = 0.006;
+        ck_assert_uint_eq(run_until_fault(&running, 3000), 3001);
+        while (t.imu_reads % 4 != 1) /* until the period that took a new sample */
+                ck_assert_uint_eq(run_until_fault(&running, 1), 2);
+        t.imu_frozen = true;
+        ck_assert_uint_eq(run_until_fault(&running, 10), 6);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+}
+END_TEST
+
+START_TEST(test_overrun_streak)
+{
+        ck_assert_uint_eq(run_until_fault(&running, 500), 501);
+        for (unsigned i = 1; i <= 5; i++) {
+                t.tm.overruns++;        /* what the RT thread counts before the period */
+                t.now_ns += SIM_RIG_PERIOD_NS; /* a late period */
+                (void)sim_rig_period(&t, &running);
+                if (i < 5)
+                        ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
+        }
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_OVERRUN);
+        assert_safe_state();
+}
+END_TEST
+
+START_TEST(test_setpoint_outside_envelope)
+{
+        struct setpoint sp = running;
+
+        ck_assert_uint_eq(run_until_fault(&sp, 500), 501);
+        sp.speed_ppm = 4000;
+        sp.generation++;
+        ck_assert_uint_eq(run_until_fault(&sp, 10), 1);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_LIMIT);
+        assert_safe_state();
+
+        ck_assert(!safety_setpoint_allowed(true, 2000, 20, 0));
+        ck_assert(!safety_setpoint_allowed(true, NAN, 10, 0));
+        ck_assert(!safety_setpoint_allowed(true, 2000, 10, -1));
+        ck_assert(safety_setpoint_allowed(true, 2000, 10, 0));
+        ck_assert(safety_setpoint_allowed(false, 9000, 0, 0));
+}
+END_TEST
+
+START_TEST(test_temperature)
+{
+        struct safety_params p;
+
+        safety_params_default(&p);
+        ck_assert(!safety_temperature_too_high(&p, 35.0));
+        ck_assert(!safety_temperature_too_high(&p, NAN));
+        ck_assert(safety_temperature_too_high(&p, p.temperature_limit_c - p.temperature_margin_c));
+        ck_assert(safety_temperature_too_high(&p, p.temperature_limit_c - 0.5));
+        ck_assert(!safety_temperature_cleared(&p, p.temperature_resume_c + 1));
+        ck_assert(safety_temperature_cleared(&p, p.temperature_resume_c));
+}
+END_TEST
+
+static Suite *safety_suite(void)
+{
+        Suite *s = suite_create("safety");
+        TCase *tc = tcase_create("faults");
+
+        tcase_add_checked_fixture(tc, setup, NULL);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_no_false_alarm_in_normal_use);
+        tcase_add_test(tc, test_stall);
+        tcase_add_test(tc, test_drop);
+        tcase_add_test(tc, test_sensor_cut);
+        tcase_add_test(tc, test_sensor_stale);
+        tcase_add_test(tc, test_imu_stale);
+        tcase_add_test(tc, test_imu_slower_than_the_loop);
+        tcase_add_test(tc, test_overrun_streak);
+        tcase_add_test(tc, test_setpoint_outside_envelope);
+        tcase_add_test(tc, test_temperature);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void)
+{
+        return run_suite(safety_suite());
+}
