@@ -409,7 +409,7 @@ void manager_finish_clear(struct manager *m, int error)
                 r = sd_bus_reply_method_return(m->clear_request, NULL);
         else if (error == -EAGAIN) {
                 fault_sentence(m, &m->telemetry, message, sizeof(message));
-                r = sd_bus_reply_method_errorf(m->clear_request, "io.percussd.Error.FaultActive",
+                r = sd_bus_reply_method_errorf(m->clear_request, BUS_ERROR_FAULT_ACTIVE,
                                                "The fault is still there: %s", message);
         } else
                 r = sd_bus_reply_method_errnof(m->clear_request, error,

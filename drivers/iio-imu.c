@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "hw-drivers.h"
 #include "iio-input.h"
 #include "sysfs-attr.h"
@@ -34,14 +35,6 @@ struct iio_imu {
         struct imu_sample sample;
 };
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The device's axes into the gun's. */
 static void map_axes(struct iio_imu *m)
 {
@@ -52,7 +45,7 @@ static void map_axes(struct iio_imu *m)
                 m->sample.accel_m_s2[i] = sign * m->device_accel[a];
                 m->sample.gyro_rad_s[i] = m->has_gyro ? sign * m->device_gyro[a] : 0.0;
         }
-        m->sample.time_ns = now_ns();
+        m->sample.time_ns = now_ns(CLOCK_MONOTONIC);
 }
 
 /* A channel's value in the last scan: its place in the first scan, moved

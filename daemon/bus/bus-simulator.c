@@ -10,8 +10,6 @@
 #include "bus.h"
 #include "daemon/power.h"
 
-#define SIM_PATH "/io/percussd/Simulator1"
-#define SIM_INTERFACE "io.percussd.Simulator1"
 /* A hand cannot push a massage gun harder than this into a muscle. */
 #define SIM_CONTACT_FORCE_MAX_N 200.0
 
@@ -236,9 +234,9 @@ static const sd_bus_vtable simulator_vtable[] = {
 
 int bus_add_simulator(struct manager *m)
 {
-        int r = sd_bus_add_object_vtable(m->bus, NULL, SIM_PATH, SIM_INTERFACE, simulator_vtable, m);
+        int r = sd_bus_add_object_vtable(m->bus, NULL, BUS_SIMULATOR_PATH, BUS_SIMULATOR_INTERFACE, simulator_vtable, m);
 
         if (r < 0)
-                return log_error_errno(r, "Failed to publish %s: %m", SIM_PATH);
+                return log_error_errno(r, "Failed to publish %s: %m", BUS_SIMULATOR_PATH);
         return 0;
 }

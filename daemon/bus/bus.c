@@ -13,15 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/macro.h"
+#include "common/cleanup.h"
 
-#define ERROR_NO_SUCH_ROUTINE "io.percussd.Error.NoSuchRoutine"
-#define ERROR_BUSY "io.percussd.Error.Busy"
-#define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
-#define ERROR_FAULTED "io.percussd.Error.Faulted"
-#define ERROR_RESTING "io.percussd.Error.Resting"
-#define ERROR_BATTERY_LOW "io.percussd.Error.BatteryLow"
-#define ERROR_FAULT_ACTIVE "io.percussd.Error.FaultActive"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
 #define NAME_IN_MESSAGE_MAX 64
@@ -335,13 +328,13 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 
         switch (r) {
         case -ENOTCONN:
-                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "No session is running.");
+                return sd_bus_error_set(error, BUS_ERROR_NOT_RUNNING, "No session is running.");
         case -EBUSY:
-                return sd_bus_error_setf(error, ERROR_BUSY,
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY,
                                          "Routine %s is %s; stop it first.",
                                          m->session.profile->id, state);
         case -EHOSTDOWN:
-                return sd_bus_error_setf(error, ERROR_FAULTED,
+                return sd_bus_error_setf(error, BUS_ERROR_FAULTED,
                                          "The gun is stopped by a %s fault: %s Clear the fault first.",
                                          m->session.fault, m->session.fault_message);
         default:
@@ -351,7 +344,7 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 
 static int reply_no_such_routine(sd_bus_error *error, const char *id)
 {
-        return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_ROUTINE,
                                  "There is no routine \"%.*s\"%s; the Routines property lists them.",
                                  NAME_IN_MESSAGE_MAX, id, strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
 }
@@ -376,10 +369,10 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
         if (r == -EPERM) {
                 (void)recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec);
                 recovery_format_resting(allowed_from_usec, sentence, sizeof(sentence));
-                return sd_bus_error_set(error, ERROR_RESTING, sentence);
+                return sd_bus_error_set(error, BUS_ERROR_RESTING, sentence);
         }
         if (r == -ENOSPC)
-                return sd_bus_error_set(error, ERROR_BATTERY_LOW, m->power_refusal);
+                return sd_bus_error_set(error, BUS_ERROR_BATTERY_LOW, m->power_refusal);
         if (r < 0)
                 return reply_session_error(error, m, r);
         return sd_bus_reply_method_return(message, NULL);
@@ -419,7 +412,7 @@ static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (m->session.state == SESSION_RUNNING)
-                return sd_bus_error_setf(error, ERROR_BUSY, "Routine %s is already running.",
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "Routine %s is already running.",
                                          m->session.profile->id);
         r = session_resume(&m->session);
         if (r < 0)
@@ -443,11 +436,11 @@ static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_er
         r = manager_clear_fault(m, message);
         switch (r) {
         case -ENOTCONN:
-                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
+                return sd_bus_error_set(error, BUS_ERROR_NOT_RUNNING, "There is no fault to clear.");
         case -EBUSY:
-                return sd_bus_error_set(error, ERROR_BUSY, "The fault is already being cleared.");
+                return sd_bus_error_set(error, BUS_ERROR_BUSY, "The fault is already being cleared.");
         case -EAGAIN:
-                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE, "The fault is still there: %s",
+                return sd_bus_error_setf(error, BUS_ERROR_FAULT_ACTIVE, "The fault is still there: %s",
                                          m->clear_refusal);
         default:
                 /* answered now (over-temperature gone) or once the loop has

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include "common/bus-names.h"
 #include "daemon/manager.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
 
 /* Connects to the bus the options name, publishes the object and takes
  * the well-known name. */

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/time-util.h"
 #include "memory-lock.h"
 
-#define NSEC_PER_SEC 1000000000ull
 /* The crank counts as stopped below this speed, held for RT_STOPPED_NS;
  * the thread then sleeps. A coasting gun stops within a second or two;
  * RT_COAST_MAX_NS bounds the wait if the encoder keeps jittering. */
@@ -30,23 +30,10 @@
  * cut its sleep short when the motor must stop now. */
 #define RT_INTERRUPT_SIGNAL SIGRTMIN
 
-static uint64_t timespec_ns(const struct timespec *ts)
-{
-        return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
-}
-
 static struct timespec ns_timespec(uint64_t ns)
 {
         return (struct timespec){ .tv_sec = (time_t)(ns / NSEC_PER_SEC),
                                   .tv_nsec = (long)(ns % NSEC_PER_SEC) };
-}
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return timespec_ns(&ts);
 }
 
 static void prefault_stack(void)
@@ -126,7 +113,7 @@ static void *rt_thread(void *userdata)
                 struct telemetry *tm;
                 enum rt_fault fault_before = rt->control.fault;
                 uint32_t clears_before = rt->control.fault_clears;
-                uint64_t now_ns, late_ns;
+                uint64_t woke_ns, late_ns;
                 struct timespec next_ts;
 
                 if (sleeping) {
@@ -134,7 +121,7 @@ static void *rt_thread(void *userdata)
                         if (!atomic_load(&rt->quit) && !work_waiting(rt))
                                 continue;
                         control_period_reset(&rt->control);
-                        next_ns = monotonic_ns();
+                        next_ns = now_ns(CLOCK_MONOTONIC);
                         stopped_since_ns = motor_off_since_ns = 0;
                         sleeping = false;
                         continue;
@@ -150,8 +137,8 @@ static void *rt_thread(void *userdata)
                         break;
                 atomic_store(&rt->motor_off_now, false);
 
-                now_ns = monotonic_ns();
-                late_ns = now_ns > next_ns ? now_ns - next_ns : 0;
+                woke_ns = now_ns(CLOCK_MONOTONIC);
+                late_ns = woke_ns > next_ns ? woke_ns - next_ns : 0;
                 if (late_ns / 1000 > state.max_latency_us)
                         state.max_latency_us = (uint32_t)(late_ns / 1000);
                 if (late_ns >= rt->period_ns) {
@@ -160,7 +147,7 @@ static void *rt_thread(void *userdata)
                         next_ns += late_ns / rt->period_ns * rt->period_ns;
                 }
                 state.periods++;
-                state.time_ns = now_ns;
+                state.time_ns = woke_ns;
 
                 triple_buffer_update(&rt->setpoint_handoff);
                 sp = triple_buffer_read_slot(&rt->setpoint_handoff);
@@ -178,13 +165,13 @@ static void *rt_thread(void *userdata)
                         continue;
                 }
                 if (!motor_off_since_ns)
-                        motor_off_since_ns = now_ns;
+                        motor_off_since_ns = woke_ns;
                 if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >= RT_STOPPED_PPM)
                         stopped_since_ns = 0;
                 else if (!stopped_since_ns)
-                        stopped_since_ns = now_ns;
-                if ((stopped_since_ns && now_ns - stopped_since_ns >= RT_STOPPED_NS) ||
-                    now_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
+                        stopped_since_ns = woke_ns;
+                if ((stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
+                    woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
                     rt->control.fault != RT_FAULT_NONE) {
                         sleeping = true;
                         signal_main(rt);

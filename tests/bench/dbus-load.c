@@ -52,11 +52,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
 #define REF_NAME "io.percussd.BenchReference"
 #define REF_PATH "/io/percussd/BenchReference"
 #define REF_INTERFACE "io.percussd.BenchReference"
@@ -70,14 +69,6 @@ static const struct service reference_service = { "reference (30 d)", REF_NAME, 
                                                   REF_INTERFACE };
 
 static char dir[64], address[128];
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void die(const char *what, int r)
 {
@@ -180,14 +171,14 @@ static pid_t start_reference(void)
 
 static void wait_for_ready(int notify_fd)
 {
-        uint64_t deadline = now_ns() + 10000000000u;
+        uint64_t deadline = now_ns(CLOCK_MONOTONIC) + 10000000000u;
         char buf[512];
 
         for (;;) {
                 struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
                 ssize_t n;
 
-                if (now_ns() > deadline) {
+                if (now_ns(CLOCK_MONOTONIC) > deadline) {
                         fprintf(stderr, "dbus-load: percussd sent no READY=1 within 10 s\n");
                         exit(1);
                 }
@@ -250,12 +241,12 @@ static uint64_t get_all(sd_bus *bus, const struct service *s)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        uint64_t start = now_ns(), took;
+        uint64_t start = now_ns(CLOCK_MONOTONIC), took;
         int r;
 
         r = sd_bus_call_method(bus, s->name, s->path, "org.freedesktop.DBus.Properties", "GetAll",
                                &error, &reply, "s", s->interface);
-        took = now_ns() - start;
+        took = now_ns(CLOCK_MONOTONIC) - start;
         if (r < 0) {
                 fprintf(stderr, "dbus-load: GetAll on %s: %s\n", s->name,
                         error.message ? error.message : strerror(-r));
@@ -392,7 +383,7 @@ static void *flood(void *userdata)
         r = sd_bus_add_match(bus, NULL, "type='signal',sender='" BUS_NAME "'", count_signal, f);
         if (r < 0)
                 die("AddMatch", r);
-        while (now_ns() < f->deadline_ns) {
+        while (now_ns(CLOCK_MONOTONIC) < f->deadline_ns) {
                 samples_add(&f->samples, get_all(bus, &percussd_service));
                 /* the signals that came in meanwhile, as an app reads them */
                 while (sd_bus_process(bus, NULL) > 0)
@@ -447,7 +438,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
                 fprintf(stderr, "dbus-load: Start manual: %s\n", error.message);
                 exit(1);
         }
-        deadline = now_ns() + (uint64_t)seconds * 1000000000u;
+        deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)seconds * 1000000000u;
         if (clients) {
                 /* subscribed to everything, and never reads a byte */
                 lazy = connect_bus();
@@ -461,7 +452,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
                 if (r)
                         die("pthread_create", r);
         }
-        while (now_ns() < deadline)
+        while (now_ns(CLOCK_MONOTONIC) < deadline)
                 usleep(100000);
         out->signals_per_client = 0;
         out->errors = 0;

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "daemon/rt/control-period.h"
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
@@ -55,14 +56,6 @@ static uint64_t simulated_now_ns(void *userdata)
 {
         (void)userdata;
         return simulated_ns;
-}
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -119,7 +112,7 @@ int main(int argc, char **argv)
         if (!batch_ns)
                 return EXIT_FAILURE;
         for (size_t i = 0; i < batches; i++) {
-                uint64_t start_ns = monotonic_ns();
+                uint64_t start_ns = now_ns(CLOCK_MONOTONIC);
 
                 for (unsigned j = 0; j < BATCH; j++) {
                         simulated_ns += PERIOD_NS;
@@ -130,7 +123,7 @@ int main(int argc, char **argv)
                                 return EXIT_FAILURE;
                         }
                 }
-                batch_ns[i] = monotonic_ns() - start_ns;
+                batch_ns[i] = now_ns(CLOCK_MONOTONIC) - start_ns;
         }
         qsort(batch_ns, batches, sizeof(*batch_ns), compare_u64);
         printf("period-cost: %zu periods at 2000 ppm (speed %.0f ppm at the end); wall clock "

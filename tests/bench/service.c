@@ -46,11 +46,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
 #include "drivers/sim/sim-board.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
 #define THREADS_MAX 16
 
 struct options {
@@ -68,14 +68,6 @@ static char dir[64], address[128], notify_path[96];
 static int notify_fd = -1;
 static pid_t dbus_pid;
 static pthread_t reader;
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void die(const char *what)
 {
@@ -122,7 +114,7 @@ static void *read_notifications(void *arg)
                 }
                 buf[n] = '\0';
                 if (strstr(buf, "READY=1"))
-                        atomic_store(&ready_at_ns, now_ns());
+                        atomic_store(&ready_at_ns, now_ns(CLOCK_MONOTONIC));
                 if (strstr(buf, "WATCHDOG=1"))
                         atomic_fetch_add(&watchdog_pings, 1);
         }
@@ -149,10 +141,10 @@ static pid_t start_percussd(uint64_t *ready_ns)
         snprintf(state_arg, sizeof(state_arg), "--state-dir=%s", dir);
         snprintf(bus_arg, sizeof(bus_arg), "--bus-address=%s", address);
         atomic_store(&ready_at_ns, 0);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         pid = spawn(argv, true);
         while (!atomic_load(&ready_at_ns)) {
-                if (now_ns() - t0 > 10000000000ull) {
+                if (now_ns(CLOCK_MONOTONIC) - t0 > 10000000000ull) {
                         fprintf(stderr, "service: percussd sent no READY=1 within 10 s\n");
                         exit(EXIT_FAILURE);
                 }
@@ -341,17 +333,17 @@ static void sigterm_while_running(sd_bus *bus, pid_t pid)
                 fprintf(stderr, "service: the motor is not on 3 s after Start\n");
                 exit(EXIT_FAILURE);
         }
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         kill(pid, SIGTERM);
         /* polled with short sleeps: a spinning poller would take a core of
          * this 2-core machine from the daemon's main thread */
-        while (atomic_load(&board.regs->enable) && now_ns() - t0 < 2000000000ull)
+        while (atomic_load(&board.regs->enable) && now_ns(CLOCK_MONOTONIC) - t0 < 2000000000ull)
                 nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
-        off_ns = now_ns() - t0;
+        off_ns = now_ns(CLOCK_MONOTONIC) - t0;
         waitpid(pid, &status, 0);
         printf("SIGTERM while playing: motor enable off after %.2f ms (one period: 1 ms), "
                "process gone after %.2f ms, exit status %d\n",
-               (double)off_ns * 1e-6, (double)(now_ns() - t0) * 1e-6,
+               (double)off_ns * 1e-6, (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-6,
                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         sim_board_close(&board);
 }
@@ -483,12 +475,12 @@ int main(int argc, char *argv[])
         /* idle */
         sleep_ms(1000);
         n_before = read_threads(pid, before);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         pings = atomic_load(&watchdog_pings);
         sleep_ms(o.idle_s * 1000);
         pings = atomic_load(&watchdog_pings) - pings;
         n_after = read_threads(pid, after);
-        seconds = (double)(now_ns() - t0) * 1e-9;
+        seconds = (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
         printf("idle: %.0f s, %u WATCHDOG=1 pings received (WATCHDOG_USEC=5 s: sd-event pings every 2.5-3.75 s)\n",
                seconds, pings);
         print_thread_deltas(pid, before, n_before, after, n_after, seconds);
@@ -498,10 +490,10 @@ int main(int argc, char *argv[])
         sleep_ms(3000); /* past the 2 s ramp */
         n_before = read_threads(pid, before);
         cpu0 = cpu_seconds(pid);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         sleep_ms(o.run_s * 1000);
         cpu1 = cpu_seconds(pid);
-        seconds = (double)(now_ns() - t0) * 1e-9;
+        seconds = (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
         n_after = read_threads(pid, after);
         rss_run = status_kib(pid, "VmRSS");
         lck_run = status_kib(pid, "VmLck");

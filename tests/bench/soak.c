@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "daemon/rt/control-period.h"
 #include "daemon/session/routines.h"
 #include "daemon/session/session.h"
@@ -93,14 +94,6 @@ struct soak {
         double speed_error_sum;
         uint64_t speed_error_n;
 };
-
-static uint64_t wall_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t sim_now_us(void *userdata)
 {
@@ -286,14 +279,14 @@ int main(int argc, char **argv)
         printf("start: RSS %ld KiB, %d open fds\n", rss_start, fds_start);
         printf("%5s %8s %6s %10s %10s %10s %12s %12s %9s %4s\n", "hour", "routines", "faults",
                "median_ns", "p99_ns", "max_ns", "over_period", "speed_err_ppm", "rss_kib", "fds");
-        began_ns = wall_ns();
+        began_ns = now_ns(CLOCK_MONOTONIC);
         for (uint64_t p = 0; p < periods; p++) {
                 uint64_t t0, cost_ns;
 
                 drive_engine(&s, &set, &next);
-                t0 = wall_ns();
+                t0 = now_ns(CLOCK_MONOTONIC);
                 rig_period(&s.rig, &s.session.setpoint);
-                cost_ns = wall_ns() - t0;
+                cost_ns = now_ns(CLOCK_MONOTONIC) - t0;
                 s.cost_counts[cost_ns / COST_BUCKET_NS < COST_BUCKETS ? cost_ns / COST_BUCKET_NS :
                                                                       COST_BUCKETS - 1]++;
                 if (cost_ns > s.cost_max_ns)
@@ -324,8 +317,8 @@ int main(int argc, char **argv)
         printf("end: RSS %ld KiB (%+ld), %d open fds (%+d); %u routines, %u faults, "
                "%.1f s of wall time (%.0fx real time)\n",
                rss_end, rss_end - rss_start, fds_end, fds_end - fds_start, total_routines,
-               total_faults, (double)(wall_ns() - began_ns) * 1e-9,
-               hours * 3600.0 / ((double)(wall_ns() - began_ns) * 1e-9));
+               total_faults, (double)(now_ns(CLOCK_MONOTONIC) - began_ns) * 1e-9,
+               hours * 3600.0 / ((double)(now_ns(CLOCK_MONOTONIC) - began_ns) * 1e-9));
         routines_clear(&set);
         return total_faults == 0 && fds_end == fds_start && total_routines > 0 ? 0 : 1;
 }

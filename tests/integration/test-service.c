@@ -27,14 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "tests/fixtures/bus-ready.h"
 #include "tests/fixtures/check-main.h"
 #include "daemon/session/history.h"
 #include "tests/fixtures/open-fds.h"
 #include "drivers/sim/sim-board.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
 #define WATCHDOG_USEC "100000"
 
 struct service {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "tests/fixtures/check-main.h"
 #include "daemon/rt/rt.h"
 #include "drivers/sim/sim-drivers.h"
@@ -71,15 +72,6 @@ void *realloc(void *p, size_t size)
 }
 #endif
 
-static uint64_t monotonic_ns(void *userdata)
-{
-        struct timespec ts;
-
-        (void)userdata;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* A field of /proc/self/task/TID/stat (minflt is 10) or a line's value in
  * .../status (voluntary_ctxt_switches). */
 static unsigned long task_minflt(int tid)
@@ -127,7 +119,7 @@ static struct {
         struct safety_params safety;
 } rig;
 
-static const struct sim_clock rig_clock = { .now_ns = monotonic_ns };
+static const struct sim_clock rig_clock = { .now_ns = monotonic_now_ns };
 
 /* The simulated gun's drivers into gun, the model seeded; the loop's
  * parameters the defaults. */
