@@ -111,7 +111,7 @@ static void *rt_thread(void *userdata)
         while (!atomic_load(&rt->quit)) {
                 const struct setpoint *sp;
                 struct telemetry *tm;
-                enum rt_fault fault_before = rt->control.fault;
+                enum fault fault_before = rt->control.fault;
                 uint32_t clears_before = rt->control.fault_clears;
                 uint64_t woke_ns, late_ns;
                 struct timespec next_ts;
@@ -156,7 +156,7 @@ static void *rt_thread(void *userdata)
                 (void)control_period_run(&rt->control, rt->gun, sp, tm);
                 triple_buffer_publish(&rt->telemetry_handoff);
 
-                if ((rt->control.fault != RT_FAULT_NONE && fault_before == RT_FAULT_NONE) ||
+                if ((rt->control.fault != FAULT_NONE && fault_before == FAULT_NONE) ||
                     rt->control.fault_clears != clears_before)
                         signal_main(rt);
 
@@ -172,7 +172,7 @@ static void *rt_thread(void *userdata)
                         stopped_since_ns = woke_ns;
                 if ((stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
                     woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
-                    rt->control.fault != RT_FAULT_NONE) {
+                    rt->control.fault != FAULT_NONE) {
                         sleeping = true;
                         signal_main(rt);
                 }

@@ -132,7 +132,7 @@ static void run_step(struct session *s)
         if (r < 0) {
                 log_error_errno(r, "Failed to arm the timer of step %u of routine %s: %m",
                                 s->step + 1, s->profile->id);
-                session_fault(s, "internal", "The daemon could not time the step; the motor was stopped.");
+                session_fault(s, FAULT_INTERNAL, "The daemon could not time the step; the motor was stopped.");
                 return;
         }
         set_state(s, SESSION_RUNNING);
@@ -380,22 +380,22 @@ void session_set_max_intensity(struct session *s, unsigned max_intensity)
                 changed(s, SESSION_CHANGED_INTENSITY);
 }
 
-void session_fault(struct session *s, const char *code, const char *message)
+void session_fault(struct session *s, enum fault fault, const char *message)
 {
         bool was_active = active(s);
 
         motor_off(s);
         if (s->state == SESSION_FAULT)
                 return;
-        snprintf(s->fault, sizeof(s->fault), "%s", code);
+        s->fault = fault;
         snprintf(s->fault_message, sizeof(s->fault_message), "%s", message);
-        log_error("Fault %s: %s", code, message);
+        log_error("Fault %s: %s", fault_to_string(fault), message);
         close_segment(s);
         s->ops->disarm_timer(s->userdata);
         set_state(s, SESSION_FAULT);
         changed(s, SESSION_CHANGED_FAULT);
         if (s->ops->fault_raised)
-                s->ops->fault_raised(s->userdata, code, message);
+                s->ops->fault_raised(s->userdata, fault, message);
         if (was_active)
                 finish(s, false);
 }
@@ -416,8 +416,9 @@ void session_fault_cleared(struct session *s)
 {
         if (s->state != SESSION_FAULT)
                 return;
-        log_info("Fault %s cleared.", s->fault);
-        s->fault[0] = s->fault_message[0] = '\0';
+        log_info("Fault %s cleared.", fault_to_string(s->fault));
+        s->fault = FAULT_NONE;
+        s->fault_message[0] = '\0';
         set_state(s, SESSION_IDLE);
         changed(s, SESSION_CHANGED_FAULT);
 }

@@ -121,7 +121,7 @@ static int run_until(const struct setpoint *sp, double end_s)
                         return 0;
                 b.now_ns += PERIOD_NS;
                 r = control_period_run(&b.cp, &b.gun, sp, &b.tm);
-                if (r < 0 || b.tm.fault != RT_FAULT_NONE) {
+                if (r < 0 || b.tm.fault != FAULT_NONE) {
                         fprintf(stderr, "control-report: the loop faulted at %.3f s (fault %d, %s)\n",
                                 t_s, (int)b.tm.fault, strerror(r < 0 ? -r : b.tm.fault_errno));
                         return r < 0 ? r : -EIO;

@@ -474,7 +474,7 @@ int main(int argc, char **argv)
                o.duration_s, o.rate_hz, o.priority, rt.fifo ? "granted" : "REFUSED",
                rt.memory_locked ? "locked" : "NOT locked",
                o.stress ? "stress-ng --cpu 1" : "none", o.cpu >= 0 ? cpu_arg + 2 : "any");
-        if (tm.fault != RT_FAULT_NONE) {
+        if (tm.fault != FAULT_NONE) {
                 fprintf(stderr, "latency: the loop faulted (fault %d): its grid was re-based, "
                                 "no histogram\n", (int)tm.fault);
                 return EXIT_FAILURE;

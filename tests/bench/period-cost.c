@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 
                 for (unsigned j = 0; j < BATCH; j++) {
                         simulated_ns += PERIOD_NS;
-                        if (control_period_run(&cp, &gun, &sp, &tm) < 0 || tm.fault != RT_FAULT_NONE) {
+                        if (control_period_run(&cp, &gun, &sp, &tm) < 0 || tm.fault != FAULT_NONE) {
                                 fprintf(stderr, "period-cost: the loop faulted (fault %d)\n",
                                         (int)tm.fault);
                                 free(batch_ns);

@@ -130,12 +130,13 @@ static void finished(void *userdata, const struct session_summary *summary)
         s->routines_finished++;
 }
 
-static void fault_raised(void *userdata, const char *code, const char *message)
+static void fault_raised(void *userdata, enum fault fault, const char *message)
 {
         struct soak *s = userdata;
 
         s->faults++;
-        fprintf(stderr, "fault at %.3f h: %s: %s\n", (double)s->rig.now_ns / 3.6e12, code, message);
+        fprintf(stderr, "fault at %.3f h: %s: %s\n", (double)s->rig.now_ns / 3.6e12,
+                fault_to_string(fault), message);
 }
 
 static const struct session_ops soak_ops = {
@@ -216,7 +217,7 @@ static void drive_engine(struct soak *s, const struct routines *set, size_t *nex
                 }
                 break;
         case SESSION_FAULT:
-                if (s->rig.tm.fault == RT_FAULT_NONE && s->rig.tm.fault_clears == e->setpoint.fault_clears)
+                if (s->rig.tm.fault == FAULT_NONE && s->rig.tm.fault_clears == e->setpoint.fault_clears)
                         session_fault_cleared(e);
                 else if (s->rig.tm.fault_clears == e->setpoint.fault_clears)
                         (void)session_request_fault_clear(e);
@@ -225,13 +226,9 @@ static void drive_engine(struct soak *s, const struct routines *set, size_t *nex
         case SESSION_PAUSED:
                 break;
         }
-        if (s->rig.tm.fault != RT_FAULT_NONE && e->state != SESSION_FAULT &&
-            s->rig.tm.fault_clears == e->setpoint.fault_clears) {
-                char code[32];
-
-                snprintf(code, sizeof(code), "rt-fault-%d", (int)s->rig.tm.fault);
-                session_fault(e, code, "The control loop reported a fault.");
-        }
+        if (s->rig.tm.fault != FAULT_NONE && e->state != SESSION_FAULT &&
+            s->rig.tm.fault_clears == e->setpoint.fault_clears)
+                session_fault(e, s->rig.tm.fault, "The control loop reported a fault.");
 }
 
 static void print_hour(const struct soak *s, unsigned hour)

@@ -265,12 +265,12 @@ static bool wait_telemetry(struct rt *rt, struct telemetry *tm, bool (*ok)(const
 
 static bool sensor_lost(const struct telemetry *tm)
 {
-        return tm->fault == RT_FAULT_SENSOR_LOST;
+        return tm->fault == FAULT_SENSOR_LOST;
 }
 
 static bool cleared(const struct telemetry *tm)
 {
-        return tm->fault_clears == 1 && tm->fault == RT_FAULT_NONE;
+        return tm->fault_clears == 1 && tm->fault == FAULT_NONE;
 }
 
 static bool at_speed(const struct telemetry *tm)

@@ -29,7 +29,7 @@ static unsigned run_until_fault(const struct setpoint *sp, unsigned max)
 {
         for (unsigned i = 1; i <= max; i++) {
                 (void)sim_rig_period(&t, sp);
-                if (t.tm.fault != RT_FAULT_NONE)
+                if (t.tm.fault != FAULT_NONE)
                         return i;
         }
         return max + 1;
@@ -68,7 +68,7 @@ START_TEST(test_stall)
         sim_gun_set_jammed(&t.model, true);
         periods = run_until_fault(&running, 1000);
         fprintf(stderr, "stall: motor off %u ms after the head jammed\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_STALL);
+        ck_assert_int_eq(t.tm.fault, FAULT_STALL);
         ck_assert_uint_le(periods, 100);
         assert_safe_state();
 }
@@ -82,7 +82,7 @@ START_TEST(test_drop)
         sim_gun_drop(&t.model);
         periods = run_until_fault(&running, 1000);
         fprintf(stderr, "drop: motor off %u ms after the gun was let go of\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_DROP);
+        ck_assert_int_eq(t.tm.fault, FAULT_DROP);
         ck_assert_uint_le(periods, 100);
         assert_safe_state();
 }
@@ -93,7 +93,7 @@ START_TEST(test_sensor_cut)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         atomic_store(&t.model.imu_cut, true);
         ck_assert_uint_eq(run_until_fault(&running, 10), 1);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_errno, EIO);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
         assert_safe_state();
@@ -107,7 +107,7 @@ START_TEST(test_sensor_stale)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         t.encoder_frozen = true;
         periods = run_until_fault(&running, 10);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_uint_le(periods, 3);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
         assert_safe_state();
@@ -123,7 +123,7 @@ START_TEST(test_imu_stale)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         t.imu_frozen = true;
         periods = run_until_fault(&running, 10);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
         ck_assert_int_eq(t.tm.fault_errno, 0);
         ck_assert_uint_eq(periods, 3); /* IMUStaleTime 3 ms at 1 kHz */
@@ -148,7 +148,7 @@ START_TEST(test_imu_slower_than_the_loop)
                 ck_assert_uint_eq(run_until_fault(&running, 1), 2);
         t.imu_frozen = true;
         ck_assert_uint_eq(run_until_fault(&running, 10), 6);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
 }
 END_TEST
 
@@ -160,9 +160,9 @@ START_TEST(test_overrun_streak)
                 t.now_ns += SIM_RIG_PERIOD_NS; /* a late period */
                 (void)sim_rig_period(&t, &running);
                 if (i < 5)
-                        ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
+                        ck_assert_int_eq(t.tm.fault, FAULT_NONE);
         }
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_OVERRUN);
+        ck_assert_int_eq(t.tm.fault, FAULT_OVERRUN);
         assert_safe_state();
 }
 END_TEST
@@ -175,7 +175,7 @@ START_TEST(test_setpoint_outside_envelope)
         sp.speed_ppm = 4000;
         sp.generation++;
         ck_assert_uint_eq(run_until_fault(&sp, 10), 1);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_LIMIT);
+        ck_assert_int_eq(t.tm.fault, FAULT_LIMIT);
         assert_safe_state();
 
         ck_assert(!safety_setpoint_allowed(true, 2000, 20, 0));
