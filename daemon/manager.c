@@ -457,16 +457,28 @@ static int setup_rt(struct manager *m)
         return 0;
 }
 
-/* History and the race record. Without them the gun still works: the
- * failure is logged and GetHistory says so. */
+/* History and the race record. A damaged file is kept aside and a new
+ * one started; one from a newer percussd is left alone. Without them the
+ * gun still works: the failure is logged and GetHistory says so. */
 static void open_state(struct manager *m)
 {
-        char path[PATH_MAX];
+        char path[PATH_MAX], aside[PATH_MAX + 32];
         int r;
 
         m->recovery.p = m->settings.recovery;
         snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, HISTORY_FILE);
         r = history_open(path, &m->history);
+        if (r == -EBADMSG) {
+                r = history_set_aside(path, aside, sizeof(aside));
+                if (r < 0)
+                        log_warning_errno(r, "Failed to move the damaged history %s aside: %m",
+                                          path);
+                else {
+                        log_warning("History %s was damaged: kept it as %s and started a new "
+                                    "history.", path, aside);
+                        r = history_open(path, &m->history);
+                }
+        }
         if (r < 0) {
                 log_warning_errno(r, "Going on without session history and race record (%s): %m",
                                   path);
