@@ -25,64 +25,18 @@
 #include <time.h>
 
 #include "common/time-util.h"
-#include "daemon/rt/control-period.h"
 #include "daemon/session/routines.h"
 #include "daemon/session/session.h"
-#include "drivers/sim/sim-drivers.h"
-#include "drivers/sim/sim-gun.h"
+#include "tests/fixtures/sim-rig.h"
 
-#define SIM_RIG_HZ 1000u
-#define SIM_RIG_PERIOD_NS (1000000000ull / SIM_RIG_HZ)
 #define PERIODS_PER_HOUR (3600ull * SIM_RIG_HZ)
 #define USER_ANSWER_US 2000000ull
 /* the cost histogram: 50 ns buckets up to 1 ms; longer in the last */
 #define COST_BUCKET_NS 50u
 #define COST_BUCKETS (SIM_RIG_PERIOD_NS / COST_BUCKET_NS + 1)
 
-/* What the RT thread runs, on the simulated gun, in simulated time. */
-struct rig {
-        uint64_t now_ns;
-        struct sim_clock clock;
-        struct sim_gun model;
-        struct sim_drivers sim;
-        struct gun gun;
-        struct control_period cp;
-        struct telemetry tm;
-};
-
-static uint64_t rig_now_ns(void *userdata)
-{
-        const struct rig *rig = userdata;
-
-        return rig->now_ns;
-}
-
-static int rig_init(struct rig *rig, uint64_t seed)
-{
-        struct sim_gun_params params;
-        struct control_params control;
-        struct safety_params safety;
-
-        *rig = (struct rig){
-                .now_ns = 1000000000ull,
-                .clock = { .now_ns = rig_now_ns, .userdata = rig },
-        };
-        sim_gun_params_default(&params);
-        sim_gun_init(&rig->model, &params, seed);
-        control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&rig->cp, &control, &safety, ENCODER_ANGLE, SIM_RIG_HZ);
-        return sim_gun_drivers_open(&rig->gun, &rig->sim, &rig->model, &rig->clock);
-}
-
-static void rig_period(struct rig *rig, const struct setpoint *sp)
-{
-        rig->now_ns += SIM_RIG_PERIOD_NS;
-        (void)control_period_run(&rig->cp, &rig->gun, sp, &rig->tm);
-}
-
 struct soak {
-        struct rig rig;
+        struct sim_rig rig;
         struct session session;
         uint64_t timer_at_us;           /* 0: not armed */
         uint64_t waiting_since_us;
@@ -262,7 +216,7 @@ int main(int argc, char **argv)
                         r < 0 ? strerror(-r) : "none there");
                 return 1;
         }
-        r = rig_init(&s.rig, 1);
+        r = sim_rig_open(&s.rig, 1, false);
         if (r < 0) {
                 fprintf(stderr, "soak: the simulated gun did not open: %s\n", strerror(-r));
                 return 1;
@@ -282,7 +236,7 @@ int main(int argc, char **argv)
 
                 drive_engine(&s, &set, &next);
                 t0 = now_ns(CLOCK_MONOTONIC);
-                rig_period(&s.rig, &s.session.setpoint);
+                (void)sim_rig_period(&s.rig, &s.session.setpoint);
                 cost_ns = now_ns(CLOCK_MONOTONIC) - t0;
                 s.cost_counts[cost_ns / COST_BUCKET_NS < COST_BUCKETS ? cost_ns / COST_BUCKET_NS :
                                                                       COST_BUCKETS - 1]++;

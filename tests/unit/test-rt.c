@@ -21,6 +21,7 @@
 #include "daemon/rt/rt.h"
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
+#include "tests/fixtures/heap-count.h"
 
 #ifndef UNDER_QEMU_USER
 #define UNDER_QEMU_USER 0
@@ -30,46 +31,6 @@
 #define SANITIZED 1
 #else
 #define SANITIZED 0
-#endif
-
-/* Heap calls made by the RT thread, counted by wrapping malloc and friends
- * (glibc's own entry points do the work). Not under ASan, which has its
- * own allocator. */
-static atomic_ulong rt_heap_calls;
-static atomic_ulong all_heap_calls;      /* proof that the wrappers are the ones called */
-static _Atomic pthread_t watched;
-static atomic_bool watching;
-
-#if !SANITIZED
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-
-static void count_call(void)
-{
-        atomic_fetch_add_explicit(&all_heap_calls, 1, memory_order_relaxed);
-        if (atomic_load_explicit(&watching, memory_order_relaxed) &&
-            pthread_equal(pthread_self(), atomic_load(&watched)))
-                atomic_fetch_add(&rt_heap_calls, 1);
-}
-
-void *malloc(size_t size)
-{
-        count_call();
-        return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-        count_call();
-        return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-        count_call();
-        return __libc_realloc(p, size);
-}
 #endif
 
 /* A field of /proc/self/task/TID/stat (minflt is 10) or a line's value in
@@ -144,12 +105,11 @@ START_TEST(test_steady_state_and_idle)
         struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
                                    .cpu = -1 };
         struct telemetry before, after;
-        unsigned long faults_before, faults_after, wakeups_before, wakeups_after;
+        unsigned long faults_before, faults_after, wakeups_before, wakeups_after, heap_calls;
         int tid;
 
         rig_open(&rig.gun, 5);
         rig_start(&config);
-        atomic_store(&watched, rig.rt.thread);
 
         rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
                                                  .ramp_s = 0.5, .stroke_mm = 10 });
@@ -159,15 +119,15 @@ START_TEST(test_steady_state_and_idle)
 
         rt_read_telemetry(&rig.rt, &before);
         faults_before = task_minflt(tid);
-        atomic_store(&watching, true);
+        heap_count_watch(rig.rt.thread);
         usleep(3000000);
-        atomic_store(&watching, false);
+        heap_calls = heap_count_unwatch();
         faults_after = task_minflt(tid);
         rt_read_telemetry(&rig.rt, &after);
 
         fprintf(stderr, "steady 3 s: %lu periods, %lu heap calls, %lu minor faults, %lu overruns, "
                         "worst wake-up %u µs, memory %s\n",
-                (unsigned long)(after.periods - before.periods), atomic_load(&rt_heap_calls),
+                (unsigned long)(after.periods - before.periods), heap_calls,
                 faults_after - faults_before, (unsigned long)(after.overruns - before.overruns),
                 after.max_latency_us, rig.rt.memory_locked ? "locked" : "not locked");
         /* timing on a shared machine is the benchmarks' business
@@ -175,13 +135,13 @@ START_TEST(test_steady_state_and_idle)
          * periods it ran plus those it missed make up the 3 s */
         ck_assert_uint_gt(after.periods - before.periods, 1000);
         ck_assert_uint_ge(after.periods - before.periods + (after.overruns - before.overruns), 2950);
-        ck_assert_uint_eq(atomic_load(&rt_heap_calls), 0);
-        if (!SANITIZED) {
-                unsigned long calls = atomic_load(&all_heap_calls);
+        ck_assert_uint_eq(heap_calls, 0);
+        if (HEAP_COUNT_WORKS) {
+                unsigned long calls = heap_count_all();
                 void *volatile block = malloc(16); /* volatile: not elided */
 
                 free(block);
-                ck_assert_uint_gt(atomic_load(&all_heap_calls), calls);
+                ck_assert_uint_gt(heap_count_all(), calls);
         }
         /* under qemu-user the thread also runs the emulator, whose code
          * translation takes faults of its own: there the count says
