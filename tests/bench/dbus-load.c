@@ -55,6 +55,7 @@
 #include "common/bus-names.h"
 #include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
+#include "tests/fixtures/process.h"
 
 #define REF_NAME "io.percussd.BenchReference"
 #define REF_PATH "/io/percussd/BenchReference"
@@ -78,20 +79,10 @@ static void die(const char *what, int r)
 
 static pid_t spawn(const char *const *argv, const char *notify_socket)
 {
-        pid_t pid = fork();
+        pid_t pid = process_spawn(argv, &(struct spawn_env){ .notify_socket = notify_socket });
 
         if (pid < 0)
-                die("fork", errno);
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (notify_socket)
-                        setenv("NOTIFY_SOCKET", notify_socket, 1);
-                else
-                        unsetenv("NOTIFY_SOCKET");
-                execvp(argv[0], (char *const *)argv);
-                fprintf(stderr, "dbus-load: exec %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
-        }
+                die(argv[0], (int)pid);
         return pid;
 }
 
@@ -217,23 +208,6 @@ static pid_t start_percussd(unsigned run)
         wait_for_ready(notify_fd);
         close(notify_fd);
         return pid;
-}
-
-static long rss_kib(pid_t pid)
-{
-        char path[64], line[256];
-        long kib = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
 }
 
 /* One GetAll; its round trip in ns, or 0 on an error. */
@@ -431,7 +405,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
         char *state = NULL;
         int r;
 
-        out->rss_before_kib = rss_kib(percussd);
+        out->rss_before_kib = process_status_kib(percussd, "VmRSS");
         r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Start", &error, NULL, "s",
                                "manual");
         if (r < 0) {
@@ -477,7 +451,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
         free(state);
         out->overruns = get_number(bus, "Overruns", 't');
         out->max_latency_us = get_number(bus, "MaxLatency", 'u');
-        out->rss_after_kib = rss_kib(percussd);
+        out->rss_after_kib = process_status_kib(percussd, "VmRSS");
         sd_bus_close_unref(lazy);
         sd_bus_flush_close_unref(bus);
         stop_process(percussd);

@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -50,6 +49,7 @@
 #include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
 #include "drivers/sim/sim-board.h"
+#include "tests/fixtures/process.h"
 
 #define THREADS_MAX 16
 
@@ -77,19 +77,13 @@ static void die(const char *what)
 
 static pid_t spawn(const char *const *argv, bool notify)
 {
-        pid_t pid = fork();
+        pid_t pid = process_spawn(argv, notify ? &(struct spawn_env){ .notify_socket = notify_path,
+                                                                        .watchdog_usec = "5000000" } :
+                                                 NULL);
 
-        if (pid < 0)
-                die("fork");
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (notify) {
-                        setenv("NOTIFY_SOCKET", notify_path, 1);
-                        setenv("WATCHDOG_USEC", "5000000", 1);
-                }
-                execvp(argv[0], (char *const *)argv);
-                fprintf(stderr, "service: exec %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
+        if (pid < 0) {
+                errno = (int)-pid;
+                die(argv[0]);
         }
         return pid;
 }
@@ -252,20 +246,13 @@ static double on_cpu_seconds(const struct thread_counts *before, size_t n_before
 
 static unsigned long status_kib(pid_t pid, const char *key)
 {
-        char path[64], line[256];
-        unsigned long v = 0;
-        size_t len = strlen(key);
-        FILE *f;
+        long kib = process_status_kib(pid, key);
 
-        snprintf(path, sizeof(path), "/proc/%d/status", pid);
-        f = fopen(path, "re");
-        if (!f)
-                die(path);
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, key, len) == 0 && line[len] == ':')
-                        v = strtoul(line + len + 1, NULL, 10);
-        fclose(f);
-        return v;
+        if (kib < 0) {
+                errno = (int)-kib;
+                die("/proc/PID/status");
+        }
+        return (unsigned long)kib;
 }
 
 static double cpu_seconds(pid_t pid)

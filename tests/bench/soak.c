@@ -27,6 +27,7 @@
 #include "common/time-util.h"
 #include "daemon/session/routines.h"
 #include "daemon/session/session.h"
+#include "tests/fixtures/process.h"
 #include "tests/fixtures/sim-rig.h"
 
 #define PERIODS_PER_HOUR (3600ull * SIM_RIG_HZ)
@@ -102,21 +103,6 @@ static const struct session_ops soak_ops = {
         .fault_raised = fault_raised,
 };
 
-static long rss_kib(void)
-{
-        FILE *f = fopen("/proc/self/status", "re");
-        char line[256];
-        long kib = -1;
-
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
-}
-
 static int open_fds(void)
 {
         DIR *dir = opendir("/proc/self/fd");
@@ -190,8 +176,8 @@ static void print_hour(const struct soak *s, unsigned hour)
         printf("%5u %8u %6u %10.0f %10.0f %10llu %12llu %12.2f %9ld %4d\n", hour, s->routines_finished,
                s->faults, cost_quantile_ns(s, 0.5), cost_quantile_ns(s, 0.99),
                (unsigned long long)s->cost_max_ns, (unsigned long long)s->would_overrun,
-               s->speed_error_n ? s->speed_error_sum / (double)s->speed_error_n : NAN, rss_kib(),
-               open_fds());
+               s->speed_error_n ? s->speed_error_sum / (double)s->speed_error_n : NAN,
+               process_status_kib(0, "VmRSS"), open_fds());
 }
 
 int main(int argc, char **argv)
@@ -223,7 +209,7 @@ int main(int argc, char **argv)
         }
         session_init(&s.session, &soak_ops, &s);
 
-        rss_start = rss_kib();
+        rss_start = process_status_kib(0, "VmRSS");
         fds_start = open_fds();
         printf("soak: %.1f h of simulated time, %zu routines from %s back to back, %u Hz\n", hours,
                set.count, PROFILES_SRC_DIR, SIM_RIG_HZ);
@@ -263,7 +249,7 @@ int main(int argc, char **argv)
                         s.speed_error_n = 0;
                 }
         }
-        rss_end = rss_kib();
+        rss_end = process_status_kib(0, "VmRSS");
         fds_end = open_fds();
         printf("end: RSS %ld KiB (%+ld), %d open fds (%+d); %u routines, %u faults, "
                "%.1f s of wall time (%.0fx real time)\n",
