@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * io.percussd.Massager1 on the bus: the vtable below is the interface
- * (../shared/design/DBUS.md); daemon/io.percussd.Massager1.xml is its
+ * (../shared/design/DBUS.md); daemon/bus/io.percussd.Massager1.xml is its
  * introspection, checked against this by tests/integration/test-dbus.
  */
 #include "bus.h"
@@ -16,7 +16,6 @@
 #include "bus-properties.h"
 #include "common/cleanup.h"
 #include "daemon/frontend.h"
-
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
 #define NAME_IN_MESSAGE_MAX 64
