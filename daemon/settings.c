@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/session/ini-file.h"
+#include "drivers/battery-curve.h"
 #include "common/log.h"
 
 #define USEC_PER_HOUR 3600000000ull
@@ -136,11 +137,31 @@ static const struct key keys[] = {
         { "Battery", "Curve", KEY_STRING, FIELD(hw.battery.curve), 0, HW_PATH_MAX, "" },
         { "Battery", "Cells", KEY_UNSIGNED, FIELD(hw.battery.cells), 1, 24, "" },
         { "Battery", "Divider", KEY_DOUBLE, FIELD(hw.battery.divider), 1, 1000, "" },
+        { "Simulator", "Family", KEY_UNSIGNED, FIELD(simulator_family), 0, 4294967295.0, "" },
+        { "Simulator", "BusVoltage", KEY_DOUBLE, FIELD(simulator.bus_voltage_v), 0, 60, "V" },
+        { "Simulator", "Resistance", KEY_DOUBLE, FIELD(simulator.resistance_ohm), 0.01, 10, "Ω" },
+        { "Simulator", "Inductance", KEY_DOUBLE, FIELD(simulator.inductance_h), 1e-5, 0.01, "H" },
+        { "Simulator", "TorqueConstant", KEY_DOUBLE, FIELD(simulator.torque_constant_nm_per_a), 0.001, 1, "N·m/A" },
+        { "Simulator", "Inertia", KEY_DOUBLE, FIELD(simulator.inertia_kg_m2), 1e-7, 0.01, "kg·m²" },
+        { "Simulator", "Viscous", KEY_DOUBLE, FIELD(simulator.viscous_nm_s_per_rad), 0, 0.01, "N·m·s/rad" },
+        { "Simulator", "Coulomb", KEY_DOUBLE, FIELD(simulator.coulomb_nm), 0, 1, "N·m" },
+        { "Simulator", "HeadMass", KEY_DOUBLE, FIELD(simulator.head_mass_kg), 0.01, 1, "kg" },
+        { "Simulator", "BodyMass", KEY_DOUBLE, FIELD(simulator.body_mass_kg), 0.1, 5, "kg" },
+        { "Simulator", "StrokeMin", KEY_DOUBLE, FIELD(simulator.stroke_min_mm), 0, 100, "mm" },
+        { "Simulator", "StrokeMax", KEY_DOUBLE, FIELD(simulator.stroke_max_mm), 0, 100, "mm" },
+        { "Simulator", "TissueStiffness", KEY_DOUBLE, FIELD(simulator.tissue_stiffness_n_per_m), 10, 1e6, "N/m" },
+        { "Simulator", "TissueDamping", KEY_DOUBLE, FIELD(simulator.tissue_damping_n_s_per_m), 0, 1e4, "N·s/m" },
+        { "Simulator", "EncoderCounts", KEY_UNSIGNED, FIELD(simulator.encoder_counts), 16, 1 << 24, "" },
+        { "Simulator", "EncoderZero", KEY_DOUBLE, FIELD(simulator.encoder_zero_deg), 0, 360, "°" },
+        { "Simulator", "EncoderReversed", KEY_BOOL, FIELD(simulator.encoder_reversed), 0, 1, "" },
+        { "Simulator", "IMUAxes", KEY_AXES, FIELD(simulator.imu_axes), 0, 0, "" },
 };
+
+#define KEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *settings_key(size_t i, const char **section)
 {
-        if (i >= sizeof(keys) / sizeof(keys[0]))
+        if (i >= KEYS)
                 return NULL;
         *section = keys[i].section;
         return keys[i].name;
@@ -151,7 +172,7 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
         const struct key *k;
         const unsigned char *field;
 
-        if (i >= sizeof(keys) / sizeof(keys[0]))
+        if (i >= KEYS)
                 return -ERANGE;
         k = &keys[i];
         field = (const unsigned char *)c + k->offset;
@@ -201,6 +222,9 @@ void settings_defaults(struct settings *c)
         recovery_params_default(&c->recovery);
         battery_policy_default(&c->power);
         hw_config_defaults(&c->hw);
+        sim_gun_params_default(&c->simulator);
+        /* unless told a bus voltage, the simulated motor runs from its pack */
+        c->simulator.bus_voltage_v = 0.0;
 }
 
 struct parse {
@@ -208,6 +232,7 @@ struct parse {
         struct settings *config;
         char section[32];
         unsigned bad;
+        bool set[KEYS];                 /* the file set the key */
 };
 
 /* A bad line is told and skipped: the rest of the file still counts. */
@@ -230,12 +255,12 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
         struct parse *p = f->userdata;
 
         snprintf(p->section, sizeof(p->section), "%.*s", name_len, name);
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        for (size_t i = 0; i < KEYS; i++)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
         return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
                        "[Safety], [Recovery], [Power], [Encoder], [IMU], [Motor], [Stroke], [Buttons], "
-                       "[LEDs] or [Battery]", p->section);
+                       "[LEDs], [Battery] or [Simulator]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -302,13 +327,14 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         unsigned char *field;
         double v = 0;
 
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        for (size_t i = 0; i < KEYS; i++)
                 if (strcmp(keys[i].section, p->section) == 0 && strcmp(keys[i].name, name) == 0)
                         k = &keys[i];
         if (!k)
                 return p->section[0] ? skip(p, "unknown key %s in [%s]", name, p->section) :
                                        skip(p, "%s is in no section", name);
         field = (unsigned char *)p->config + k->offset;
+        p->set[k - keys] = true;
         /* an empty name or line: none */
         if (k->type == KEY_STRING) {
                 if (strlen(value) >= (size_t)k->max)
@@ -416,6 +442,54 @@ static bool fix_battery_thresholds(struct battery_policy *p, const char *path)
         return true;
 }
 
+/* Family= draws the simulated gun's constants; a key the file sets
+ * itself keeps its value, wherever it stands in the section. */
+static void draw_family(struct parse *p)
+{
+        struct sim_gun_params drawn;
+        size_t base = FIELD(simulator);
+
+        if (!p->config->simulator_family)
+                return;
+        sim_gun_params_family(&drawn, p->config->simulator_family);
+        for (size_t i = 0; i < KEYS; i++) {
+                size_t size = keys[i].type == KEY_DOUBLE ? sizeof(double) :
+                              keys[i].type == KEY_UNSIGNED ? sizeof(unsigned) :
+                              keys[i].type == KEY_BOOL ? sizeof(bool) : sizeof(int[3]);
+
+                if (strcmp(keys[i].section, "Simulator") != 0 || p->set[i] ||
+                    keys[i].offset < base || keys[i].offset >= base + sizeof(drawn))
+                        continue;
+                memcpy((unsigned char *)p->config + keys[i].offset,
+                       (const unsigned char *)&drawn + (keys[i].offset - base), size);
+        }
+}
+
+/* The model's stroke range must be one; its pack has the [Battery]
+ * curve and cells. */
+static bool fix_simulator(struct settings *c, const char *path)
+{
+        struct sim_gun_params defaults, *s = &c->simulator;
+        struct battery_curve curve;
+        char error[256];
+
+        s->pack_cells = c->hw.battery.cells;
+        if (battery_curve_parse(&curve, c->hw.battery.curve, error, sizeof(error)) == 0)
+                s->pack_curve = curve;
+        else
+                log_error("%s: [Battery] Curve \"%s\": %s; the simulated pack keeps a Li-ion cell's.",
+                          path, c->hw.battery.curve, error);
+        if (s->stroke_min_mm < s->stroke_max_mm)
+                return false;
+        sim_gun_params_default(&defaults);
+        log_error("%s: [Simulator] StrokeMin %g mm must be below StrokeMax %g mm; using %g mm and %g mm.",
+                  path, s->stroke_min_mm, s->stroke_max_mm, defaults.stroke_min_mm,
+                  defaults.stroke_max_mm);
+        s->stroke_min_mm = defaults.stroke_min_mm;
+        s->stroke_max_mm = defaults.stroke_max_mm;
+        return true;
+}
+
 int settings_load(struct settings *c, const char *path)
 {
         char error[512];
@@ -446,6 +520,9 @@ int settings_load(struct settings *c, const char *path)
         if (fix_temperatures(&c->safety, path))
                 p.bad++;
         if (fix_battery_thresholds(&c->power, path))
+                p.bad++;
+        draw_family(&p);
+        if (fix_simulator(c, path))
                 p.bad++;
         return (int)p.bad;
 }

@@ -18,6 +18,7 @@
 #include "drivers/hw-config.h"
 #include "daemon/session/recovery.h"
 #include "daemon/control/safety.h"
+#include "drivers/sim/sim-gun.h"
 
 struct settings {
         bool simulate;
@@ -30,6 +31,8 @@ struct settings {
         struct recovery_params recovery;
         struct battery_policy power;    /* [Power] */
         struct hw_config hw;            /* ignored when simulate */
+        struct sim_gun_params simulator;/* [Simulator]: the simulated gun's constants */
+        unsigned simulator_family;      /* [Simulator] Family: a member's seed; 0: none */
 };
 
 void settings_defaults(struct settings *c);

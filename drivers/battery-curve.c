@@ -67,3 +67,19 @@ double battery_curve_percent(const struct battery_curve *curve, double cell_v)
                 }
         return curve->percent[curve->count - 1];
 }
+
+double battery_curve_cell_v(const struct battery_curve *curve, double percent)
+{
+        unsigned i;
+
+        if (percent <= curve->percent[0])
+                return curve->cell_v[0];
+        for (i = 1; i < curve->count; i++)
+                if (percent <= curve->percent[i]) {
+                        double f = (percent - curve->percent[i - 1]) /
+                                   (curve->percent[i] - curve->percent[i - 1]);
+
+                        return curve->cell_v[i - 1] + f * (curve->cell_v[i] - curve->cell_v[i - 1]);
+                }
+        return curve->cell_v[curve->count - 1];
+}

@@ -133,6 +133,7 @@ struct leds {
 struct battery_reading {
         double percent; /* 0..100 */
         bool charging;  /* the charger is connected and charging */
+        double voltage_v; /* the pack's, what the motor runs from; 0: the gauge gives none */
 };
 
 struct battery;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "battery-curve.h"
+
 const char *const hw_button_names[HW_BUTTONS] = { "main", "plus", "minus" };
 const char *const hw_led_names[HW_LEDS] = { "status", "fault", "level1", "level2", "level3",
                                             "level4", "level5" };
@@ -40,7 +42,7 @@ void hw_config_defaults(struct hw_config *c)
                 .battery = {
                         .driver = HW_NONE,
                         .channel = "voltage0",
-                        .curve = "3.3:0,3.5:5,3.6:10,3.7:40,3.8:60,3.9:75,4.0:85,4.1:94,4.2:100",
+                        .curve = BATTERY_CURVE_LI_ION,
                         .cells = 6,
                         .divider = 1,
                 },

@@ -38,6 +38,7 @@ static int iio_voltage_read(struct battery *battery, struct battery_reading *out
         *out = (struct battery_reading){
                 .percent = battery_curve_percent(&v->curve, pack_v / v->cells),
                 .charging = false,
+                .voltage_v = pack_v,
         };
         return 0;
 }

@@ -45,7 +45,7 @@ static int read_status(const char *path, bool *charging)
         return 0;
 }
 
-static int read_percent(struct power_supply *ps, double *percent)
+static int read_percent(struct power_supply *ps, double *percent, double *voltage_v)
 {
         double v;
         int r;
@@ -57,6 +57,9 @@ static int read_percent(struct power_supply *ps, double *percent)
                 if (v < 0 || v > 100)
                         return -ERANGE;
                 *percent = v;
+                /* a gauge with a capacity may give its voltage too */
+                if (sysfs_read_double_path(ps->voltage, &v) >= 0 && v > 0)
+                        *voltage_v = v * 1e-6;
                 return 0;
         }
         r = sysfs_read_double_path(ps->voltage, &v);
@@ -65,16 +68,17 @@ static int read_percent(struct power_supply *ps, double *percent)
         if (v <= 0)
                 return -ERANGE;
         *percent = battery_curve_percent(&ps->curve, v * 1e-6 / ps->cells);
+        *voltage_v = v * 1e-6;
         return 0;
 }
 
 static int power_supply_read(struct battery *battery, struct battery_reading *out)
 {
         struct power_supply *ps = battery->data;
-        struct battery_reading reading;
+        struct battery_reading reading = { .voltage_v = 0.0 };
         int r;
 
-        r = read_percent(ps, &reading.percent);
+        r = read_percent(ps, &reading.percent, &reading.voltage_v);
         if (r >= 0)
                 r = read_status(ps->status, &reading.charging);
         if (r < 0)
@@ -136,7 +140,7 @@ int power_supply_battery_open(struct battery *battery, const struct hw_battery_c
         battery->data = ps;
 
         /* a gauge that cannot be read now is a wrong name or a wrong file, not a passing fault */
-        r = read_percent(ps, &first.percent);
+        r = read_percent(ps, &first.percent, &first.voltage_v);
         if (r < 0) {
                 snprintf(error, error_size, "[Battery] Name=%s: cannot read a charge from %s: %s",
                          config->name, ps->has_capacity ? ps->capacity : ps->voltage,

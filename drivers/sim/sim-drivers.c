@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* After a long idle sleep, only this much time is simulated: the crank
  * stopped long before, and integrating minutes of 20 µs sub-steps in the
@@ -54,11 +56,19 @@ static const struct encoder_ops sim_encoder_ops = {
 static int sim_imu_read(struct imu *imu, struct imu_sample *out)
 {
         struct sim_drivers *sim = imu->data;
+        double accel_m_s2[3], gyro_rad_s[3];
 
         if (atomic_load_explicit(&sim->model->imu_cut, memory_order_relaxed))
                 return -EIO;
         out->time_ns = advance_to_now(sim);
-        sim_gun_imu_read(sim->model, out->accel_m_s2, out->gyro_rad_s);
+        sim_gun_imu_read(sim->model, accel_m_s2, gyro_rad_s);
+        for (int i = 0; i < 3; i++) {
+                int device = abs(sim->imu_axes[i]) - 1;
+                double sign = sim->imu_axes[i] < 0 ? -1.0 : 1.0;
+
+                out->accel_m_s2[i] = sign * accel_m_s2[device];
+                out->gyro_rad_s[i] = sign * gyro_rad_s[device];
+        }
         return 0;
 }
 
@@ -151,6 +161,7 @@ static int sim_battery_read(struct battery *battery, struct battery_reading *out
 
         settle_charge(sim);
         out->percent = sim_gun_battery(sim->model, &out->charging);
+        out->voltage_v = sim_gun_bus_voltage(sim->model);
         return 0;
 }
 
@@ -174,6 +185,7 @@ int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gu
                 .model = model,
                 .clock = clock,
                 .charged_ns = clock->now_ns(clock->userdata),
+                .imu_axes = { 1, 2, 3 },
         };
 
         gun->encoder = (struct encoder){
@@ -193,6 +205,11 @@ int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gu
         gun->battery = (struct battery){ .ops = &sim_battery_ops, .data = sim };
         gun->simulated = true;
         return 0;
+}
+
+void sim_gun_drivers_set_imu_axes(struct sim_drivers *sim, const int axes[3])
+{
+        memcpy(sim->imu_axes, axes, sizeof(sim->imu_axes));
 }
 
 void sim_gun_drivers_attach_board(struct sim_drivers *sim, struct sim_board *board)

@@ -28,6 +28,7 @@ struct sim_drivers {
         uint64_t enable_deadline_ns; /* the motor enable's lease (sim-board.h) */
         struct sim_board *board; /* where the outputs are mirrored, or NULL */
         uint64_t charged_ns;    /* the charger's energy is in the pack up to here */
+        int imu_axes[3];        /* the gun's axes as the device's, as [IMU] Axes says */
 };
 
 /* Fills gun->encoder, imu, motor, stroke and battery; sim, model and clock must
@@ -35,6 +36,9 @@ struct sim_drivers {
  * time. */
 int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,
                          const struct sim_clock *clock);
+/* Reads the IMU's axes into the gun's as [IMU] Axes says (hw-config.h),
+ * as the IIO driver does; the identity until told. */
+void sim_gun_drivers_set_imu_axes(struct sim_drivers *sim, const int axes[3]);
 /* Plugs or unplugs the simulated charger, its energy so far counted first. */
 void sim_gun_drivers_set_charger(struct sim_drivers *sim, bool connected);
 /* Mirrors every output into board from now on (and writes the present ones). */

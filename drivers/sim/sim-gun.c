@@ -2,6 +2,7 @@
 #include "sim-gun.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define TWO_PI (2.0 * M_PI)
 #define STANDARD_GRAVITY_M_S2 9.80665
@@ -30,15 +31,74 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .tissue_damping_n_s_per_m = 30.0,
                 .hand_gain_m_per_n_s = 0.002,
                 .encoder_counts = 4096,
+                .imu_axes = { 1, 2, 3 },
                 .imu_noise_m_s2 = 0.2,
                 .imu_bias_m_s2 = 0.1,
                 .imu_gyro_noise_rad_s = 0.01,
                 .imu_range_m_s2 = 16.0 * STANDARD_GRAVITY_M_S2,
                 .board_temperature_c = 35.0,
                 .pack_capacity_wh = 60.0,
+                .pack_cells = 6,
                 .charger_w = 24.0,
                 .substep_s = 20e-6,
         };
+        /* a constant, known good */
+        (void)battery_curve_parse(&p->pack_curve, BATTERY_CURVE_LI_ION, NULL, 0);
+}
+
+/* splitmix64: a seed gives the same gun on every machine. */
+static double family_uniform(uint64_t *state, double min, double max)
+{
+        uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        return min + (max - min) * (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Evenly on a log scale: ×0.5 as likely as ×2. */
+static double family_ratio(uint64_t *state, double min, double max)
+{
+        return exp(family_uniform(state, log(min), log(max)));
+}
+
+/* The sign of the permutation (even +1, odd −1) times the axes' signs. */
+static int axes_handedness(const int axes[3])
+{
+        int a = abs(axes[0]), b = abs(axes[1]), c = abs(axes[2]);
+        int even = (a < b) + (b < c) + (a < c) == 3 || (a < b) + (b < c) + (a < c) == 1 ? 1 : -1;
+
+        return even * (axes[0] < 0 ? -1 : 1) * (axes[1] < 0 ? -1 : 1) * (axes[2] < 0 ? -1 : 1);
+}
+
+void sim_gun_params_family(struct sim_gun_params *p, uint64_t seed)
+{
+        static const int permutations[6][3] = { { 1, 2, 3 }, { 1, 3, 2 }, { 2, 1, 3 },
+                                                { 2, 3, 1 }, { 3, 1, 2 }, { 3, 2, 1 } };
+        uint64_t state = seed;
+        double scale_min = SIM_FAMILY_SCALE_MIN, scale_max = SIM_FAMILY_SCALE_MAX;
+        unsigned permutation;
+
+        sim_gun_params_default(p);
+        p->torque_constant_nm_per_a *= family_uniform(&state, scale_min, scale_max);
+        p->resistance_ohm *= family_uniform(&state, scale_min, scale_max);
+        p->viscous_nm_s_per_rad *= family_uniform(&state, scale_min, scale_max);
+        p->coulomb_nm *= family_uniform(&state, scale_min, scale_max);
+        p->inertia_kg_m2 *= family_ratio(&state, SIM_FAMILY_INERTIA_MIN, SIM_FAMILY_INERTIA_MAX);
+        p->head_mass_kg = family_uniform(&state, SIM_FAMILY_HEAD_MIN_KG, SIM_FAMILY_HEAD_MAX_KG);
+        p->body_mass_kg = family_uniform(&state, SIM_FAMILY_BODY_MIN_KG, SIM_FAMILY_BODY_MAX_KG);
+        p->encoder_zero_deg = family_uniform(&state, 0.0, 360.0);
+        p->encoder_reversed = family_uniform(&state, 0.0, 1.0) < 0.5;
+        permutation = (unsigned)family_uniform(&state, 0.0, 6.0);
+        for (int i = 0; i < 3; i++)
+                p->imu_axes[i] = permutations[permutation < 6 ? permutation : 5][i] *
+                                 (family_uniform(&state, 0.0, 1.0) < 0.5 ? -1 : 1);
+        /* a sensor is right-handed: the third axis follows from the other two */
+        p->imu_axes[2] *= axes_handedness(p->imu_axes);
+        p->bus_voltage_v = family_uniform(&state, SIM_FAMILY_PACK_MIN_V, SIM_FAMILY_PACK_MAX_V);
+        p->tissue_stiffness_n_per_m *= family_ratio(&state, SIM_FAMILY_TISSUE_MIN, SIM_FAMILY_TISSUE_MAX);
+        p->tissue_damping_n_s_per_m *= family_ratio(&state, SIM_FAMILY_TISSUE_MIN, SIM_FAMILY_TISSUE_MAX);
 }
 
 void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t seed)
@@ -57,6 +117,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->drop_requested, false);
         atomic_init(&gun->encoder_cut, false);
         atomic_init(&gun->imu_cut, false);
+        atomic_init(&gun->head_down, false);
         atomic_init(&gun->battery_percent, 100.0);
         atomic_init(&gun->charger_connected, false);
 }
@@ -122,6 +183,7 @@ struct substep_constants {
         double dt_per_inductance;
         double dt_per_hand_time;
         double dt_per_stroke_time;
+        double bus_voltage_v;           /* the pack's changes over minutes, not an advance */
 };
 
 /* (s, c) = (sin θ, cos θ) turned on by a sub-step's dθ. A sub-step turns
@@ -150,6 +212,7 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         double dt = k->dt;
         double x = r * (1.0 - c), v = r * s * w;
         double volts, torque, friction, load, inertia, accel;
+        double bus_v = k->bus_voltage_v;
 
         /* the hand: no force wanted means the head is in the air */
         if (user_n <= 0.0) {
@@ -165,7 +228,7 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
 
         /* the driver off leaves the windings open: no current */
         if (gun->enabled) {
-                volts = gun->duty * p->bus_voltage_v;
+                volts = gun->duty * bus_v;
                 gun->current_a += (volts - p->resistance_ohm * gun->current_a -
                                    p->torque_constant_nm_per_a * w) * k->dt_per_inductance;
                 /* the implicit form would be exact; the explicit one is
@@ -174,7 +237,7 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
                 gun->current_a = 0.0;
         /* what the driver takes from the pack; it does not feed braking back */
         if (gun->enabled && gun->duty * gun->current_a > 0.0)
-                gun->drawn_j += p->bus_voltage_v * gun->duty * gun->current_a * dt;
+                gun->drawn_j += bus_v * gun->duty * gun->current_a * dt;
 
         torque = p->torque_constant_nm_per_a * gun->current_a;
         friction = p->viscous_nm_s_per_rad * w + p->coulomb_nm * tanh(w / COULOMB_SMOOTHING_RAD_S);
@@ -224,6 +287,7 @@ void sim_gun_advance(struct sim_gun *gun, double dt_s)
                 k.dt_per_inductance = k.dt / gun->p.inductance_h;
                 k.dt_per_hand_time = k.dt / HAND_TIME_CONSTANT_S;
                 k.dt_per_stroke_time = k.dt / gun->p.stroke_time_constant_s;
+                k.bus_voltage_v = sim_gun_bus_voltage(gun);
         }
         for (unsigned i = 0; i < n; i++)
                 substep(gun, &k, &sin_angle, &cos_angle);
@@ -271,15 +335,31 @@ void sim_gun_set_jammed(struct sim_gun *gun, bool jammed)
         atomic_store_explicit(&gun->jammed, jammed, memory_order_relaxed);
 }
 
+void sim_gun_set_head_down(struct sim_gun *gun, bool head_down)
+{
+        atomic_store_explicit(&gun->head_down, head_down, memory_order_relaxed);
+}
+
 void sim_gun_drop(struct sim_gun *gun)
 {
         atomic_store_explicit(&gun->drop_requested, true, memory_order_relaxed);
 }
 
+double sim_gun_bus_voltage(const struct sim_gun *gun)
+{
+        if (gun->p.bus_voltage_v > 0.0)
+                return gun->p.bus_voltage_v;
+        return gun->p.pack_cells *
+               battery_curve_cell_v(&gun->p.pack_curve,
+                                    atomic_load_explicit(&gun->battery_percent, memory_order_relaxed));
+}
+
 double sim_gun_encoder_angle(const struct sim_gun *gun)
 {
         double counts = (double)gun->p.encoder_counts;
-        double count = floor(gun->angle_rad / TWO_PI * counts);
+        double turns = ((gun->p.encoder_reversed ? -1.0 : 1.0) * gun->angle_rad) / TWO_PI +
+                       gun->p.encoder_zero_deg / 360.0;
+        double count = floor((turns - floor(turns)) * counts);
 
         /* an angle a rounding error short of 2π is count 0 of the next turn */
         return count < counts ? count / counts * TWO_PI : 0.0;
@@ -297,20 +377,30 @@ void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad
         /* the body recoils from the head it drives and from the tissue */
         double body_m_s2 = -(p->head_mass_kg * gun->head_accel_m_s2 + gun->contact_n - user_n) /
                            p->body_mass_kg;
-        double specific[3] = { body_m_s2, 0.0, STANDARD_GRAVITY_M_S2 };
+        /* the hand holds the gun up: the IMU feels that as up, the gun's
+         * +z when level, −x (away from the head) with the head down */
+        bool head_down = atomic_load_explicit(&gun->head_down, memory_order_relaxed);
+        int up = head_down ? 0 : 2;
+        double up_sign = head_down ? -1.0 : 1.0;
+        double specific[3] = { body_m_s2, 0.0, 0.0 };
 
         /* falling, the IMU feels no gravity and no hand; landing, a blow */
-        if (gun->time_s < gun->drop_fall_end_s) {
+        if (gun->time_s < gun->drop_fall_end_s)
                 specific[0] = body_m_s2 - user_n / p->body_mass_kg;
-                specific[2] = 0.0;
-        } else if (gun->time_s < gun->drop_impact_end_s)
-                specific[2] = SIM_DROP_IMPACT_M_S2;
+        else if (gun->time_s < gun->drop_impact_end_s)
+                specific[up] += up_sign * SIM_DROP_IMPACT_M_S2;
+        else
+                specific[up] += up_sign * STANDARD_GRAVITY_M_S2;
 
+        /* the gun's axis i is the device's |imu_axes[i]|, signed */
         for (int i = 0; i < 3; i++) {
-                accel_m_s2[i] = saturate(specific[i] + p->imu_bias_m_s2 +
-                                                 p->imu_noise_m_s2 * gaussian(gun),
-                                         p->imu_range_m_s2);
-                gyro_rad_s[i] = p->imu_gyro_noise_rad_s * gaussian(gun);
+                int device = abs(p->imu_axes[i]) - 1;
+                double sign = p->imu_axes[i] < 0 ? -1.0 : 1.0;
+
+                accel_m_s2[device] = saturate(sign * specific[i] + p->imu_bias_m_s2 +
+                                                      p->imu_noise_m_s2 * gaussian(gun),
+                                              p->imu_range_m_s2);
+                gyro_rad_s[device] = p->imu_gyro_noise_rad_s * gaussian(gun);
         }
 }
 
@@ -332,6 +422,11 @@ double sim_gun_true_stroke_mm(const struct sim_gun *gun)
 bool sim_gun_true_enabled(const struct sim_gun *gun)
 {
         return atomic_load_explicit(&gun->true_enabled, memory_order_relaxed);
+}
+
+double sim_gun_true_angle_rad(const struct sim_gun *gun)
+{
+        return gun->angle_rad;
 }
 
 double sim_gun_time_s(const struct sim_gun *gun)

@@ -17,7 +17,11 @@
  * IMU on the board in the handle: the body's reaction to the head and the
  *   contact, −(m_head a_head + F_contact − F_user) / m_body, along the
  *   percussion axis (x), plus gravity (z), bias, noise and saturation.
- * Encoder: 12-bit magnetic, on the crank.
+ * Encoder: 12-bit magnetic, on the crank, mounted with its zero anywhere
+ *   in the revolution and counting either way.
+ * IMU: mounted with its axes permuted and signed (the [IMU] Axes form).
+ * Pack: the motor runs from a fixed bus voltage, or from the pack, whose
+ *   voltage follows its charge through a cell's discharge curve.
  *
  * Threads: the model is advanced only by the thread that reads its
  * sensors; the user's inputs and the ground truth are atomics any thread
@@ -28,8 +32,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/battery-curve.h"
+
 struct sim_gun_params {
-        double bus_voltage_v;           /* 24 V: a 6S Li-ion pack */
+        double bus_voltage_v;           /* 24 V: a 6S Li-ion pack; 0: the pack's, from its charge */
         double resistance_ohm;          /* 0.4 Ω winding, phase to phase */
         double inductance_h;            /* 0.15 mH */
         double torque_constant_nm_per_a;/* 0.056 N·m/A = V·s/rad: 170 rpm/V */
@@ -45,12 +51,18 @@ struct sim_gun_params {
         double tissue_damping_n_s_per_m;/* 30 N·s/m */
         double hand_gain_m_per_n_s;     /* 0.002 m/(N·s): how fast the hand corrects the force */
         unsigned encoder_counts;        /* 4096 per revolution */
+        double encoder_zero_deg;        /* 0°: the encoder's angle where the head is at its bottom */
+        bool encoder_reversed;          /* the encoder counts down as the crank turns forward */
+        int imu_axes[3];                /* { 1, 2, 3 }: the gun's x, y, z as the device's axes,
+                                         * 1..3 for x..z, negative when reversed */
         double imu_noise_m_s2;          /* 0.2 m/s² RMS */
         double imu_bias_m_s2;           /* 0.1 m/s² on every axis */
         double imu_gyro_noise_rad_s;    /* 0.01 rad/s RMS: the gun does not turn */
         double imu_range_m_s2;          /* ±16 g = 157 m/s² */
         double board_temperature_c;     /* 35 °C */
         double pack_capacity_wh;        /* 60 Wh: 6S 2.5 Ah */
+        struct battery_curve pack_curve;/* a cell's voltage against its charge */
+        unsigned pack_cells;            /* 6 in series */
         double charger_w;               /* 24 W into the pack: 2.5 h from empty */
         double substep_s;               /* 20 µs: well under the 0.4 ms L/R */
 };
@@ -85,6 +97,7 @@ struct sim_gun {
         atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
         atomic_bool drop_requested;     /* the gun is let go of */
         atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
+        atomic_bool head_down;          /* held with the head to the floor, not level */
 
         /* the pack: the motor drains it in sim_gun_advance() (the model's
          * thread), the charger fills it in sim_gun_charge(), a test sets
@@ -97,6 +110,29 @@ struct sim_gun {
 };
 
 void sim_gun_params_default(struct sim_gun_params *p);
+
+/* The ranges of QUALITY.md's "A family of guns" */
+#define SIM_FAMILY_SCALE_MIN 0.7        /* torque constant, resistance, friction × */
+#define SIM_FAMILY_SCALE_MAX 1.3
+#define SIM_FAMILY_INERTIA_MIN 0.5      /* rotor inertia × */
+#define SIM_FAMILY_INERTIA_MAX 2.0
+#define SIM_FAMILY_HEAD_MIN_KG 0.08
+#define SIM_FAMILY_HEAD_MAX_KG 0.2
+#define SIM_FAMILY_BODY_MIN_KG 0.7
+#define SIM_FAMILY_BODY_MAX_KG 1.3
+#define SIM_FAMILY_PACK_MIN_V 19.8      /* 6S, empty to full */
+#define SIM_FAMILY_PACK_MAX_V 25.2
+#define SIM_FAMILY_TISSUE_MIN 0.3       /* tissue stiffness and damping × */
+#define SIM_FAMILY_TISSUE_MAX 3.0
+
+/* Member `seed` of the family: every constant above drawn from its range
+ * around the defaults, deterministically (the same seed, the same gun);
+ * the IMU's mounting is a rotation (a right-handed sensor in a
+ * right-handed gun). */
+void sim_gun_params_family(struct sim_gun_params *p, uint64_t seed);
+
+/* The motor's supply: the fixed bus voltage, or the pack's. */
+double sim_gun_bus_voltage(const struct sim_gun *gun);
 void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t seed);
 
 /* Integrates dt_s of simulated time, in fixed sub-steps. */
@@ -112,6 +148,9 @@ void sim_gun_set_temperature(struct sim_gun *gun, double celsius);
 
 /* Faults to inject, any thread (the Simulator1 object, tests). */
 void sim_gun_set_jammed(struct sim_gun *gun, bool jammed);
+/* How the hand holds the gun: level (gravity on the gun's −z) or with
+ * its head to the floor (on +x). */
+void sim_gun_set_head_down(struct sim_gun *gun, bool head_down);
 /* Free fall for SIM_DROP_FALL_S, then an impact of SIM_DROP_IMPACT_M_S2. */
 void sim_gun_drop(struct sim_gun *gun);
 #define SIM_DROP_FALL_S 0.3     /* about 45 cm */
@@ -126,12 +165,15 @@ void sim_gun_set_charger(struct sim_gun *gun, bool connected);
 void sim_gun_charge(struct sim_gun *gun, double dt_s);
 double sim_gun_battery(const struct sim_gun *gun, bool *charging);
 
-double sim_gun_encoder_angle(const struct sim_gun *gun);            /* quantised, [0, 2π) */
+/* The encoder's angle: quantised, [0, 2π), from its zero, in its direction. */
+double sim_gun_encoder_angle(const struct sim_gun *gun);
+/* The IMU in its own axes (imu_axes from the gun's). */
 void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3]);
 double sim_gun_temperature(const struct sim_gun *gun);
 
 /* Ground truth, any thread. */
 double sim_gun_true_speed_ppm(const struct sim_gun *gun);
 double sim_gun_true_stroke_mm(const struct sim_gun *gun);
+double sim_gun_true_angle_rad(const struct sim_gun *gun); /* 0 with the head at its bottom */
 bool sim_gun_true_enabled(const struct sim_gun *gun);
 double sim_gun_time_s(const struct sim_gun *gun);

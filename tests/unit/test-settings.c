@@ -58,7 +58,7 @@ START_TEST(test_shipped_values_are_the_defaults)
 {
         struct settings defaults, loaded;
         FILE *in = fopen(SHIPPED_CONF, "re");
-        char line[256], text[8192] = "";
+        char line[256], text[16384] = "";
         unsigned keys = 0;
 
         ck_assert_ptr_nonnull(in);
@@ -81,6 +81,9 @@ START_TEST(test_shipped_values_are_the_defaults)
         ck_assert_double_eq_tol(loaded.control.force.torque_constant_nm_per_a,
                                 defaults.control.force.torque_constant_nm_per_a, 1e-7);
         loaded.control.force.torque_constant_nm_per_a = defaults.control.force.torque_constant_nm_per_a;
+        ck_assert_double_eq_tol(loaded.simulator.torque_constant_nm_per_a,
+                                defaults.simulator.torque_constant_nm_per_a, 1e-7);
+        loaded.simulator.torque_constant_nm_per_a = defaults.simulator.torque_constant_nm_per_a;
         ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
 }
 END_TEST
@@ -90,7 +93,7 @@ END_TEST
 START_TEST(test_shipped_file_lists_every_key)
 {
         FILE *in = fopen(SHIPPED_CONF, "re");
-        char line[256], section[64] = "", listed[8192] = "";
+        char line[256], section[64] = "", listed[16384] = "";
         const char *name, *key_section;
 
         ck_assert_ptr_nonnull(in);
@@ -183,6 +186,144 @@ START_TEST(test_bad_lines_are_skipped)
         ck_assert_int_eq(s.wake_latency_us, 0);
         ck_assert_double_eq(s.control.speed.ki_duty_per_ppm_s, 0.05);
         ck_assert(!s.simulate);
+}
+END_TEST
+
+/* Every constant of the simulated gun, from [Simulator]; without
+ * BusVoltage it runs from its pack, through [Battery]'s curve and cells. */
+START_TEST(test_simulator_keys_apply)
+{
+        struct settings s;
+        struct sim_gun gun;
+
+        settings_defaults(&s);
+        ck_assert_double_eq(s.simulator.bus_voltage_v, 0);
+        ck_assert_int_eq(settings_load(&s, write_conf("sim.conf",
+                "[Simulator]\nBusVoltage=20\nResistance=0.52\nInductance=0.0002\n"
+                "TorqueConstant=0.045\nInertia=6e-5\nViscous=4e-5\nCoulomb=0.02\n"
+                "HeadMass=0.15\nBodyMass=0.8\nStrokeMin=3\nStrokeMax=14\n"
+                "TissueStiffness=1500\nTissueDamping=90\nEncoderCounts=1024\n"
+                "EncoderZero=212.5\nEncoderReversed=yes\nIMUAxes=-y,x,z\n")), 0);
+        ck_assert_double_eq(s.simulator.bus_voltage_v, 20);
+        ck_assert_double_eq(s.simulator.resistance_ohm, 0.52);
+        ck_assert_double_eq(s.simulator.inductance_h, 0.0002);
+        ck_assert_double_eq(s.simulator.torque_constant_nm_per_a, 0.045);
+        ck_assert_double_eq(s.simulator.inertia_kg_m2, 6e-5);
+        ck_assert_double_eq(s.simulator.viscous_nm_s_per_rad, 4e-5);
+        ck_assert_double_eq(s.simulator.coulomb_nm, 0.02);
+        ck_assert_double_eq(s.simulator.head_mass_kg, 0.15);
+        ck_assert_double_eq(s.simulator.body_mass_kg, 0.8);
+        ck_assert_double_eq(s.simulator.stroke_min_mm, 3);
+        ck_assert_double_eq(s.simulator.stroke_max_mm, 14);
+        ck_assert_double_eq(s.simulator.tissue_stiffness_n_per_m, 1500);
+        ck_assert_double_eq(s.simulator.tissue_damping_n_s_per_m, 90);
+        ck_assert_uint_eq(s.simulator.encoder_counts, 1024);
+        ck_assert_double_eq(s.simulator.encoder_zero_deg, 212.5);
+        ck_assert(s.simulator.encoder_reversed);
+        ck_assert_int_eq(s.simulator.imu_axes[0], -2);
+        ck_assert_int_eq(s.simulator.imu_axes[1], 1);
+        ck_assert_int_eq(s.simulator.imu_axes[2], 3);
+
+        /* the pack: 3 cells of a curve from 3 to 4 V, half charged */
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("pack.conf",
+                "[Battery]\nCurve=3.0:0,4.0:100\nCells=3\n")), 0);
+        sim_gun_init(&gun, &s.simulator, 1);
+        sim_gun_set_battery(&gun, 50);
+        ck_assert_double_eq_tol(sim_gun_bus_voltage(&gun), 10.5, 1e-9);
+        sim_gun_set_battery(&gun, 100);
+        ck_assert_double_eq_tol(sim_gun_bus_voltage(&gun), 12.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_bad_simulator_lines_are_skipped)
+{
+        struct settings s, defaults;
+
+        settings_defaults(&defaults);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("badsim.conf",
+                "[Simulator]\n"
+                "EncoderZero=400\n"        /* past a turn */
+                "IMUAxes=x,x,z\n"          /* an axis twice */
+                "Inertia=heavy\n"          /* not a number */
+                "EncoderReversed=maybe\n"  /* not yes or no */
+                "Family=-3\n"              /* not a seed */
+                "StrokeMin=12\nStrokeMax=8\n" /* no range: both defaults */
+                "HeadMass=0.12\n")), 6);
+        ck_assert_double_eq(s.simulator.encoder_zero_deg, 0);
+        ck_assert_int_eq(s.simulator.imu_axes[0], 1);
+        ck_assert_double_eq(s.simulator.inertia_kg_m2, defaults.simulator.inertia_kg_m2);
+        ck_assert(!s.simulator.encoder_reversed);
+        ck_assert_uint_eq(s.simulator_family, 0);
+        ck_assert_double_eq(s.simulator.stroke_min_mm, defaults.simulator.stroke_min_mm);
+        ck_assert_double_eq(s.simulator.stroke_max_mm, defaults.simulator.stroke_max_mm);
+        ck_assert_double_eq(s.simulator.head_mass_kg, 0.12);
+}
+END_TEST
+
+static bool inside(double v, double min, double max)
+{
+        return v >= min && v <= max;
+}
+
+/* Family=SEED: every constant in its range of QUALITY.md, the same for the
+ * same seed, different for another; a key set beside it wins. */
+START_TEST(test_simulator_family)
+{
+        struct sim_gun_params reference, a, b;
+        struct settings s;
+        unsigned reversed = 0, moved_axes = 0;
+
+        sim_gun_params_default(&reference);
+        for (uint64_t seed = 1; seed <= 200; seed++) {
+                sim_gun_params_family(&a, seed);
+                sim_gun_params_family(&b, seed);
+                ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+                ck_assert(inside(a.torque_constant_nm_per_a / reference.torque_constant_nm_per_a, 0.7, 1.3));
+                ck_assert(inside(a.resistance_ohm / reference.resistance_ohm, 0.7, 1.3));
+                ck_assert(inside(a.viscous_nm_s_per_rad / reference.viscous_nm_s_per_rad, 0.7, 1.3));
+                ck_assert(inside(a.coulomb_nm / reference.coulomb_nm, 0.7, 1.3));
+                ck_assert(inside(a.inertia_kg_m2 / reference.inertia_kg_m2, 0.5, 2.0));
+                ck_assert(inside(a.head_mass_kg, 0.08, 0.2));
+                ck_assert(inside(a.body_mass_kg, 0.7, 1.3));
+                ck_assert(inside(a.head_mass_kg / a.body_mass_kg, 0.06, 0.29));
+                ck_assert(inside(a.encoder_zero_deg, 0, 360));
+                ck_assert(inside(a.bus_voltage_v, 19.8, 25.2));
+                ck_assert(inside(a.tissue_stiffness_n_per_m / reference.tissue_stiffness_n_per_m, 0.3, 3));
+                ck_assert(inside(a.tissue_damping_n_s_per_m / reference.tissue_damping_n_s_per_m, 0.3, 3));
+                /* a rotation: each axis once, and right-handed (x × y = z) */
+                ck_assert_int_eq(abs(a.imu_axes[0]) + abs(a.imu_axes[1]) + abs(a.imu_axes[2]), 6);
+                ck_assert_int_eq(abs(a.imu_axes[0]) * abs(a.imu_axes[1]) * abs(a.imu_axes[2]), 6);
+                {
+                        double m[3][3] = { { 0 } }, det;
+
+                        for (int i = 0; i < 3; i++)
+                                m[i][abs(a.imu_axes[i]) - 1] = a.imu_axes[i] < 0 ? -1 : 1;
+                        det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                              m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                              m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+                        ck_assert_double_eq(det, 1);
+                }
+                reversed += a.encoder_reversed;
+                moved_axes += a.imu_axes[0] != 1 || a.imu_axes[1] != 2;
+        }
+        /* both directions and many mountings are drawn */
+        ck_assert_uint_gt(reversed, 50);
+        ck_assert_uint_lt(reversed, 150);
+        ck_assert_uint_gt(moved_axes, 100);
+        sim_gun_params_family(&b, 2);
+        sim_gun_params_family(&a, 1);
+        ck_assert_double_ne(a.inertia_kg_m2, b.inertia_kg_m2);
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_conf("family.conf",
+                "[Simulator]\nHeadMass=0.15\nFamily=1\n")), 0);
+        ck_assert_uint_eq(s.simulator_family, 1);
+        ck_assert_double_eq(s.simulator.head_mass_kg, 0.15);
+        ck_assert_double_eq(s.simulator.inertia_kg_m2, a.inertia_kg_m2);
+        ck_assert_double_eq(s.simulator.encoder_zero_deg, a.encoder_zero_deg);
+        ck_assert_int_eq(s.simulator.imu_axes[2], a.imu_axes[2]);
 }
 END_TEST
 
@@ -337,6 +478,9 @@ static Suite *settings_suite(void)
         tcase_add_test(tc, test_shipped_file_is_all_defaults);
         tcase_add_test(tc, test_shipped_values_are_the_defaults);
         tcase_add_test(tc, test_shipped_file_lists_every_key);
+        tcase_add_test(tc, test_simulator_keys_apply);
+        tcase_add_test(tc, test_bad_simulator_lines_are_skipped);
+        tcase_add_test(tc, test_simulator_family);
         tcase_add_test(tc, test_values_apply);
         tcase_add_test(tc, test_bad_lines_are_skipped);
         tcase_add_test(tc, test_hardware_keys_apply);
