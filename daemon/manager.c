@@ -310,17 +310,16 @@ static void apply_config(struct manager *m)
 static int open_gun(struct manager *m)
 {
         static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
-        struct sim_gun_params params;
         struct gun simulated = {0};
         char path[PATH_MAX], error[512];
         int r;
 
         /* the simulated gun is there for the kinds the configuration leaves simulated */
-        sim_gun_params_default(&params);
-        sim_gun_init(&m->sim_gun, &params, SIM_SEED);
+        sim_gun_init(&m->sim_gun, &m->settings.simulator, SIM_SEED);
         r = sim_gun_drivers_open(&simulated, &m->sim_drivers, &m->sim_gun, &clock);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the simulated gun: %m");
+        sim_gun_drivers_set_imu_axes(&m->sim_drivers, m->settings.hw.imu.axes);
         /* the safe-stop's view of a simulated motor: none to keep for a real one */
         if (m->options.simulate || m->settings.hw.motor.driver == HW_SIMULATED) {
                 snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
