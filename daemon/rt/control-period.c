@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "daemon/control/envelope.h"
 #include "daemon/control/pattern.h"
 
 /* The IMU's axis along the percussion (driver.h): the simulated gun's x,
@@ -28,6 +29,7 @@ void control_params_default(struct control_params *p)
         };
         speed_control_params_default(&p->speed);
         stroke_control_params_default(&p->stroke);
+        sensor_frame_identity(&p->frame);
 }
 
 void control_period_init(struct control_period *cp, const struct control_params *params,
@@ -41,6 +43,10 @@ void control_period_init(struct control_period *cp, const struct control_params 
         force_estimator_init(&cp->force_estimator, &params->force, cp->period_s);
         stroke_control_init(&cp->stroke_control, &params->stroke);
         cp->stroke_position = -1.0;
+        cp->frame = cp->settings_frame = params->frame;
+        cp->nominal_bus_voltage_v = params->force.bus_voltage_v;
+        cp->ff_duty_per_ppm = params->speed.ff_duty_per_ppm;
+        cp->ff_duty_offset = params->speed.ff_duty_offset;
 }
 
 /* The estimates start again with the motor: what the last run measured
@@ -102,6 +108,16 @@ static double stroke_position(const struct stroke *stroke, double stroke_mm)
         return fmin(1.0, fmax(0.0, (stroke_mm - stroke->min_mm) / span_mm));
 }
 
+/* Calibrate's excitation stays inside what a routine may do: the duty
+ * under DutyMax, the speed under the envelope's. */
+static bool duty_setpoint_allowed(const struct control_period *cp, const struct setpoint *sp)
+{
+        return !sp->motor_on ||
+               (sp->duty >= 0.0 && sp->duty <= cp->speed_control.p.duty_max &&
+                sp->stroke_position >= 0.0 && sp->stroke_position <= 1.0 &&
+                sp->speed_max_ppm > 0.0 && sp->speed_max_ppm <= ENVELOPE_SPEED_MAX_PPM);
+}
+
 static int follow_setpoint(struct control_period *cp, struct gun *gun, const struct setpoint *sp)
 {
         double measured_ppm = speed_estimator_fast_ppm(&cp->speed_estimator);
@@ -112,7 +128,10 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
 
         cp->generation = sp->generation;
         cp->pattern_s = 0.0;
-        if (!safety_setpoint_allowed(sp->motor_on, sp->speed_ppm, sp->stroke_mm, sp->ramp_s))
+        cp->contact = false;
+        if (sp->mode == SETPOINT_DUTY ?
+                    !duty_setpoint_allowed(cp, sp) :
+                    !safety_setpoint_allowed(sp->motor_on, sp->speed_ppm, sp->stroke_mm, sp->ramp_s))
                 return fail(cp, gun, FAULT_LIMIT, 0);
         if (sp->motor_on && !cp->motor_on) {
                 /* bumpless: ramp from the speed the crank actually has */
@@ -139,8 +158,8 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
 /* Stroke and force, from this period's samples; once per revolution the
  * amplitude loop learns from them. The estimators want the crank's
  * absolute angle (the head is at the bottom at 0): an angle channel. */
-static void estimate(struct control_period *cp, const struct encoder_sample *sample,
-                     const struct imu_sample *imu)
+static void estimate(struct control_period *cp, const struct setpoint *sp,
+                     const struct encoder_sample *sample, const struct imu_sample *imu)
 {
         const struct stroke_estimator *se = &cp->stroke_estimator;
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
@@ -160,6 +179,15 @@ static void estimate(struct control_period *cp, const struct encoder_sample *sam
                                      c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
                                      accel_m_s2))
                 return;
+        if (sp->mode == SETPOINT_DUTY) {
+                /* Calibrate: the stroke's figures, not the loops'; the
+                 * head's quadrature says it touches something */
+                if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
+                        identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
+                                                se->in_phase_m_s2, se->head_in_phase_s2);
+                cp->in_contact = se->contact;
+                return;
+        }
 
         /* the force needs the stroke as its lever: the one published,
          * or until there is one, the one asked for */
@@ -193,6 +221,48 @@ static int drive_stroke(struct control_period *cp, struct gun *gun, double targe
         return 0;
 }
 
+/* Calibrate's excitation: the duty as given, cut while the crank is
+ * faster than allowed; the stroke actuator where it is told. On contact
+ * the motor goes off until the next set-point. */
+static int play_duty(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
+                     double *duty)
+{
+        int r;
+
+        *duty = 0.0;
+        if (sp->stop_on_contact && cp->in_contact && !cp->contact) {
+                cp->contact = true;
+                cp->duty = 0.0;
+                r = control_safe_state(gun);
+                if (r < 0)
+                        return fail(cp, gun, FAULT_ACTUATOR, r);
+        }
+        if (cp->contact)
+                return 0;
+        if (speed_estimator_fast_ppm(&cp->speed_estimator) <= sp->speed_max_ppm)
+                *duty = sp->duty;
+        r = gun->motor.ops->set_duty(&gun->motor, *duty);
+        if (r < 0) {
+                *duty = 0.0;
+                return fail(cp, gun, FAULT_ACTUATOR, r);
+        }
+        cp->duty = *duty;
+        if (sp->stroke_position != cp->stroke_position) {
+                r = gun->stroke.ops->set_position(&gun->stroke, sp->stroke_position);
+                if (r < 0)
+                        return fail(cp, gun, FAULT_ACTUATOR, r);
+                cp->stroke_position = sp->stroke_position;
+        }
+        return 0;
+}
+
+static double stroke_radius_m(const struct control_period *cp, const struct stroke *stroke)
+{
+        double position = cp->stroke_position < 0.0 ? 0.0 : cp->stroke_position;
+
+        return 0.5e-3 * (stroke->min_mm + position * (stroke->max_mm - stroke->min_mm));
+}
+
 /* A sensor that answers with what no sensor can measure (NaN, an angle
  * outside a turn) is as lost as one that does not answer: nothing it says
  * may reach the loops. */
@@ -217,7 +287,19 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         struct encoder_sample sample;
         struct imu_sample imu;
         double duty = 0.0;
+        double bus_voltage_v = sp->bus_voltage_v > 0.0 ? sp->bus_voltage_v : cp->nominal_bus_voltage_v;
         int r;
+
+        cp->frame = sp->frame_set ? sp->frame : cp->settings_frame;
+        if (sp->identify_epoch != cp->identify_epoch) {
+                cp->identify_epoch = sp->identify_epoch;
+                identify_reset(&cp->identify, &cp->identify_history);
+        }
+        /* the duty that holds a speed, and the current a duty drives, go
+         * with the pack's voltage */
+        cp->speed_control.p.ff_duty_per_ppm = cp->ff_duty_per_ppm * cp->nominal_bus_voltage_v / bus_voltage_v;
+        cp->speed_control.p.ff_duty_offset = cp->ff_duty_offset * cp->nominal_bus_voltage_v / bus_voltage_v;
+        cp->force_estimator.p.bus_voltage_v = bus_voltage_v;
 
         if (sp->fault_clears != cp->fault_clears) {
                 cp->fault_clears = sp->fault_clears;
@@ -230,12 +312,22 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 r = -EBADMSG;
         if (r < 0)
                 r = lose_sensor(cp, gun, RT_SENSOR_ENCODER, r);
+        else
+                sample.value = gun->encoder.quantity == ENCODER_ANGLE ?
+                                       sensor_frame_angle(&cp->frame, sample.value) :
+                                       sensor_frame_velocity(&cp->frame, sample.value);
         if (r >= 0 && gun->imu.ops) {
                 r = gun->imu.ops->read(&gun->imu, &imu);
                 if (r >= 0 && !imu_sample_valid(&imu))
                         r = -EBADMSG;
                 if (r < 0)
                         r = lose_sensor(cp, gun, RT_SENSOR_IMU, r);
+                else {
+                        struct imu_sample driver = imu;
+
+                        sensor_frame_imu(&cp->frame, driver.accel_m_s2, imu.accel_m_s2);
+                        sensor_frame_imu(&cp->frame, driver.gyro_rad_s, imu.gyro_rad_s);
+                }
         }
         if (r >= 0) {
                 enum fault verdict;
@@ -260,10 +352,12 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         r = follow_setpoint(cp, gun, sp);
                 if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
                     gun->encoder.quantity == ENCODER_ANGLE)
-                        estimate(cp, &sample, &imu);
+                        estimate(cp, sp, &sample, &imu);
         }
 
-        if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
+        if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && sp->mode == SETPOINT_DUTY)
+                r = play_duty(cp, gun, sp, &duty);
+        else if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
                 double target_ppm = sp->speed_ppm * pattern_speed_factor(sp->pattern, cp->pattern_s);
 
                 cp->pattern_s += cp->period_s;
@@ -283,6 +377,24 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 }
         }
 
+        if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
+            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
+                identify_update(&cp->identify, &cp->identify_history, sp->identify,
+                                &(struct identify_sample){
+                                        .period_s = cp->period_s,
+                                        .running_angle_rad = speed_estimator_angle_rad(&cp->speed_estimator),
+                                        .cos_angle = cos(sample.value),
+                                        .sin_angle = sin(sample.value),
+                                        .accel_m_s2 = { imu.accel_m_s2[0], imu.accel_m_s2[1],
+                                                        imu.accel_m_s2[2] },
+                                        .duty = duty,
+                                        .driven = cp->motor_on && !cp->contact,
+                                        .bus_voltage_v = bus_voltage_v,
+                                        .radius_m = stroke_radius_m(cp, &gun->stroke),
+                                });
+        else
+                identify_history_reset(&cp->identify_history);
+
         tm->setpoint_generation = cp->generation;
         tm->motor_on = cp->motor_on;
         tm->setpoint_speed_ppm = cp->motor_on ? cp->speed_control.setpoint_ppm : 0.0;
@@ -295,5 +407,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->fault_errno = cp->fault_errno;
         tm->fault_sensor = cp->fault_sensor;
         tm->fault_clears = cp->fault_clears;
+        tm->contact = cp->contact;
+        tm->identify = cp->identify;
         return r < 0 ? r : 0;
 }

@@ -11,6 +11,8 @@
 #include "daemon/control/control-stroke.h"
 #include "drivers/driver.h"
 #include "daemon/control/force-estimator.h"
+#include "daemon/control/identify.h"
+#include "daemon/control/sensor-frame.h"
 #include "handoff.h"
 #include "daemon/control/safety.h"
 #include "daemon/control/speed-estimator.h"
@@ -22,6 +24,7 @@ struct control_params {
         struct stroke_control_params stroke;
         struct stroke_estimator_params stroke_estimator;
         struct force_estimator_params force;
+        struct sensor_frame frame;
 };
 
 struct control_period {
@@ -48,6 +51,14 @@ struct control_period {
         uint32_t fault_clears;
         int fault_errno;
         enum rt_sensor fault_sensor;
+        struct sensor_frame frame;  /* the settings', or the set-point's */
+        struct sensor_frame settings_frame;
+        double nominal_bus_voltage_v; /* the settings' BusVoltage: the feed-forward's */
+        double ff_duty_per_ppm, ff_duty_offset; /* at that voltage */
+        struct identify_sums identify;
+        struct identify_history identify_history;
+        uint32_t identify_epoch;
+        bool contact;               /* SETPOINT_DUTY stopped on contact */
 };
 
 /* The defaults: those of the simulated gun. */

@@ -8,7 +8,15 @@
 #include <stdint.h>
 
 #include "daemon/control/fault.h"
+#include "daemon/control/identify.h"
 #include "daemon/control/pattern.h"
+#include "daemon/control/sensor-frame.h"
+
+/* How the set-point drives the motor. */
+enum setpoint_mode {
+        SETPOINT_SPEED,         /* the speed and amplitude loops follow speed_ppm and stroke_mm */
+        SETPOINT_DUTY,          /* Calibrate: duty and stroke_position as given, no loop */
+};
 
 /* main → RT */
 struct setpoint {
@@ -19,6 +27,20 @@ struct setpoint {
         enum step_pattern pattern; /* how the speed moves around speed_ppm */
         uint32_t fault_clears;  /* bumped to ask the loop to forget its fault */
         uint32_t generation;    /* bumped on every new setpoint */
+
+        /* Calibrate (SETPOINT_DUTY): motor_on false lets the crank coast,
+         * the driver off */
+        enum setpoint_mode mode;
+        double duty;            /* 0..DutyMax */
+        double stroke_position; /* the stroke actuator's, 0..1 */
+        double speed_max_ppm;   /* the duty is cut while the crank turns faster */
+        bool stop_on_contact;   /* the head's quadrature stops the motor (once the frame is known) */
+        enum identify_what identify; /* what this period's samples add to the sums */
+        uint32_t identify_epoch; /* the sums start again when it moves */
+        bool frame_set;         /* frame below, not the settings' */
+        struct sensor_frame frame;
+
+        double bus_voltage_v;   /* the pack's, measured; 0: the settings' BusVoltage */
 };
 
 /* RT → main: a snapshot, rewritten every period */
@@ -39,4 +61,6 @@ struct telemetry {
         int fault_errno;            /* positive errno of the failed driver call */
         enum rt_sensor fault_sensor; /* for FAULT_SENSOR_LOST */
         uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */
+        bool contact;               /* SETPOINT_DUTY: the head touched something; motor off */
+        struct identify_sums identify; /* Calibrate's sums, since the last restart */
 };

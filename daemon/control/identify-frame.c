@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#include "identify-frame.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define STANDARD_GRAVITY_M_S2 9.80665
+/* A rest's mean further than this from 1 g is no rest. */
+#define GRAVITY_TOLERANCE_M_S2 1.5
+/* Gravity must stand out this much over the other axes' sum. */
+#define GRAVITY_DOMINANCE 3.0
+/* The head's harmonic, m/s², below which its phase is noise. */
+#define HARMONIC_MIN_M_S2 0.2
+
+int identify_gravity_axis(const struct identify_sums *rest)
+{
+        double mean[3], norm = 0.0, others;
+        int axis = 0;
+
+        if (rest->rest_samples == 0)
+                return 0;
+        for (int i = 0; i < 3; i++) {
+                mean[i] = rest->rest_accel_m_s2[i] / rest->rest_samples;
+                norm += mean[i] * mean[i];
+                if (fabs(mean[i]) > fabs(mean[axis]))
+                        axis = i;
+        }
+        others = fabs(mean[(axis + 1) % 3]) + fabs(mean[(axis + 2) % 3]);
+        if (fabs(sqrt(norm) - STANDARD_GRAVITY_M_S2) > GRAVITY_TOLERANCE_M_S2 ||
+            fabs(mean[axis]) < GRAVITY_DOMINANCE * others)
+                return 0;
+        return mean[axis] > 0.0 ? axis + 1 : -(axis + 1);
+}
+
+int identify_imu_axes(int level_axis, int head_down_axis, int axes[3])
+{
+        double x[3] = { 0 }, z[3] = { 0 }, y[3];
+
+        if (level_axis == 0 || head_down_axis == 0 || abs(level_axis) == abs(head_down_axis))
+                return -EDOM;
+        z[abs(level_axis) - 1] = level_axis > 0 ? 1.0 : -1.0;
+        /* head down, up is the gun's −x */
+        x[abs(head_down_axis) - 1] = head_down_axis > 0 ? -1.0 : 1.0;
+        y[0] = z[1] * x[2] - z[2] * x[1];
+        y[1] = z[2] * x[0] - z[0] * x[2];
+        y[2] = z[0] * x[1] - z[1] * x[0];
+        for (int i = 0; i < 3; i++) {
+                if (x[i] != 0.0)
+                        axes[0] = x[i] > 0.0 ? i + 1 : -(i + 1);
+                if (y[i] != 0.0)
+                        axes[1] = y[i] > 0.0 ? i + 1 : -(i + 1);
+                if (z[i] != 0.0)
+                        axes[2] = z[i] > 0.0 ? i + 1 : -(i + 1);
+        }
+        return 0;
+}
+
+/* The first harmonic of axis i: in phase with cos and with sin, means out. */
+static void harmonic(const struct identify_sums *h, int i, double *in_phase, double *quadrature)
+{
+        double n = h->harmonic_samples, mean = h->accel[i] / n;
+
+        *in_phase = 2.0 * (h->accel_cos[i] - mean * h->cos_sum) / n;
+        *quadrature = 2.0 * (h->accel_sin[i] - mean * h->sin_sum) / n;
+}
+
+int identify_encoder_zero(const struct identify_sums *h, bool reversed, double *zero_rad,
+                          double *amplitude_m_s2)
+{
+        double p, q, phase;
+
+        if (h->harmonic_samples < 100)
+                return -EDOM;
+        harmonic(h, 0, &p, &q);
+        *amplitude_m_s2 = hypot(p, q);
+        if (*amplitude_m_s2 < HARMONIC_MIN_M_S2)
+                return -EDOM;
+        /* x = −K cos(φ − z): p = −K cos z, q = −K sin z */
+        phase = atan2(-q, -p);
+        /* φ = ±(reading − zero_rad) with the sums' zero at 0: φ's z is
+         * the reading's ±z */
+        *zero_rad = reversed ? -phase : phase;
+        *zero_rad -= 2.0 * M_PI * floor(*zero_rad / (2.0 * M_PI));
+        return 0;
+}
+
+int identify_harmonic_axis(const struct identify_sums *h)
+{
+        double best = -1.0;
+        int axis = 0;
+
+        if (h->harmonic_samples < 100)
+                return 0;
+        for (int i = 0; i < 3; i++) {
+                double p, q;
+
+                harmonic(h, i, &p, &q);
+                if (hypot(p, q) > best) {
+                        best = hypot(p, q);
+                        axis = i + 1;
+                }
+        }
+        return axis;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * How the sensors are mounted (sensor-frame.h), from identify.h's sums.
+ *  - The IMU's axes: held level at rest, gravity (the IMU feels it as up)
+ *    is on the gun's +z; held with the head to the floor, on its −x; a
+ *    right-handed sensor in a right-handed gun gives y = z × x. The
+ *    head's first harmonic tells x alone only up to its sign, which a half
+ *    turn of the encoder's zero would take back: gravity tells it.
+ *  - The encoder's direction: the sign of its travel under a positive duty.
+ *  - Its zero: the body recoils from the head, −(m_head/m_body) r ω² cos θ
+ *    on x, so the first harmonic of x against the encoder's angle is at
+ *    the angle of the head's bottom, turned by a half turn.
+ */
+
+#include "identify.h"
+#include "sensor-frame.h"
+
+/* Gravity's axis, signed, in the driver's axes (1..3), from a rest; 0
+ * when the mean is no gravity (the gun moved, or fell). */
+int identify_gravity_axis(const struct identify_sums *rest);
+
+/* The gun's axes from gravity's axis held level (gun +z) and head down
+ * (gun −x): -EDOM when they are the same axis. */
+int identify_imu_axes(int level_axis, int head_down_axis, int axes[3]);
+
+/* The encoder's zero, rad of the encoder's reading, given the direction
+ * the sums were taken with (their angle was the encoder's, turned by
+ * that direction only); -EDOM when the first harmonic is too weak to
+ * tell. Also the amplitude of that harmonic on x, m/s². */
+int identify_encoder_zero(const struct identify_sums *harmonic, bool reversed,
+                          double *zero_rad, double *amplitude_m_s2);
+
+/* The driver axis that carries the strongest first harmonic (1..3), to
+ * cross-check the gun's x. */
+int identify_harmonic_axis(const struct identify_sums *harmonic);

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#include "identify.h"
+
+#include <math.h>
+
+/* Below this the Coulomb friction is smoothed (sim-gun.h) and the
+ * encoder's counts are too few per period to tell the speed: 190 ppm. */
+#define IDENTIFY_MIN_SPEED_RAD_S 20.0
+
+void identify_history_reset(struct identify_history *history)
+{
+        history->count = 0;
+}
+
+void identify_reset(struct identify_sums *sums, struct identify_history *history)
+{
+        *sums = (struct identify_sums){ .rest_samples = 0 };
+        identify_history_reset(history);
+}
+
+static void push(struct identify_history *h, const struct identify_sample *s)
+{
+        for (int i = 2; i > 0; i--) {
+                h->angle_rad[i] = h->angle_rad[i - 1];
+                h->sin_angle[i] = h->sin_angle[i - 1];
+                h->duty[i] = h->duty[i - 1];
+                h->driven[i] = h->driven[i - 1];
+                h->bus_voltage_v[i] = h->bus_voltage_v[i - 1];
+                h->radius_m[i] = h->radius_m[i - 1];
+        }
+        h->angle_rad[0] = s->running_angle_rad;
+        h->sin_angle[0] = s->sin_angle;
+        h->duty[0] = s->duty;
+        h->driven[0] = s->driven;
+        h->bus_voltage_v[0] = s->bus_voltage_v;
+        h->radius_m[0] = s->radius_m;
+        if (h->count < 3)
+                h->count++;
+}
+
+/* With samples k+1 (index 0), k (1), k−1 (2) and the one before, the
+ * interval from k−1 to k: its ends' speeds are central differences. The
+ * history keeps three samples, so the speed at k−1 is the one computed
+ * the period before. */
+static void accumulate_motor(struct identify_sums *sums, const struct identify_history *h,
+                             double period_s, double *prev_speed, bool *prev_known)
+{
+        double speed_k = (h->angle_rad[0] - h->angle_rad[2]) / (2.0 * period_s);
+        double mean_speed = (h->angle_rad[1] - h->angle_rad[2]) / period_s;
+        double x[IDENTIFY_UNKNOWNS], y;
+        double radius_m = h->radius_m[2];
+
+        if (*prev_known && mean_speed > IDENTIFY_MIN_SPEED_RAD_S &&
+            h->radius_m[1] == h->radius_m[2]) {
+                double prev = *prev_speed;
+                double s_k = h->sin_angle[1], s_prev = h->sin_angle[2];
+
+                y = 0.5 * (speed_k * speed_k - prev * prev);
+                x[0] = -0.5 * radius_m * radius_m *
+                       (s_k * s_k * speed_k * speed_k - s_prev * s_prev * prev * prev);
+                x[1] = h->driven[2] ? h->bus_voltage_v[2] * h->duty[2] * mean_speed * period_s : 0.0;
+                x[2] = h->driven[2] ? -mean_speed * mean_speed * period_s : 0.0;
+                x[3] = -mean_speed * mean_speed * period_s;
+                x[4] = -mean_speed * period_s;
+                for (int i = 0; i < IDENTIFY_UNKNOWNS; i++) {
+                        for (int j = 0; j < IDENTIFY_UNKNOWNS; j++)
+                                sums->normal[i][j] += x[i] * x[j];
+                        sums->rhs[i] += x[i] * y;
+                }
+                sums->motor_samples++;
+        }
+        *prev_speed = speed_k;
+        *prev_known = true;
+}
+
+void identify_update(struct identify_sums *sums, struct identify_history *history,
+                     enum identify_what what, const struct identify_sample *s)
+{
+        if (what == IDENTIFY_NOTHING) {
+                identify_history_reset(history);
+                return;
+        }
+        if (what == IDENTIFY_REST) {
+                identify_history_reset(history);
+                sums->rest_samples++;
+                for (int i = 0; i < 3; i++)
+                        sums->rest_accel_m_s2[i] += s->accel_m_s2[i];
+                return;
+        }
+        if (what == IDENTIFY_HARMONIC) {
+                sums->harmonic_samples++;
+                for (int i = 0; i < 3; i++) {
+                        sums->accel[i] += s->accel_m_s2[i];
+                        sums->accel_cos[i] += s->accel_m_s2[i] * s->cos_angle;
+                        sums->accel_sin[i] += s->accel_m_s2[i] * s->sin_angle;
+                }
+                sums->cos_sum += s->cos_angle;
+                sums->sin_sum += s->sin_angle;
+        }
+        push(history, s);
+        if (history->count == 1)
+                history->prev_known = false;
+        if (history->count == 3)
+                accumulate_motor(sums, history, s->period_s, &history->prev_speed_rad_s,
+                                 &history->prev_known);
+}
+
+void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
+                             double head_in_phase_s2)
+{
+        if (end > 1)
+                return;
+        sums->end_revolutions[end]++;
+        sums->end_in_phase_m_s2[end] += in_phase_m_s2;
+        sums->end_head_s2[end] += head_in_phase_s2;
+}
