@@ -73,7 +73,7 @@ int identify_motor_solve(const struct identify_sums *sums, double bus_voltage_v,
                          double head_mass_kg, struct motor_identity *out)
 {
         double a[IDENTIFY_UNKNOWNS][IDENTIFY_UNKNOWNS], b[IDENTIFY_UNKNOWNS], x[IDENTIFY_UNKNOWNS];
-        double mu, per_inertia_a, back_emf_b, viscous_b, coulomb_c, k_e, inertia, damping;
+        double mu, per_inertia_a, damping, offset, viscous_b, coulomb_c, k_e, inertia;
         int r;
 
         if (sums->motor_samples < 100 || !(bus_voltage_v > 0.0) || !(head_mass_kg > 0.0))
@@ -88,23 +88,23 @@ int identify_motor_solve(const struct identify_sums *sums, double bus_voltage_v,
                 return r;
         mu = x[0];
         per_inertia_a = x[1];
-        back_emf_b = x[2];
-        viscous_b = x[3];
-        coulomb_c = x[4];
-        if (!(mu > 0.0) || !(per_inertia_a > 0.0) || !(back_emf_b > 0.0))
+        damping = x[2];
+        offset = x[3];
+        viscous_b = fmax(x[4], 0.0);
+        coulomb_c = fmax(x[5], 0.0);
+        if (!(mu > 0.0) || !(per_inertia_a > 0.0) || !(damping > viscous_b))
                 return -EDOM;
 
-        k_e = back_emf_b / per_inertia_a;
+        k_e = (damping - viscous_b) / per_inertia_a;
         inertia = head_mass_kg / mu;
-        damping = back_emf_b + fmax(viscous_b, 0.0);
         *out = (struct motor_identity){
                 .torque_constant_nm_per_a = k_e,
                 .resistance_ohm = k_e / (per_inertia_a * inertia),
                 .inertia_kg_m2 = inertia,
-                .viscous_nm_s_per_rad = fmax(viscous_b, 0.0) * inertia,
-                .coulomb_nm = fmax(coulomb_c, 0.0) * inertia,
+                .viscous_nm_s_per_rad = viscous_b * inertia,
+                .coulomb_nm = coulomb_c * inertia,
                 .ff_duty_per_ppm = damping * RAD_S_PER_PPM / (per_inertia_a * bus_voltage_v),
-                .ff_duty_offset = fmax(coulomb_c, 0.0) / (per_inertia_a * bus_voltage_v),
+                .ff_duty_offset = fmax(offset, 0.0) / (per_inertia_a * bus_voltage_v),
                 .speed_gain_ppm_per_duty = per_inertia_a * bus_voltage_v / damping / RAD_S_PER_PPM,
                 .time_constant_s = 1.0 / damping,
         };

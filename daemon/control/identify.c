@@ -58,10 +58,16 @@ static void accumulate_motor(struct identify_sums *sums, const struct identify_h
                 y = 0.5 * (speed_k * speed_k - prev * prev);
                 x[0] = -0.5 * radius_m * radius_m *
                        (s_k * s_k * speed_k * speed_k - s_prev * s_prev * prev * prev);
-                x[1] = h->driven[2] ? h->bus_voltage_v[2] * h->duty[2] * mean_speed * period_s : 0.0;
-                x[2] = h->driven[2] ? -mean_speed * mean_speed * period_s : 0.0;
-                x[3] = -mean_speed * mean_speed * period_s;
-                x[4] = -mean_speed * period_s;
+                if (h->driven[2]) {
+                        x[1] = h->bus_voltage_v[2] * h->duty[2] * mean_speed * period_s;
+                        x[2] = -mean_speed * mean_speed * period_s;
+                        x[3] = -mean_speed * period_s;
+                        x[4] = x[5] = 0.0;
+                } else {
+                        x[1] = x[2] = x[3] = 0.0;
+                        x[4] = -mean_speed * mean_speed * period_s;
+                        x[5] = -mean_speed * period_s;
+                }
                 for (int i = 0; i < IDENTIFY_UNKNOWNS; i++) {
                         for (int j = 0; j < IDENTIFY_UNKNOWNS; j++)
                                 sums->normal[i][j] += x[i] * x[j];

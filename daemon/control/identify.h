@@ -10,20 +10,23 @@
  *
  * The motor is identified from the energy of the crank between two
  * instants (ARCHITECTURE.md's DC-motor model, divided by the rotor's
- * inertia J):
- *   ½ Δ(ω²) + ½ μ r² Δ(sin²θ ω²) = A V d Ω T − (B_e + b) Ω² T − C Ω T
+ * inertia J): driven,
+ *   ½ Δ(ω²) + ½ μ r² Δ(sin²θ ω²) = A V d Ω T − D Ω² T − E Ω T
+ * and coasting, the driver off (no current),
+ *   ½ Δ(ω²) + ½ μ r² Δ(sin²θ ω²) = − b Ω² T − C Ω T
  * over a period of length T in which the crank turned at Ω on average, the
- * motor at duty d of the pack's V (the terms of A and B_e are absent with
- * the driver off: no current). A = k_t / (R J), B_e = k_t k_e / (R J),
- * b = viscous / J, C = Coulomb / J, μ = m_head / J (the head's inertia,
- * m r² sin²θ, changes with the angle at stroke 2r). The relation is
- * linear in (μ, A, B_e, b, C): its least-squares sums are kept.
+ * motor at duty d of the pack's V. A = k_t / (R J), D = k_t k_e / (R J) +
+ * b, b = viscous / J, C = Coulomb / J, E = C and what else offsets the
+ * driven motor (the feed-forward's offset wants exactly that), μ =
+ * m_head / J (the head's inertia, m r² sin²θ, changes with the angle at
+ * stroke 2r). Linear in (μ, A, D, E, b, C): its least-squares sums are
+ * kept.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IDENTIFY_UNKNOWNS 5 /* μ, A, B_e, b, C */
+#define IDENTIFY_UNKNOWNS 6 /* μ, A, D, E, b, C */
 
 struct identify_sums {
         /* at rest: the IMU's mean, gravity and bias */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "daemon/control/envelope.h"
 #include "daemon/control/pattern.h"
@@ -11,6 +12,8 @@
  * the board's long side. */
 #define PERCUSSION_AXIS 0
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+/* Calibrate's duty fades to 0 over this share of its speed limit. */
+#define SPEED_LIMIT_EASE 0.1
 
 void control_params_default(struct control_params *p)
 {
@@ -221,8 +224,8 @@ static int drive_stroke(struct control_period *cp, struct gun *gun, double targe
         return 0;
 }
 
-/* Calibrate's excitation: the duty as given, cut while the crank is
- * faster than allowed; the stroke actuator where it is told. On contact
+/* Calibrate's excitation: the duty as given, fading to 0 as the crank
+ * nears its speed limit; the stroke actuator where it is told. On contact
  * the motor goes off until the next set-point. */
 static int play_duty(struct control_period *cp, struct gun *gun, const struct setpoint *sp,
                      double *duty)
@@ -239,20 +242,31 @@ static int play_duty(struct control_period *cp, struct gun *gun, const struct se
         }
         if (cp->contact)
                 return 0;
-        if (speed_estimator_fast_ppm(&cp->speed_estimator) <= sp->speed_max_ppm)
-                *duty = sp->duty;
+        /* eased off over the top 10 % below the limit, not switched: a
+         * duty that jumps every period would shake the head's harmonic */
+        *duty = sp->duty * fmin(1.0, fmax(0.0, (sp->speed_max_ppm -
+                                                 speed_estimator_fast_ppm(&cp->speed_estimator)) /
+                                                        (SPEED_LIMIT_EASE * sp->speed_max_ppm)));
         r = gun->motor.ops->set_duty(&gun->motor, *duty);
         if (r < 0) {
                 *duty = 0.0;
                 return fail(cp, gun, FAULT_ACTUATOR, r);
         }
         cp->duty = *duty;
-        if (sp->stroke_position != cp->stroke_position) {
-                r = gun->stroke.ops->set_position(&gun->stroke, sp->stroke_position);
-                if (r < 0)
-                        return fail(cp, gun, FAULT_ACTUATOR, r);
-                cp->stroke_position = sp->stroke_position;
-        }
+        return 0;
+}
+
+/* Calibrate's stroke actuator goes where it is told, the motor on or off. */
+static int place_stroke(struct control_period *cp, struct gun *gun, const struct setpoint *sp)
+{
+        int r;
+
+        if (sp->stroke_position == cp->stroke_position)
+                return 0;
+        r = gun->stroke.ops->set_position(&gun->stroke, sp->stroke_position);
+        if (r < 0)
+                return fail(cp, gun, FAULT_ACTUATOR, r);
+        cp->stroke_position = sp->stroke_position;
         return 0;
 }
 
@@ -288,9 +302,18 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         struct imu_sample imu;
         double duty = 0.0;
         double bus_voltage_v = sp->bus_voltage_v > 0.0 ? sp->bus_voltage_v : cp->nominal_bus_voltage_v;
+        const struct sensor_frame *frame;
         int r;
 
-        cp->frame = sp->frame_set ? sp->frame : cp->settings_frame;
+        frame = sp->frame_set ? &sp->frame : &cp->settings_frame;
+        if (memcmp(frame, &cp->frame, sizeof(*frame)) != 0) {
+                /* the angle and the axes jump: what was measured in the
+                 * old frame means nothing in the new one */
+                cp->frame = *frame;
+                speed_estimator_reset(&cp->speed_estimator);
+                restart_estimates(cp);
+                identify_history_reset(&cp->identify_history);
+        }
         if (sp->identify_epoch != cp->identify_epoch) {
                 cp->identify_epoch = sp->identify_epoch;
                 identify_reset(&cp->identify, &cp->identify_history);
@@ -355,6 +378,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         estimate(cp, sp, &sample, &imu);
         }
 
+        if (r >= 0 && cp->fault == FAULT_NONE && sp->mode == SETPOINT_DUTY)
+                r = place_stroke(cp, gun, sp);
         if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && sp->mode == SETPOINT_DUTY)
                 r = play_duty(cp, gun, sp, &duty);
         else if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
