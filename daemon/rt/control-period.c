@@ -12,6 +12,9 @@
  * the board's long side. */
 #define PERCUSSION_AXIS 0
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+/* The speed limit leaves the loop this share of DutyMax to fight a
+ * disturbance with. */
+#define SPEED_LIMIT_DUTY_SHARE 0.95
 /* Calibrate's duty fades to 0 over this share of its speed limit. */
 #define SPEED_LIMIT_EASE 0.1
 
@@ -270,6 +273,17 @@ static int place_stroke(struct control_period *cp, struct gun *gun, const struct
         return 0;
 }
 
+/* The highest speed the motor holds at this period's pack voltage: the
+ * feed-forward's duty for it reaches DutyMax, less a margin. */
+static double speed_limit_ppm(const struct control_period *cp)
+{
+        const struct speed_control_params *p = &cp->speed_control.p;
+
+        if (!(p->ff_duty_per_ppm > 0.0))
+                return ENVELOPE_SPEED_MAX_PPM;
+        return fmax(0.0, (SPEED_LIMIT_DUTY_SHARE * p->duty_max - p->ff_duty_offset) / p->ff_duty_per_ppm);
+}
+
 static double stroke_radius_m(const struct control_period *cp, const struct stroke *stroke)
 {
         double position = cp->stroke_position < 0.0 ? 0.0 : cp->stroke_position;
@@ -383,7 +397,10 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && sp->mode == SETPOINT_DUTY)
                 r = play_duty(cp, gun, sp, &duty);
         else if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
-                double target_ppm = sp->speed_ppm * pattern_speed_factor(sp->pattern, cp->pattern_s);
+                /* a set-point the pack cannot reach is capped, not chased:
+                 * the integrator does not wind up against DutyMax */
+                double target_ppm = fmin(sp->speed_ppm * pattern_speed_factor(sp->pattern, cp->pattern_s),
+                                         speed_limit_ppm(cp));
 
                 cp->pattern_s += cp->period_s;
                 duty = speed_control_step(&cp->speed_control, target_ppm, cp->slew_ppm_per_s,
@@ -433,6 +450,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->fault_sensor = cp->fault_sensor;
         tm->fault_clears = cp->fault_clears;
         tm->contact = cp->contact;
+        tm->speed_limit_ppm = speed_limit_ppm(cp);
+        tm->bus_voltage_v = bus_voltage_v;
         tm->identify = cp->identify;
         return r < 0 ? r : 0;
 }
