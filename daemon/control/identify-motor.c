@@ -6,9 +6,11 @@
 
 #define RAD_S_PER_PPM (2.0 * M_PI / 60.0)
 /* The reference gun's plant, for which the default gains were tuned:
- * 24 V, k_e 0.0562 V·s/rad, R 0.4 Ω, viscous 2e-5: its steady speed per
- * unit of duty. */
+ * 24 V, k_e 0.0562 V·s/rad, R 0.4 Ω, J 3e-5 kg·m², viscous 2e-5: its
+ * steady speed per unit of duty, and the time constant of its answer. */
 #define REFERENCE_SPEED_GAIN_PPM_PER_DUTY 4068.0
+#define REFERENCE_TIME_CONSTANT_S 0.00379
+#define CALIBRATED_INTEGRATOR_SHARE 1.5
 
 /* Gaussian elimination with partial pivoting; -EDOM on a pivot that is
  * nothing against the matrix's scale. */
@@ -116,11 +118,17 @@ void identify_speed_gains(const struct motor_identity *m, double identified_at_v
 {
         struct speed_control_params defaults;
         double at_v = m->speed_gain_ppm_per_duty * bus_voltage_v / identified_at_v;
-        double ratio = REFERENCE_SPEED_GAIN_PPM_PER_DUTY / at_v;
+        /* the loop's crossover, gain over time constant, where the
+         * reference's is: a slower plant gets more gain */
+        double ratio = REFERENCE_SPEED_GAIN_PPM_PER_DUTY / at_v *
+                       sqrt(m->time_constant_s / REFERENCE_TIME_CONSTANT_S);
 
         speed_control_params_default(&defaults);
         p->kp_duty_per_ppm = defaults.kp_duty_per_ppm * ratio;
-        p->ki_duty_per_ppm_s = defaults.ki_duty_per_ppm_s * ratio;
+        /* the head's ripple notched out (control-period.c), the loop
+         * takes a faster integrator, which a soft muscle's slowly rising
+         * push (the hand pressing in) needs to be back within ±1 % */
+        p->ki_duty_per_ppm_s = CALIBRATED_INTEGRATOR_SHARE * defaults.ki_duty_per_ppm_s * ratio;
         p->ff_duty_per_ppm = m->ff_duty_per_ppm * identified_at_v / bus_voltage_v;
         p->ff_duty_offset = m->ff_duty_offset * identified_at_v / bus_voltage_v;
 }

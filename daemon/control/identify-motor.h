@@ -33,7 +33,7 @@ struct motor_identity {
 int identify_motor_solve(const struct identify_sums *sums, double bus_voltage_v,
                          double head_mass_kg, struct motor_identity *out);
 
-/* The speed loop's gains for the identified plant: the loop gain and the
+/* The speed loop's gains for the identified plant: the crossover and the
  * integrator's corner of the defaults, which were tuned on the reference
  * gun; the feed-forward at bus_voltage_v. */
 void identify_speed_gains(const struct motor_identity *m, double identified_at_v,

@@ -12,6 +12,10 @@
  * the board's long side. */
 #define PERCUSSION_AXIS 0
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+/* A force past this share of ContactForce may be contact. */
+#define CONTACT_MAYBE_SHARE 0.5
+/* The ripple notch's step: a few revolutions to learn. */
+#define RIPPLE_LEARNING_RATE 0.02
 /* The speed limit leaves the loop this share of DutyMax to fight a
  * disturbance with. */
 #define SPEED_LIMIT_DUTY_SHARE 0.95
@@ -62,6 +66,7 @@ static void restart_estimates(struct control_period *cp)
         stroke_estimator_reset(&cp->stroke_estimator);
         force_estimator_reset(&cp->force_estimator);
         stroke_control_restart(&cp->stroke_control);
+        cp->ripple_cos_ppm = cp->ripple_sin_ppm = 0.0;
         cp->amplitude_mm = 0.0;
         cp->force_n = 0.0;
         cp->in_contact = false;
@@ -200,14 +205,20 @@ static void estimate(struct control_period *cp, const struct setpoint *sp,
         lever_mm = cp->amplitude_mm > 0.0 ? cp->amplitude_mm : cp->stroke_control.target_mm;
         cp->force_n = force_estimator_end_revolution(&cp->force_estimator, se->revolution_s, lever_mm);
         cp->in_contact = se->contact || !(cp->force_n < cp->stroke_control.p.contact_force_n);
-        if (stroke_control_correct(&cp->stroke_control, se->stroke_mm, cp->in_contact)) {
+        /* half way to ContactForce the head may be meeting the skin (the
+         * revolution the hand presses in): nothing is learnt from it, and
+         * the figure published holds */
+        if (stroke_control_correct(&cp->stroke_control, se->stroke_mm,
+                                   cp->in_contact || !(cp->force_n < CONTACT_MAYBE_SHARE *
+                                                                       cp->stroke_control.p.contact_force_n))) {
                 cp->amplitude_mm = se->stroke_mm;
                 cp->amplitude_offset_mm = se->stroke_mm - cp->stroke_control.target_mm;
         } else if (cp->in_contact && cp->amplitude_mm > 0.0) {
                 /* pressed, the IMU cannot tell the stroke (stroke-estimator.h):
                  * the target with the error last measured free */
                 cp->amplitude_mm = cp->stroke_control.target_mm + cp->amplitude_offset_mm;
-        } else if (!cp->in_contact)
+        } else if (!cp->in_contact && (cp->amplitude_mm <= 0.0 ||
+                                      cp->force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n))
                 cp->amplitude_mm = se->stroke_mm;
 }
 
@@ -282,6 +293,33 @@ static double speed_limit_ppm(const struct control_period *cp)
         if (!(p->ff_duty_per_ppm > 0.0))
                 return ENVELOPE_SPEED_MAX_PPM;
         return fmax(0.0, (SPEED_LIMIT_DUTY_SHARE * p->duty_max - p->ff_duty_offset) / p->ff_duty_per_ppm);
+}
+
+/* The crank's speed without the head's ripple. The head's inertia,
+ * m r² sin²θ on top of the rotor's, trades kinetic energy with the rotor
+ * twice a turn: on a heavy head at 16 mm the crank speeds up and slows
+ * down by ±10 % each half turn, in a phase the motor's damping and the
+ * loop itself shift. A loop that chased that ripple would saturate on its
+ * crests and, not integrating there, settle below its set-point. So the
+ * second harmonic of the crank angle is learnt from the fast speed (an
+ * angle-synchronous LMS notch against the revolution's mean, which holds
+ * no ripple) and taken out of what the loop sees. */
+static double smooth_ppm(struct control_period *cp, double angle_rad)
+{
+        double fast_ppm = speed_estimator_fast_ppm(&cp->speed_estimator);
+        double window_rad = SPEED_ESTIMATOR_FAST_WINDOW_S * fast_ppm * PPM_TO_RAD_S;
+        double middle_rad = 2.0 * angle_rad - window_rad;
+        double c2 = cos(middle_rad), s2 = sin(middle_rad);
+        double ripple_ppm = cp->ripple_cos_ppm * c2 + cp->ripple_sin_ppm * s2;
+        double error_ppm = fast_ppm - speed_estimator_revolution_ppm(&cp->speed_estimator) - ripple_ppm;
+
+        /* pressed, the impacts shake the crank at every harmonic: what
+         * was learnt in the air stays */
+        if (!cp->in_contact) {
+                cp->ripple_cos_ppm += RIPPLE_LEARNING_RATE * error_ppm * c2;
+                cp->ripple_sin_ppm += RIPPLE_LEARNING_RATE * error_ppm * s2;
+        }
+        return fast_ppm - ripple_ppm;
 }
 
 static double stroke_radius_m(const struct control_period *cp, const struct stroke *stroke)
@@ -404,7 +442,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
 
                 cp->pattern_s += cp->period_s;
                 duty = speed_control_step(&cp->speed_control, target_ppm, cp->slew_ppm_per_s,
-                                          speed_estimator_fast_ppm(&cp->speed_estimator),
+                                          gun->encoder.quantity == ENCODER_ANGLE ?
+                                                  smooth_ppm(cp, sample.value) :
+                                                  speed_estimator_fast_ppm(&cp->speed_estimator),
                                           cp->period_s);
                 r = gun->motor.ops->set_duty(&gun->motor, duty);
                 if (r < 0) {

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QUALITY.md's "A family of guns": each gun of a seeded family, and the
+ * three of issue 18 (a weak motor, a sagged pack, a heavy head), brought
+ * up once by Calibrate in the air through the real sequence and control
+ * period, then held to every control bar: speed (settling, steady state,
+ * the top speed or its SpeedLimit, the dip under a 40 N push), amplitude
+ * in the air (the true stroke and the published Amplitude, positive
+ * whatever the encoder's zero) and the force within ±10 % or ±3 N with the
+ * measured pack voltage. tests/bench/family-report prints the same
+ * figures before calibration too.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "tests/fixtures/check-main.h"
+#include "tests/fixtures/control-bars.h"
+#include "tests/fixtures/sim-calibrate.h"
+
+#define FAMILY_SIZE 20
+
+static struct sim_rig rig;
+
+static void bring_up_and_hold(const char *name, const struct sim_gun_params *params, uint64_t seed)
+{
+        struct control_params control;
+        struct control_figures f;
+        struct calibration cal;
+        double seconds;
+        int r;
+
+        control_params_default(&control);
+        sim_rig_init_gun(&rig, params, &control, seed);
+        r = sim_rig_calibrate(&rig, params->body_mass_kg, &cal, &seconds);
+        ck_assert_msg(r == 1, "%s: calibration failed: %s", name, cal.why);
+        control_bars_measure(&rig, &f);
+        fprintf(stderr, "%s: calibrated in %.1f s; 2000 ppm within ±2 %% after %u ms, RMS %.3f %%; "
+                        "%.0f ppm after %u ms; 40 N dip %.2f %%, back in %u ms; stroke ±%.3f mm, "
+                        "Amplitude %.2f mm ±%.3f mm; force ±%.2f N (%+.2f N past the bar)\n",
+                name, seconds, f.settle_ms, f.rms_percent, f.top_target_ppm, f.top_settle_ms,
+                f.dip_percent, f.recover_ms, f.stroke_error_mm, f.amplitude_mm,
+                f.amplitude_error_mm, f.force_error_n, f.force_excess_n);
+        ck_assert_msg(control_bars_met(&f), "%s: a control bar is not met", name);
+        ck_assert_double_gt(f.amplitude_mm, 0.0);
+}
+
+START_TEST(test_family_member)
+{
+        struct sim_gun_params p;
+        char name[32];
+
+        sim_gun_params_family(&p, (uint64_t)_i + 1);
+        snprintf(name, sizeof(name), "family gun %d", _i + 1);
+        bring_up_and_hold(name, &p, (uint64_t)_i + 500);
+}
+END_TEST
+
+/* The three guns of issue 18's table. */
+START_TEST(test_weak_motor)
+{
+        struct sim_gun_params p;
+
+        sim_gun_params_default(&p);
+        p.torque_constant_nm_per_a *= 0.8;
+        p.resistance_ohm *= 1.3;
+        p.inertia_kg_m2 *= 2.0;
+        p.viscous_nm_s_per_rad *= 2.0;
+        p.coulomb_nm *= 2.0;
+        bring_up_and_hold("motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p, 31);
+}
+END_TEST
+
+START_TEST(test_sagged_pack)
+{
+        struct sim_gun_params p;
+
+        sim_gun_params_default(&p);
+        p.bus_voltage_v = 20.0;
+        bring_up_and_hold("pack sagged to 20 V", &p, 32);
+}
+END_TEST
+
+START_TEST(test_heavy_head)
+{
+        struct sim_gun_params p;
+
+        sim_gun_params_default(&p);
+        p.head_mass_kg = 0.15;
+        p.body_mass_kg = 0.8;
+        p.encoder_zero_deg = 117.0; /* and an encoder whose zero is not at the bottom */
+        bring_up_and_hold("head 0.15 kg, body 0.8 kg, encoder zero at 117°", &p, 33);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("family");
+        TCase *family = tcase_create("family");
+        TCase *issue = tcase_create("issue-18");
+
+        tcase_set_timeout(family, 300);
+        tcase_add_loop_test(family, test_family_member, 0, FAMILY_SIZE);
+        suite_add_tcase(s, family);
+        tcase_set_timeout(issue, 120);
+        tcase_add_test(issue, test_weak_motor);
+        tcase_add_test(issue, test_sagged_pack);
+        tcase_add_test(issue, test_heavy_head);
+        suite_add_tcase(s, issue);
+        return run_suite(s);
+}
