@@ -56,11 +56,15 @@ static bool report(const char *name, const struct sim_gun_params *p, uint64_t se
 
         printf("%s\n", name);
         control_params_default(&control);
-        sim_rig_init_gun(&rig, p, &control, seed);
+        r = sim_rig_open_gun(&rig, p, &control, seed, true);
+        if (r < 0) {
+                printf("  the simulated drivers do not open: %s\n", strerror(-r));
+                return false;
+        }
         control_bars_measure(&rig, &before);
         row("before", &before);
 
-        sim_rig_init_gun(&rig, p, &control, seed);
+        (void)sim_rig_open_gun(&rig, p, &control, seed, true);
         r = sim_rig_calibrate(&rig, p->body_mass_kg, &cal, &seconds);
         if (r != 1) {
                 printf("  calibration failed: %s\n", cal.why);
