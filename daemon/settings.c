@@ -26,6 +26,7 @@ enum key_type {
         KEY_STRING,     /* char[max] */
         KEY_DRIVER,     /* enum hw_driver: "simulated" or the real driver, named in unit */
         KEY_AXES,       /* int[3], see hw_parse_axes() */
+        KEY_DEGREES,    /* stored as rad */
 };
 
 struct key {
@@ -91,6 +92,8 @@ static const struct key keys[] = {
         { "Encoder", "CountsPerRevolution", KEY_DOUBLE, FIELD(hw.encoder.counts_per_rev), 1, 1e9, "" },
         { "Encoder", "Buffered", KEY_BOOL, FIELD(hw.encoder.buffered), 0, 1, "" },
         { "Encoder", "Trigger", KEY_STRING, FIELD(hw.encoder.trigger), 0, HW_NAME_MAX, "" },
+        { "Encoder", "Zero", KEY_DEGREES, FIELD(control.frame.encoder_zero_rad), 0, 360, "°" },
+        { "Encoder", "Reversed", KEY_BOOL, FIELD(control.frame.encoder_reversed), 0, 1, "" },
         { "IMU", "Driver", KEY_DRIVER, FIELD(hw.imu.driver), 0, 0, "iio" },
         { "IMU", "Device", KEY_STRING, FIELD(hw.imu.device), 0, HW_NAME_MAX, "" },
         { "IMU", "SamplingFrequency", KEY_DOUBLE, FIELD(hw.imu.sampling_hz), 0, 100000, "Hz" },
@@ -158,6 +161,15 @@ static const struct key keys[] = {
 };
 
 #define KEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(KEYS <= SETTINGS_KEYS_MAX, "struct settings' key_set is too short");
+
+bool settings_key_set(const struct settings *c, const char *section, const char *name)
+{
+        for (size_t i = 0; i < KEYS; i++)
+                if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+                        return c->key_set[i];
+        return false;
+}
 
 const char *settings_key(size_t i, const char **section)
 {
@@ -201,6 +213,9 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
         case KEY_NS:
                 *value = (double)*(const uint64_t *)(const void *)field;
                 break;
+        case KEY_DEGREES:
+                *value = *(const double *)(const void *)field * 180.0 / M_PI;
+                break;
         case KEY_STRING:
                 /* its length, against the longest it may be */
                 *value = (double)strnlen((const char *)field, (size_t)k->max);
@@ -233,6 +248,7 @@ struct parse {
         char section[32];
         unsigned bad;
         bool set[KEYS];                 /* the file set the key */
+        const struct key *key;          /* the line's, once found */
 };
 
 /* A bad line is told and skipped: the rest of the file still counts. */
@@ -320,7 +336,7 @@ static int parse_driver(struct parse *p, const struct key *k, const char *value,
         return skip(p, "%s \"%s\" is not %s or simulated", k->name, value, names);
 }
 
-static int on_key(struct ini_file *f, const char *name, const char *value)
+static int apply_key(struct ini_file *f, const char *name, const char *value)
 {
         struct parse *p = f->userdata;
         const struct key *k = NULL;
@@ -334,7 +350,7 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                 return p->section[0] ? skip(p, "unknown key %s in [%s]", name, p->section) :
                                        skip(p, "%s is in no section", name);
         field = (unsigned char *)p->config + k->offset;
-        p->set[k - keys] = true;
+        p->key = k;
         /* an empty name or line: none */
         if (k->type == KEY_STRING) {
                 if (strlen(value) >= (size_t)k->max)
@@ -378,6 +394,9 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
         case KEY_DOUBLE:
                 *(double *)(void *)field = v;
                 break;
+        case KEY_DEGREES:
+                *(double *)(void *)field = v * M_PI / 180.0;
+                break;
         case KEY_HOURS:
                 *(uint64_t *)(void *)field = (uint64_t)(v * (double)USEC_PER_HOUR);
                 break;
@@ -394,6 +413,23 @@ static int on_key(struct ini_file *f, const char *name, const char *value)
                 break;
         }
         return 0;
+}
+
+/* A key whose line was not skipped is set: it wins over Family's draw
+ * and over Calibrate's figures. */
+static int on_key(struct ini_file *f, const char *name, const char *value)
+{
+        struct parse *p = f->userdata;
+        unsigned bad = p->bad;
+        int r;
+
+        p->key = NULL;
+        r = apply_key(f, name, value);
+        if (p->key && p->bad == bad) {
+                p->set[p->key - keys] = true;
+                p->config->key_set[p->key - keys] = true;
+        }
+        return r;
 }
 
 /* The over-temperature fault must clear below where it is raised, or it
@@ -455,7 +491,7 @@ static void draw_family(struct parse *p)
         for (size_t i = 0; i < KEYS; i++) {
                 size_t size = keys[i].type == KEY_DOUBLE ? sizeof(double) :
                               keys[i].type == KEY_UNSIGNED ? sizeof(unsigned) :
-                              keys[i].type == KEY_BOOL ? sizeof(bool) : sizeof(int[3]);
+                                            keys[i].type == KEY_BOOL ? sizeof(bool) : sizeof(int[3]);
 
                 if (strcmp(keys[i].section, "Simulator") != 0 || p->set[i] ||
                     keys[i].offset < base || keys[i].offset >= base + sizeof(drawn))

@@ -20,6 +20,9 @@
 #include "daemon/control/safety.h"
 #include "drivers/sim/sim-gun.h"
 
+/* Keys the file may hold, at most. */
+#define SETTINGS_KEYS_MAX 160
+
 struct settings {
         bool simulate;
         unsigned control_hz;            /* 250..4000 */
@@ -33,7 +36,11 @@ struct settings {
         struct hw_config hw;            /* ignored when simulate */
         struct sim_gun_params simulator;/* [Simulator]: the simulated gun's constants */
         unsigned simulator_family;      /* [Simulator] Family: a member's seed; 0: none */
+        bool key_set[SETTINGS_KEYS_MAX]; /* the file set settings_key(i) */
 };
+
+/* Whether the file set [section] name: it wins over Calibrate's figure. */
+bool settings_key_set(const struct settings *c, const char *section, const char *name);
 
 void settings_defaults(struct settings *c);
 

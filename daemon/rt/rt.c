@@ -72,7 +72,8 @@ static bool work_waiting(struct rt *rt)
 
         (void)triple_buffer_update(&rt->setpoint_handoff);
         sp = triple_buffer_read_slot(&rt->setpoint_handoff);
-        return sp->motor_on || sp->fault_clears != rt->control.fault_clears;
+        return sp->motor_on || sp->mode == SETPOINT_DUTY ||
+               sp->fault_clears != rt->control.fault_clears;
 }
 
 /* The interrupt only ends clock_nanosleep() early. */
@@ -160,7 +161,8 @@ static void *rt_thread(void *userdata)
                     rt->control.fault_clears != clears_before)
                         signal_main(rt);
 
-                if (rt->control.motor_on) {
+                /* Calibrate measures the gun at rest too */
+                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY) {
                         motor_off_since_ns = stopped_since_ns = 0;
                         continue;
                 }

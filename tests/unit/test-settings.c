@@ -84,6 +84,10 @@ START_TEST(test_shipped_values_are_the_defaults)
         ck_assert_double_eq_tol(loaded.simulator.torque_constant_nm_per_a,
                                 defaults.simulator.torque_constant_nm_per_a, 1e-7);
         loaded.simulator.torque_constant_nm_per_a = defaults.simulator.torque_constant_nm_per_a;
+        /* every key was set, none was by default */
+        for (size_t i = 0; settings_key(i, &(const char *){ NULL }); i++)
+                ck_assert(loaded.key_set[i]);
+        memset(loaded.key_set, 0, sizeof(loaded.key_set));
         ck_assert(memcmp(&defaults, &loaded, sizeof(defaults)) == 0);
 }
 END_TEST
