@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The calibration kept in the state directory: written and read back
+ * whole, a damaged file refused with its line named, and a key the
+ * configuration file set winning over Calibrate's figure. */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/calibration-file.h"
+#include "tests/fixtures/check-main.h"
+
+static char dir[] = "/tmp/percussd-calibration-XXXXXX";
+
+static const char *path_of(const char *name)
+{
+        static char path[128];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        return path;
+}
+
+static const char *write_text(const char *name, const char *text)
+{
+        const char *path = path_of(name);
+        FILE *f = fopen(path, "we");
+
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static void setup(void)
+{
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+        char command[160];
+
+        snprintf(command, sizeof(command), "rm -rf %s", dir);
+        ck_assert_int_eq(system(command), 0);
+        strcpy(dir, "/tmp/percussd-calibration-XXXXXX");
+}
+
+static struct calibration_record sample(void)
+{
+        struct calibration_record rec = { .when_usec = 1764750000123456ull };
+        struct calibration_result *res = &rec.result;
+
+        res->motor = (struct motor_identity){
+                .torque_constant_nm_per_a = 0.0481, .resistance_ohm = 0.47, .inertia_kg_m2 = 4.2e-5,
+                .viscous_nm_s_per_rad = 2.3e-5, .coulomb_nm = 0.012,
+        };
+        res->speed = (struct speed_control_params){ .kp_duty_per_ppm = 6e-4, .ki_duty_per_ppm_s = 0.07,
+                                                    .ff_duty_per_ppm = 2.9e-4, .ff_duty_offset = 0.004 };
+        res->stroke_gain = 11.3;
+        res->head_mass_kg = 0.14;
+        res->bus_voltage_v = 22.9;
+        res->frame = (struct sensor_frame){ .encoder_reversed = true, .encoder_zero_rad = 2.5,
+                                            .imu_axes = { -3, 1, -2 } };
+        return rec;
+}
+
+START_TEST(test_round_trip)
+{
+        struct calibration_record rec = sample(), back;
+        char error[256];
+        double value;
+        const char *name;
+
+        ck_assert_int_eq(calibration_file_save(path_of(CALIBRATION_FILE), &rec), 0);
+        ck_assert_int_eq(access(path_of(CALIBRATION_FILE ".tmp"), F_OK), -1);
+        ck_assert_int_eq(calibration_file_load(path_of(CALIBRATION_FILE), &back, error, sizeof(error)), 0);
+        ck_assert_uint_eq(back.when_usec, rec.when_usec);
+        for (size_t i = 0; (name = calibration_record_field(&rec, i, &value)); i++) {
+                double other;
+
+                ck_assert_str_eq(calibration_record_field(&back, i, &other), name);
+                ck_assert_double_eq_tol(other, value, fabs(value) * 1e-8);
+        }
+        ck_assert(back.result.frame.encoder_reversed);
+        ck_assert(memcmp(back.result.frame.imu_axes, rec.result.frame.imu_axes, sizeof(int[3])) == 0);
+}
+END_TEST
+
+START_TEST(test_none)
+{
+        struct calibration_record rec;
+        char error[256];
+
+        ck_assert_int_eq(calibration_file_load(path_of("absent.conf"), &rec, error, sizeof(error)), -ENOENT);
+}
+END_TEST
+
+/* Each damage, refused whole, the file and the line named. */
+START_TEST(test_damaged)
+{
+        static const struct { const char *text, *said; } cases[] = {
+                { "", "missing" },
+                { "[Calibration]\nVersion=1\nWhen=5\nStrokeGain=abc\n", ":4: StrokeGain \"abc\" is not a number" },
+                { "[Calibration]\nVersion=9\n", ":2: version 9 is newer" },
+                { "[Calibration]\nColour=red\n", ":2: unknown key Colour" },
+                { "[Gun]\n", ":1: unknown section [Gun]" },
+                { "[Calibration]\nVersion=1\nWhen=5\nResistance=-2\n", ":4: Resistance -2 is outside" },
+                { "[Calibration]\nVersion=1\nWhen=5\nIMUAxes=x,x,z\n", ":4: IMUAxes" },
+                { "\xff\xfe garbage\n", ":1:" },
+        };
+        struct calibration_record rec = sample(), before = rec;
+        char error[256], name[32];
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(name, sizeof(name), "bad%zu.conf", i);
+                error[0] = '\0';
+                ck_assert_int_eq(calibration_file_load(write_text(name, cases[i].text), &rec, error,
+                                                       sizeof(error)), -EINVAL);
+                ck_assert_msg(strstr(error, name) && strstr(error, cases[i].said),
+                              "case %zu: \"%s\" does not say \"%s\"", i, error, cases[i].said);
+                ck_assert(memcmp(&rec, &before, sizeof(rec)) == 0);
+        }
+}
+END_TEST
+
+/* The configuration's key wins; the others come from Calibrate. */
+START_TEST(test_config_wins)
+{
+        struct calibration_record rec = sample();
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_text("percussd.conf",
+                "[Force]\nResistance=0.5\n[Encoder]\nZero=90\n")), 0);
+        calibration_apply_settings(&rec, &s, path_of("percussd.conf"));
+        ck_assert_double_eq(s.control.force.resistance_ohm, 0.5);
+        ck_assert_double_eq_tol(s.control.frame.encoder_zero_rad, M_PI / 2, 1e-12);
+        ck_assert_double_eq(s.control.force.torque_constant_nm_per_a, 0.0481);
+        ck_assert_double_eq(s.control.stroke_estimator.gain, 11.3);
+        ck_assert_double_eq(s.control.speed.ff_duty_per_ppm, 2.9e-4);
+        ck_assert(s.control.frame.encoder_reversed);
+        ck_assert_int_eq(s.control.frame.imu_axes[0], -3);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("calibration-file");
+        TCase *tc = tcase_create("file");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_round_trip);
+        tcase_add_test(tc, test_none);
+        tcase_add_test(tc, test_damaged);
+        tcase_add_test(tc, test_config_wins);
+        suite_add_tcase(s, tc);
+        return run_suite(s);
+}
