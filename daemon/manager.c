@@ -71,10 +71,14 @@ static void session_disarm_timer(void *userdata)
                 (void)sd_event_source_set_enabled(m->step_timer, SD_EVENT_OFF);
 }
 
-static void session_set_setpoint(void *userdata, const struct setpoint *sp)
+static void session_set_setpoint(void *userdata, const struct setpoint *session_sp)
 {
         struct manager *m = userdata;
+        /* the pack's voltage as measured: the feed-forward and the force
+         * estimate go with it */
+        struct setpoint measured = *session_sp, *sp = &measured;
 
+        measured.bus_voltage_v = m->bus_voltage_v;
         /* asked before the loop wakes, dropped once the motor-off is handed
          * over: a SIGTERM's or a fault's stop waits for nothing */
         if (sp->motor_on)
@@ -275,6 +279,8 @@ struct battery_reading manager_battery(struct manager *m)
 
         if (!m->gun.battery.ops || m->gun.battery.ops->read(&m->gun.battery, &reading) < 0)
                 return (struct battery_reading){ .percent = NAN, .charging = false };
+        if (reading.voltage_v > 0.0)
+                m->bus_voltage_v = reading.voltage_v;
         return reading;
 }
 
@@ -516,6 +522,7 @@ int manager_start(struct manager *m)
         if (r < 0)
                 return r;
         apply_config(m);
+        manager_load_calibration(m);
 
         r = routines_load(&m->routines, m->options.profile_dirs, m->options.n_profile_dirs);
         if (r < 0)
@@ -554,6 +561,7 @@ struct manager *manager_free(struct manager *m)
         led_status_stop(&m->led_status);
         button_input_stop(&m->button_input);
         m->step_timer = sd_event_source_disable_unref(m->step_timer);
+        manager_calibration_free(m);
         manager_finish_clear(m, -ESHUTDOWN);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
         power_close(m);

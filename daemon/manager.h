@@ -28,6 +28,7 @@
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
 #include "drivers/sim/sim-panel.h"
+#include "calibration.h"
 #include "settings.h"
 
 #define PROFILE_DIRS_MAX 8
@@ -73,6 +74,11 @@ struct manager_listener {
          * 0 cleared, -EAGAIN the fault is still there (m->clear_refusal
          * says why), else what kept the control loop from answering */
         void (*clear_finished)(void *userdata, void *request, int error);
+        /* Calibrate moved on (CalibrationProgress), about 50 a second:
+         * the front end throttles */
+        void (*calibration_progress)(void *userdata);
+        /* Calibrate ended: what it measured, or which step failed and why */
+        void (*calibration_finished)(void *userdata, bool ok, const char *message);
 };
 
 struct manager {
@@ -122,6 +128,8 @@ struct manager {
         double battery_mark_percent;            /* where the measurement started, NaN: none */
         double battery_mark_elapsed_s;
         char power_refusal[256];
+        double bus_voltage_v;           /* the pack's as last measured; 0: no gauge gives it */
+        struct manager_calibration calibration;
 };
 
 /* Tells the listener, if there is one yet, that something happened. */

@@ -107,6 +107,22 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(message, NULL);
 }
 
+/* How the hand holds the gun: Calibrate asks for it head down once. */
+static int method_hold_head_down(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
+        int head_down, r;
+
+        r = sd_bus_message_read(message, "b", &head_down);
+        if (r < 0)
+                return r;
+        r = may_act(userdata, message, error);
+        if (r < 0)
+                return r;
+        sim_gun_set_head_down(&m->sim_gun, head_down);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = ((struct bus_adapter *)userdata)->m;
@@ -223,6 +239,8 @@ static const sd_bus_vtable simulator_vtable[] = {
                                 method_set_temperature, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Jam", SD_BUS_ARGS("b", jammed), SD_BUS_NO_RESULT,
                                 method_jam, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("HoldHeadDown", SD_BUS_ARGS("b", head_down), SD_BUS_NO_RESULT,
+                                method_hold_head_down, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Drop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
                                 method_drop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CutSensor", SD_BUS_ARGS("s", sensor, "b", cut), SD_BUS_NO_RESULT,

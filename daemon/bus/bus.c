@@ -41,7 +41,7 @@ static const char *current_step_field(struct manager *m, bool side)
 }
 
 BUS_DEFINE_PROPERTY_GET(property_get_state, "s", const char *,
-                        session_state_to_string(m->session.state))
+                        manager_calibrating(m) ? "calibrating" : session_state_to_string(m->session.state))
 BUS_DEFINE_PROPERTY_GET(property_get_routine, "s", const char *,
                         m->session.profile ? m->session.profile->id : "")
 BUS_DEFINE_PROPERTY_GET(property_get_step, "u", uint32_t, current_step_index(m))
@@ -72,6 +72,14 @@ BUS_DEFINE_PROPERTY_GET(property_get_battery, "d", double, manager_battery(m).pe
 BUS_DEFINE_PROPERTY_GET(property_get_charging, "b", int, manager_battery(m).charging)
 BUS_DEFINE_PROPERTY_GET(property_get_intensity, "u", uint32_t, m->session.intensity)
 BUS_DEFINE_PROPERTY_GET(property_get_last_race, "t", uint64_t, m->recovery.last_race_usec)
+BUS_DEFINE_PROPERTY_GET(property_get_calibration_state, "s", const char *,
+                        calibration_status_to_string(m->calibration.status))
+BUS_DEFINE_PROPERTY_GET(property_get_calibration_progress, "d", double,
+                        manager_calibration_progress(m))
+BUS_DEFINE_PROPERTY_GET(property_get_bus_voltage, "d", double,
+                        m->bus_voltage_v > 0.0 ? m->bus_voltage_v : m->settings.control.force.bus_voltage_v)
+BUS_DEFINE_PROPERTY_GET(property_get_speed_limit, "d", double, fresh_telemetry(m)->speed_limit_ppm)
+BUS_DEFINE_PROPERTY_GET(property_get_notice, "s", const char *, manager_notice(m))
 
 static int property_get_routines(sd_bus *bus, const char *path, const char *interface,
                                  const char *property, sd_bus_message *reply, void *userdata,
@@ -173,6 +181,9 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = bus_access_check(&a->access, message, "start a routine", error);
         if (r < 0)
                 return r;
+        if (manager_calibrating(m))
+                return sd_bus_error_set(error, BUS_ERROR_BUSY,
+                                        "The gun is calibrating; Stop cancels the calibration.");
         r = manager_start_routine(m, id);
         if (r == -ENOENT)
                 return reply_no_such_routine(error, id);
@@ -205,7 +216,76 @@ static int method_session_action(sd_bus_message *message, void *userdata, sd_bus
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
+        struct bus_adapter *a = userdata;
+        int r;
+
+        if (manager_calibrating(a->m)) {
+                r = bus_access_check(&a->access, message, "stop the calibration", error);
+                if (r < 0)
+                        return r;
+                r = manager_cancel_calibration(a->m);
+                if (r < 0)
+                        return r;
+                return sd_bus_reply_method_return(message, NULL);
+        }
         return method_session_action(message, userdata, error, "stop the session", session_stop);
+}
+
+static int method_calibrate(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
+        int r;
+
+        r = bus_access_check(&a->access, message, "calibrate the gun", error);
+        if (r < 0)
+                return r;
+        r = manager_calibrate(m);
+        if (r == -EBUSY && manager_calibrating(m))
+                return sd_bus_error_set(error, BUS_ERROR_BUSY, "The gun is already calibrating.");
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "Routine %s is %s; stop it before "
+                                         "calibrating.", m->session.profile ? m->session.profile->id : "",
+                                         session_state_to_string(m->session.state));
+        if (r == -EHOSTDOWN)
+                return sd_bus_error_setf(error, BUS_ERROR_FAULTED, "The gun is stopped by a %s fault: "
+                                         "%s Clear the fault before calibrating.",
+                                         fault_to_string(m->session.fault), m->session.fault_message);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to start the calibration: %m.");
+        emit_changed(a, (char *[]){ (char *)"State", (char *)"CalibrationState",
+                                    (char *)"CalibrationProgress", (char *)"Notice", NULL });
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_get_calibration(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
+        const struct calibration_record *rec = &m->calibration.record;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char axes[16];
+        const char *name;
+        double value;
+        int r;
+
+        (void)error;
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0 && m->calibration.have_record) {
+                r = sd_bus_message_append(reply, "{sv}", "when_usec", "t", rec->when_usec);
+                for (size_t i = 0; r >= 0 && (name = calibration_record_field(rec, i, &value)); i++)
+                        r = sd_bus_message_append(reply, "{sv}", name, "d", value);
+                snprintf(axes, sizeof(axes), "%d,%d,%d", rec->result.frame.imu_axes[0],
+                         rec->result.frame.imu_axes[1], rec->result.frame.imu_axes[2]);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "imu_axes", "s", axes);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_pause(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -447,6 +527,11 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("Charging", "b", property_get_charging),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
+        PROPERTY("BusVoltage", "d", property_get_bus_voltage),
+        PROPERTY("SpeedLimit", "d", property_get_speed_limit),
+        PROPERTY("Notice", "s", property_get_notice),
+        PROPERTY("CalibrationState", "s", property_get_calibration_state),
+        PROPERTY("CalibrationProgress", "d", property_get_calibration_progress),
 
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -471,11 +556,16 @@ static const sd_bus_vtable massager_vtable[] = {
                                 method_record_race, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ClearRace", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
                                 method_clear_race, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+                                method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCalibration", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", calibration),
+                                method_get_calibration, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("StepStarted", SD_BUS_ARGS("u", step, "s", muscle, "s", side), 0),
         SD_BUS_SIGNAL_WITH_ARGS("Finished",
                                 SD_BUS_ARGS("s", routine, "d", seconds, "b", completed), 0),
         SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("CalibrationFinished", SD_BUS_ARGS("b", ok, "s", message), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -567,6 +657,28 @@ static void on_fault_raised(void *userdata, enum fault fault, const char *messag
         emit_signal(userdata, "FaultRaised", "ss", fault_to_string(fault), message);
 }
 
+/* A percent at a time, and the step's notice when it changes. */
+static void on_calibration_progress(void *userdata)
+{
+        struct bus_adapter *a = userdata;
+        double progress = manager_calibration_progress(a->m);
+
+        if (fabs(progress - a->published_calibration_progress) < 0.01)
+                return;
+        a->published_calibration_progress = progress;
+        emit_changed(a, (char *[]){ (char *)"CalibrationProgress", (char *)"Notice", NULL });
+}
+
+static void on_calibration_finished(void *userdata, bool ok, const char *message)
+{
+        struct bus_adapter *a = userdata;
+
+        a->published_calibration_progress = 0.0;
+        emit_changed(a, (char *[]){ (char *)"State", (char *)"CalibrationState",
+                                    (char *)"CalibrationProgress", (char *)"Notice", NULL });
+        emit_signal(a, "CalibrationFinished", "bs", (int)ok, message);
+}
+
 /* Coalesced telemetry: only the properties that changed. */
 static void on_telemetry(void *userdata)
 {
@@ -575,7 +687,7 @@ static void on_telemetry(void *userdata)
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
         double celsius = manager_board_temperature(m);
-        char *names[10];
+        char *names[11];
         size_t n = 0;
 
         if (m->telemetry.speed_ppm != a->published.speed_ppm)
@@ -596,6 +708,8 @@ static void on_telemetry(void *userdata)
                 names[n++] = (char *)"Overruns";
         if (m->telemetry.max_latency_us != a->published.max_latency_us)
                 names[n++] = (char *)"MaxLatency";
+        if (m->telemetry.speed_limit_ppm != a->published.speed_limit_ppm)
+                names[n++] = (char *)"SpeedLimit";
         names[n] = NULL;
         if (n == 0)
                 return;
@@ -615,6 +729,8 @@ static const struct manager_listener bus_listener = {
         .routines_changed = on_routines_changed,
         .telemetry = on_telemetry,
         .clear_finished = on_clear_finished,
+        .calibration_progress = on_calibration_progress,
+        .calibration_finished = on_calibration_finished,
 };
 
 static int open_bus(const struct options *o, sd_bus **ret)

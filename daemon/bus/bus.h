@@ -20,6 +20,7 @@ struct bus_adapter {
         double published_elapsed_s;
         double published_step_remaining_s;
         double published_temperature_c;
+        double published_calibration_progress;
 };
 
 int bus_add_simulator(struct bus_adapter *a);

@@ -21,6 +21,7 @@ void identify_reset(struct identify_sums *sums, struct identify_history *history
 static void push(struct identify_history *h, const struct identify_sample *s)
 {
         for (int i = 2; i > 0; i--) {
+                h->time_ns[i] = h->time_ns[i - 1];
                 h->angle_rad[i] = h->angle_rad[i - 1];
                 h->sin_angle[i] = h->sin_angle[i - 1];
                 h->duty[i] = h->duty[i - 1];
@@ -28,6 +29,7 @@ static void push(struct identify_history *h, const struct identify_sample *s)
                 h->bus_voltage_v[i] = h->bus_voltage_v[i - 1];
                 h->radius_m[i] = h->radius_m[i - 1];
         }
+        h->time_ns[0] = s->time_ns;
         h->angle_rad[0] = s->running_angle_rad;
         h->sin_angle[0] = s->sin_angle;
         h->duty[0] = s->duty;
@@ -43,12 +45,20 @@ static void push(struct identify_history *h, const struct identify_sample *s)
  * history keeps three samples, so the speed at k−1 is the one computed
  * the period before. */
 static void accumulate_motor(struct identify_sums *sums, const struct identify_history *h,
-                             double period_s, double *prev_speed, bool *prev_known)
+                             double *prev_speed, bool *prev_known)
 {
-        double speed_k = (h->angle_rad[0] - h->angle_rad[2]) / (2.0 * period_s);
-        double mean_speed = (h->angle_rad[1] - h->angle_rad[2]) / period_s;
+        double span_s = (double)(h->time_ns[0] - h->time_ns[2]) * 1e-9;
+        double period_s = (double)(h->time_ns[1] - h->time_ns[2]) * 1e-9;
+        double speed_k, mean_speed;
         double x[IDENTIFY_UNKNOWNS], y;
         double radius_m = h->radius_m[2];
+
+        if (!(span_s > 0.0) || !(period_s > 0.0)) {
+                *prev_known = false;
+                return;
+        }
+        speed_k = (h->angle_rad[0] - h->angle_rad[2]) / span_s;
+        mean_speed = (h->angle_rad[1] - h->angle_rad[2]) / period_s;
 
         if (*prev_known && mean_speed > IDENTIFY_MIN_SPEED_RAD_S &&
             h->radius_m[1] == h->radius_m[2]) {
@@ -107,8 +117,7 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
         if (history->count == 1)
                 history->prev_known = false;
         if (history->count == 3)
-                accumulate_motor(sums, history, s->period_s, &history->prev_speed_rad_s,
-                                 &history->prev_known);
+                accumulate_motor(sums, history, &history->prev_speed_rad_s, &history->prev_known);
 }
 
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,

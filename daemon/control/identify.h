@@ -14,7 +14,8 @@
  *   ½ Δ(ω²) + ½ μ r² Δ(sin²θ ω²) = A V d Ω T − D Ω² T − E Ω T
  * and coasting, the driver off (no current),
  *   ½ Δ(ω²) + ½ μ r² Δ(sin²θ ω²) = − b Ω² T − C Ω T
- * over a period of length T in which the crank turned at Ω on average, the
+ * over a period of length T (as the samples' times say) in which the crank
+ * turned at Ω on average, the
  * motor at duty d of the pack's V. A = k_t / (R J), D = k_t k_e / (R J) +
  * b, b = viscous / J, C = Coulomb / J, E = C and what else offsets the
  * driven motor (the feed-forward's offset wants exactly that), μ =
@@ -52,6 +53,7 @@ struct identify_sums {
 /* The last periods the energy relation needs. */
 struct identify_history {
         unsigned count;
+        uint64_t time_ns[3];            /* of the encoder's sample */
         double angle_rad[3];            /* running crank angle */
         double sin_angle[3];
         double duty[3];                 /* run through the period that began at the sample */
@@ -73,7 +75,7 @@ enum identify_what {
 };
 
 struct identify_sample {
-        double period_s;
+        uint64_t time_ns;               /* the encoder's sample: the RT thread wakes with jitter */
         double running_angle_rad;       /* crank angle, unwrapped, 0 with the head at its bottom */
         double cos_angle, sin_angle;    /* of the crank angle */
         double accel_m_s2[3];           /* in the gun's axes */

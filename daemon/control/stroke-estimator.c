@@ -76,6 +76,7 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
         est->revolution_stroke_mm = -est->p.gain * est->in_phase_m_s2 / est->head_in_phase_s2 * 1e3;
         residual_m_s2 = est->quadrature_m_s2 -
                         est->in_phase_m_s2 * est->head_quadrature_s2 / est->head_in_phase_s2;
+        est->residual_m_s2 = residual_m_s2;
         est->contact = fabs(residual_m_s2) > est->p.contact_m_s2;
 
         average = est->revolutions < STROKE_ESTIMATOR_REVOLUTIONS ? ++est->revolutions :

@@ -63,6 +63,7 @@ struct stroke_estimator {
         double head_in_phase_s2;/* first harmonic of h on cos θ, ≈ ω² */
         double head_quadrature_s2;
         double revolution_stroke_mm;
+        double residual_m_s2;   /* the quadrature the head's motion does not explain */
         bool contact;           /* the last revolution's quadrature says the head touches */
 
         double stroke_mm;       /* averaged over the last revolutions */

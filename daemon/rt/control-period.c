@@ -249,6 +249,7 @@ static int play_duty(struct control_period *cp, struct gun *gun, const struct se
         *duty = 0.0;
         if (sp->stop_on_contact && cp->in_contact && !cp->contact) {
                 cp->contact = true;
+                cp->contact_quadrature_m_s2 = cp->stroke_estimator.residual_m_s2;
                 cp->duty = 0.0;
                 r = control_safe_state(gun);
                 if (r < 0)
@@ -463,7 +464,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
             gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
                                 &(struct identify_sample){
-                                        .period_s = cp->period_s,
+                                        .time_ns = sample.time_ns,
                                         .running_angle_rad = speed_estimator_angle_rad(&cp->speed_estimator),
                                         .cos_angle = cos(sample.value),
                                         .sin_angle = sin(sample.value),
@@ -490,6 +491,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->fault_sensor = cp->fault_sensor;
         tm->fault_clears = cp->fault_clears;
         tm->contact = cp->contact;
+        tm->contact_quadrature_m_s2 = cp->contact_quadrature_m_s2;
         tm->speed_limit_ppm = speed_limit_ppm(cp);
         tm->bus_voltage_v = bus_voltage_v;
         tm->identify = cp->identify;

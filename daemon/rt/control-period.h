@@ -59,6 +59,7 @@ struct control_period {
         struct identify_history identify_history;
         uint32_t identify_epoch;
         bool contact;               /* SETPOINT_DUTY stopped on contact */
+        double contact_quadrature_m_s2; /* the residual that stopped it */
         double ripple_cos_ppm, ripple_sin_ppm; /* the crank speed's second harmonic */
 };
 

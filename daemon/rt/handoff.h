@@ -62,6 +62,7 @@ struct telemetry {
         enum rt_sensor fault_sensor; /* for FAULT_SENSOR_LOST */
         uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */
         bool contact;               /* SETPOINT_DUTY: the head touched something; motor off */
+        double contact_quadrature_m_s2; /* what said so: the head's unexplained quadrature */
         double speed_limit_ppm;     /* the highest speed the motor holds at this pack voltage */
         double bus_voltage_v;       /* the pack's, as this period used it */
         struct identify_sums identify; /* Calibrate's sums, since the last restart */

@@ -129,7 +129,11 @@ static int fail(struct calibration *c, int r, const char *format, ...)
         va_start(ap, format);
         vsnprintf(what, sizeof(what), format, ap);
         va_end(ap);
-        snprintf(c->why, sizeof(c->why), "%s: %s", state_names[c->state], what);
+        if (c->state == CALIBRATION_MOTOR && c->move < MOVES)
+                snprintf(c->why, sizeof(c->why), "%s (move %u of %zu): %s", state_names[c->state],
+                         c->move + 1, MOVES, what);
+        else
+                snprintf(c->why, sizeof(c->why), "%s: %s", state_names[c->state], what);
         c->state = CALIBRATION_FAILED;
         c->sp = (struct setpoint){ .motor_on = false, .generation = ++c->generation };
         return r;
@@ -196,8 +200,9 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
                 return r;
         }
         if (tm->contact && tm->setpoint_generation == c->sp.generation) {
-                r = fail(c, -ECONNABORTED, "the head touched something; the motor is off. "
-                                           "Calibrate in the air");
+                r = fail(c, -ECONNABORTED, "the head touched something (a quadrature of %.2f m/s² "
+                                           "its motion does not explain); the motor is off. "
+                                           "Calibrate in the air", tm->contact_quadrature_m_s2);
                 *sp = c->sp;
                 return r;
         }
