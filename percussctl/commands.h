@@ -40,3 +40,6 @@ int command_intensity(struct bus_client *c, int argc, char **argv);
 int command_history(struct bus_client *c, int argc, char **argv);
 int command_race(struct bus_client *c, int argc, char **argv);
 int command_clear_race(struct bus_client *c, int argc, char **argv);
+
+int command_calibrate(struct bus_client *c, int argc, char **argv);
+int command_calibration(struct bus_client *c, int argc, char **argv);

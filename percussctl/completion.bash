@@ -10,7 +10,7 @@ _percussctl()
     _init_completion -s || return
 
     local commands='status watch list show start stop pause resume next
-                    intensity history race clear-race clear-fault reload'
+                    intensity history race clear-race clear-fault reload calibrate calibration'
     local options='--system --user --session-bus --address= --json --clear
                    --help --version'
 

@@ -44,6 +44,10 @@ static void print_help(void)
                "  clear-race        forget the recorded race (also: race --clear)\n"
                "  clear-fault       leave the fault state once its cause is gone\n"
                "  reload            re-read the routine files\n"
+               "  calibrate         bring the gun up: in the air, held still and level,\n"
+               "                    then head down when asked; about 25 s; shows what\n"
+               "                    it measured (status 1 if it failed, and why)\n"
+               "  calibration       what the last calibration measured\n"
                "\n"
                "Options:\n"
                "      --system      talk to percussd on the system bus (the default)\n"
@@ -104,6 +108,8 @@ static const struct command commands[] = {
         { "clear-race", 0, 0, "", command_clear_race },
         { "clear-fault", 0, 0, "", command_clear_fault },
         { "reload", 0, 0, "", command_reload },
+        { "calibrate", 0, 0, "", command_calibrate },
+        { "calibration", 0, 0, "", command_calibration },
 };
 
 /* for the shell completion: the routine ids, one a line */

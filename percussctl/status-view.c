@@ -149,6 +149,24 @@ static void print_battery(FILE *out, json_object *props)
                      charging ? ", charging" : "");
 }
 
+/* The pack's voltage the motor runs from, the speed it can hold there,
+ * and where the gun's constants come from. */
+static void print_bring_up(FILE *out, json_object *props)
+{
+        const char *calibration = prop_string(props, "CalibrationState");
+        const char *notice = prop_string(props, "Notice");
+        char volts[32], limit[32];
+
+        if (has(props, "BusVoltage") && has(props, "SpeedLimit"))
+                line(out, "Pack", "%s, up to %s", quantity(volts, sizeof(volts), props, "BusVoltage", 1, "V"),
+                     quantity(limit, sizeof(limit), props, "SpeedLimit", 0, "ppm"));
+        if (calibration)
+                line(out, "Calibration", "%s", strcmp(calibration, "none") == 0 ?
+                                                       "none: the configured constants" : calibration);
+        if (notice && *notice)
+                line(out, "Notice", "%s", notice);
+}
+
 static void print_machine(FILE *out, json_object *props)
 {
         uint64_t period_us, overruns, latency_us;
@@ -188,6 +206,7 @@ void status_view_print(FILE *out, json_object *props)
         print_time(out, props);
         print_race(out, props);
         print_battery(out, props);
+        print_bring_up(out, props);
         print_machine(out, props);
 }
 

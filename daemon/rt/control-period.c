@@ -271,6 +271,17 @@ static int play_duty(struct control_period *cp, struct gun *gun, const struct se
         return 0;
 }
 
+/* What Calibrate's duty would turn the crank at, by the feed-forward:
+ * the safety supervisor's stall check holds the crank to a quarter of it. */
+static double duty_speed_ppm(const struct control_period *cp)
+{
+        const struct speed_control_params *p = &cp->speed_control.p;
+
+        if (!cp->motor_on || cp->contact || !(p->ff_duty_per_ppm > 0.0))
+                return 0.0;
+        return fmax(0.0, (cp->duty - p->ff_duty_offset) / p->ff_duty_per_ppm);
+}
+
 /* Calibrate's stroke actuator goes where it is told, the motor on or off. */
 static int place_stroke(struct control_period *cp, struct gun *gun, const struct setpoint *sp)
 {
@@ -412,7 +423,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
                         .period_s = cp->period_s,
                         .motor_on = cp->motor_on,
-                        .setpoint_ppm = cp->speed_control.setpoint_ppm,
+                        .setpoint_ppm = sp->mode == SETPOINT_DUTY ? duty_speed_ppm(cp) :
+                                                                    cp->speed_control.setpoint_ppm,
                         .speed_ppm = speed_estimator_fast_ppm(&cp->speed_estimator),
                         .encoder_time_ns = sample.time_ns,
                         .imu_time_ns = gun->imu.ops ? imu.time_ns : 0,

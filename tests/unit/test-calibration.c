@@ -111,14 +111,175 @@ START_TEST(test_family_member)
 }
 END_TEST
 
+/* The sequence stepped period by period as sim_rig_calibrate() does,
+ * with an event injected once the motor steps have run `after_s`; the
+ * sequence's result, and how long the motor stayed enabled after it. */
+struct abort_figures {
+        int result;
+        double motor_on_after_s;        /* from the injection to the enable off */
+        double max_duty, max_speed_ppm;
+};
+
+enum injection { INJECT_NOTHING, INJECT_CONTACT, INJECT_ENCODER_CUT, INJECT_JAM };
+
+static struct abort_figures calibrate_with(enum injection what, double after_s, struct calibration *cal)
+{
+        struct calibration_config cfg = {
+                .duty_max = rig.cp.speed_control.p.duty_max,
+                .stroke_min_mm = rig.gun.stroke.min_mm,
+                .stroke_max_mm = rig.gun.stroke.max_mm,
+                .body_mass_kg = rig.model.p.body_mass_kg,
+                .nominal_bus_voltage_v = rig.cp.nominal_bus_voltage_v,
+                .settings_frame = rig.cp.settings_frame,
+                .head_down_timeout_s = 30.0,
+        };
+        struct abort_figures f = { .result = 0 };
+        uint64_t motor_ns = 0, injected_ns = 0;
+        struct setpoint sp;
+
+        calibration_start(cal, &cfg, rig.cp.generation, rig.now_ns);
+        sp = cal->sp;
+        for (unsigned i = 0; i < 120u * SIM_RIG_HZ; i++) {
+                sp.bus_voltage_v = sim_gun_bus_voltage(&rig.model);
+                (void)sim_rig_period(&rig, &sp);
+                f.max_duty = fmax(f.max_duty, rig.tm.duty);
+                f.max_speed_ppm = fmax(f.max_speed_ppm, rig.tm.speed_ppm);
+                sim_gun_set_head_down(&rig.model, cal->state == CALIBRATION_HEAD_DOWN ||
+                                                          cal->state > CALIBRATION_HEAD_DOWN);
+                if (cal->state == CALIBRATION_MOTOR && !motor_ns)
+                        motor_ns = rig.now_ns;
+                if (what != INJECT_NOTHING && motor_ns && !injected_ns &&
+                    rig.now_ns - motor_ns >= (uint64_t)(after_s * 1e9)) {
+                        injected_ns = rig.now_ns;
+                        if (what == INJECT_CONTACT)
+                                sim_gun_set_contact_force(&rig.model, 40.0);
+                        else if (what == INJECT_ENCODER_CUT)
+                                rig.encoder_error = -EIO;
+                        else
+                                sim_gun_set_jammed(&rig.model, true);
+                }
+                if (injected_ns && rig.enabled)
+                        f.motor_on_after_s = (double)(rig.now_ns - injected_ns) * 1e-9;
+                if (f.result == 0)
+                        f.result = calibration_step(cal, rig.now_ns, &rig.tm,
+                                                    sim_gun_bus_voltage(&rig.model), &sp);
+                if (f.result != 0 && !rig.enabled &&
+                    (!injected_ns || rig.now_ns - injected_ns > 200000000ull))
+                        break;
+        }
+        return f;
+}
+
+/* Never above DutyMax nor the routines' top speed, however strong the gun. */
+START_TEST(test_limits_kept)
+{
+        struct sim_gun_params p;
+        struct control_params control;
+        struct calibration cal;
+        struct abort_figures f;
+
+        sim_gun_params_default(&p);
+        /* the strongest corner of the family: a weak back-EMF on a full pack */
+        p.torque_constant_nm_per_a *= 0.7;
+        p.bus_voltage_v = 25.2;
+        control_params_default(&control);
+        control.speed.duty_max = 0.8;
+        sim_rig_init_gun(&rig, &p, &control, 41);
+        f = calibrate_with(INJECT_NOTHING, 0, &cal);
+        fprintf(stderr, "strong gun, DutyMax 0.8: duty at most %.3f, speed at most %.0f ppm\n",
+                f.max_duty, f.max_speed_ppm);
+        ck_assert_int_eq(f.result, 1);
+        ck_assert_double_le(f.max_duty, 0.8);
+        ck_assert_double_le(f.max_speed_ppm, 3200.0);
+}
+END_TEST
+
+/* Contact, a lost sensor, a jam in the motor steps: the motor off within
+ * 100 ms, the step named. */
+START_TEST(test_aborts)
+{
+        static const struct { enum injection what; int result; const char *said; } cases[] = {
+                { INJECT_CONTACT, -ECONNABORTED, "touched" },
+                { INJECT_ENCODER_CUT, -EIO, "sensor-lost" },
+                { INJECT_JAM, -EIO, "stall" },
+        };
+        struct calibration cal;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct abort_figures f;
+
+                sim_rig_init(&rig, 50 + i);
+                f = calibrate_with(cases[i].what, 1.0, &cal);
+                fprintf(stderr, "%s: motor off %.0f ms after; \"%s\"\n", cases[i].said,
+                        1e3 * f.motor_on_after_s, cal.why);
+                ck_assert_int_eq(f.result, cases[i].result);
+                ck_assert_msg(strstr(cal.why, "motor") && strstr(cal.why, cases[i].said), "%s", cal.why);
+                ck_assert_double_le(f.motor_on_after_s, 0.1);
+                ck_assert(!rig.enabled);
+        }
+}
+END_TEST
+
+/* Stop: the motor off at once. */
+START_TEST(test_cancel)
+{
+        struct calibration cal;
+        struct setpoint sp;
+
+        sim_rig_init(&rig, 60);
+        (void)calibrate_with(INJECT_NOTHING, 0, &cal);
+        calibration_start(&cal, &(struct calibration_config){ .duty_max = 0.95, .stroke_min_mm = 4,
+                                                              .stroke_max_mm = 16, .body_mass_kg = 1,
+                                                              .nominal_bus_voltage_v = 24,
+                                                              .head_down_timeout_s = 1 },
+                          rig.cp.generation, rig.now_ns);
+        calibration_cancel(&cal, &sp);
+        ck_assert(!sp.motor_on);
+        (void)sim_rig_period(&rig, &sp);
+        ck_assert(!rig.enabled);
+        ck_assert_msg(strstr(cal.why, "cancelled"), "%s", cal.why);
+}
+END_TEST
+
+/* Nobody turns the gun: the sequence gives up, saying so. */
+START_TEST(test_not_turned)
+{
+        struct calibration cal;
+        struct setpoint sp;
+        int r = 0;
+
+        sim_rig_init(&rig, 61);
+        calibration_start(&cal, &(struct calibration_config){ .duty_max = 0.95, .stroke_min_mm = 4,
+                                                              .stroke_max_mm = 16, .body_mass_kg = 1,
+                                                              .nominal_bus_voltage_v = 24,
+                                                              .settings_frame = rig.cp.settings_frame,
+                                                              .head_down_timeout_s = 5 },
+                          rig.cp.generation, rig.now_ns);
+        sp = cal.sp;
+        for (unsigned i = 0; i < 10 * SIM_RIG_HZ && r == 0; i++) {
+                (void)sim_rig_period(&rig, &sp);
+                r = calibration_step(&cal, rig.now_ns, &rig.tm, 24.0, &sp);
+        }
+        ck_assert_int_eq(r, -ETIMEDOUT);
+        ck_assert_msg(strstr(cal.why, "head-down") && strstr(cal.why, "head to the floor"), "%s", cal.why);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("calibration");
         TCase *identify = tcase_create("identify");
+        TCase *safety = tcase_create("safety");
 
         tcase_set_timeout(identify, 120);
         tcase_add_test(identify, test_reference_gun);
         tcase_add_loop_test(identify, test_family_member, 0, 24);
         suite_add_tcase(s, identify);
+        tcase_set_timeout(safety, 120);
+        tcase_add_test(safety, test_limits_kept);
+        tcase_add_test(safety, test_aborts);
+        tcase_add_test(safety, test_cancel);
+        tcase_add_test(safety, test_not_turned);
+        suite_add_tcase(s, safety);
         return run_suite(s);
 }
