@@ -74,6 +74,16 @@ static void call_ok(const char *method)
         free(message);
 }
 
+static void call_ok_arg(const char *method, const char *arg)
+{
+        char *name = NULL, *message = NULL;
+        int r = fixture_call(&fixture, method, arg, &name, &message);
+
+        ck_assert_msg(r >= 0, "%s %s: %s: %s", method, arg, name ? name : "", message ? message : "");
+        free(name);
+        free(message);
+}
+
 static void call_refused(const char *method, const char *arg, const char *error_name)
 {
         char *name = NULL, *message = NULL;
@@ -179,13 +189,13 @@ START_TEST(test_bring_up)
         ck_assert_int_eq(access(path, R_OK), 0);
 
         /* kept: the next start runs on it */
-        fixture_simulator(&fixture, "HoldHeadDown", "b", false);
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 5000), 0);
         daemon_fixture_log_to_file(&fixture);
         daemon_fixture_restart(&fixture, (const char *const[]){ "--profiles-dir", TEST_PROFILES_DIR, NULL });
         fixture_expect_string(&fixture, "CalibrationState", "done");
         ck_assert_uint_ge(calibration_keys(), 10);
         ck_assert(fixture_log_has_line(&fixture, (const char *const[]){ "calibration.conf", "Running on the calibration", NULL }));
-        call_ok("Start");
+        call_ok_arg("Start", "quick");
 }
 END_TEST
 
@@ -211,18 +221,16 @@ END_TEST
 
 START_TEST(test_busy_during_routine)
 {
-        char *name = NULL, *message = NULL;
-
-        ck_assert_int_ge(fixture_call(&fixture, "Start", "quick", &name, &message), 0);
+        call_ok_arg("Start", "quick");
         call_refused("Calibrate", NULL, BUS_ERROR_BUSY);
         fixture_expect_string(&fixture, "State", "running");
-        free(name);
-        free(message);
 }
 END_TEST
 
 START_TEST(test_faulted)
 {
+        /* the temperature is watched while the motor runs */
+        call_ok_arg("Start", "quick");
         fixture_simulator(&fixture, "SetTemperature", "d", 69.0);
         ck_assert(fixture_wait_string(&fixture, "State", "fault", 10000));
         call_refused("Calibrate", NULL, BUS_ERROR_FAULTED);
@@ -270,13 +278,14 @@ START_TEST(test_corrupt_file_at_start)
         ck_assert_ptr_nonnull(file);
         fputs("[Calibration]\nVersion=1\nStrokeGain=many\n", file);
         ck_assert_int_eq(fclose(file), 0);
+        ck_assert_int_eq(daemon_fixture_terminate(&fixture, 5000), 0);
         daemon_fixture_log_to_file(&fixture);
         daemon_fixture_restart(&fixture, (const char *const[]){ "--profiles-dir", TEST_PROFILES_DIR, NULL });
         ck_assert(fixture_log_has_line(&fixture, (const char *const[]){ "calibration.conf:3",
                                                                         "StrokeGain", "ignored", NULL }));
         fixture_expect_string(&fixture, "CalibrationState", "none");
         ck_assert_uint_eq(calibration_keys(), 0);
-        call_ok("Stop");
+        fixture_expect_string(&fixture, "State", "idle");
 }
 END_TEST
 
