@@ -13,6 +13,7 @@
 #include "drivers/iio-module.h"
 #include "frontend.h"
 #include "manager.h"
+#include "probe.h"
 #include "service-status.h"
 #include "settings.h"
 
@@ -54,6 +55,10 @@ static void print_help(void)
                "                            from DIR (when the configuration names an IIO\n"
                "                            driver); default:\n"
                "                            %s\n"
+               "      --probe               list the board's IIO devices, PWM and GPIO chips,\n"
+               "                            power supplies and thermal zones, print a draft\n"
+               "                            configuration for what percussd recognises, and\n"
+               "                            exit\n"
                "  -v, --verbose             log debug messages too\n"
                "  -h, --help                show this help and exit\n"
                "      --version             show the version and exit\n",
@@ -90,6 +95,7 @@ enum {
         ARG_VERSION,
         ARG_SAFE_STOP,
         ARG_MODULE_DIR,
+        ARG_PROBE,
 };
 
 /* Returns 1 to go on, 0 to exit with success, negative errno on a bad option. */
@@ -108,6 +114,7 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 { "rt-cpu", required_argument, NULL, ARG_RT_CPU },
                 { "safe-stop", no_argument, NULL, ARG_SAFE_STOP },
                 { "module-dir", required_argument, NULL, ARG_MODULE_DIR },
+                { "probe", no_argument, NULL, ARG_PROBE },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -176,6 +183,9 @@ static int parse_argv(int argc, char *argv[], struct options *o)
                 case ARG_MODULE_DIR:
                         o->module_dir = optarg;
                         break;
+                case ARG_PROBE:
+                        /* what the board has, and a draft configuration: nothing started */
+                        return probe_board(stdout) < 0 ? -EIO : 0;
                 case 'v':
                         o->log_level = LOG_LEVEL_DEBUG;
                         break;
