@@ -234,8 +234,10 @@ const char *manager_notice(const struct manager *m)
                 return "Calibrating: hold the gun still and level, in the air.";
         case CALIBRATION_HEAD_DOWN:
                 return "Calibrating: turn the gun with its head to the floor and hold it still.";
+        case CALIBRATION_MOTOR:
+                return "Calibrating: keep the gun in the air; the motor steps through its speeds and strokes.";
         default:
-                return "Calibrating: keep the gun in the air; the motor runs at times.";
+                return "Calibrating: keep the gun in the air; the motor turns slowly.";
         }
 }
 

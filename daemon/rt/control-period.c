@@ -12,6 +12,10 @@
  * the board's long side. */
 #define PERCUSSION_AXIS 0
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+/* Calibrate stops on a quadrature past this many ContactQuadrature. */
+#define CALIBRATION_CONTACT_SHARE 2.0
+/* … in this many revolutions in a row. */
+#define CALIBRATION_CONTACT_REVOLUTIONS 2
 /* A force past this share of ContactForce may be contact. */
 #define CONTACT_MAYBE_SHARE 0.5
 /* The ripple notch's step: a few revolutions to learn. */
@@ -67,6 +71,7 @@ static void restart_estimates(struct control_period *cp)
         force_estimator_reset(&cp->force_estimator);
         stroke_control_restart(&cp->stroke_control);
         cp->ripple_cos_ppm = cp->ripple_sin_ppm = 0.0;
+        cp->contact_revolutions = 0;
         cp->amplitude_mm = 0.0;
         cp->force_n = 0.0;
         cp->in_contact = false;
@@ -196,7 +201,14 @@ static void estimate(struct control_period *cp, const struct setpoint *sp,
                 if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
                         identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
                                                 se->in_phase_m_s2, se->head_in_phase_s2);
-                cp->in_contact = se->contact;
+                /* a loaded board's jittery periods add a few tenths of
+                 * m/s² in the air, and now and then one revolution of
+                 * more; a push gives several, revolution after revolution */
+                if (fabs(se->residual_m_s2) > CALIBRATION_CONTACT_SHARE * se->p.contact_m_s2)
+                        cp->contact_revolutions++;
+                else
+                        cp->contact_revolutions = 0;
+                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
                 return;
         }
 

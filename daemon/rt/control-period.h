@@ -60,6 +60,7 @@ struct control_period {
         uint32_t identify_epoch;
         bool contact;               /* SETPOINT_DUTY stopped on contact */
         double contact_quadrature_m_s2; /* the residual that stopped it */
+        unsigned contact_revolutions; /* in a row with the head's quadrature past the mark */
         double ripple_cos_ppm, ripple_sin_ppm; /* the crank speed's second harmonic */
 };
 

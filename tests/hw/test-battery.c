@@ -156,6 +156,8 @@ START_TEST(test_power_supply_reads_capacity_and_status)
         ck_assert_int_eq(b.ops->read(&b, &r), 0);
         ck_assert_double_eq(r.percent, 87);
         ck_assert(!r.charging);
+        /* the pack's voltage, for the feed-forward and the force estimate */
+        ck_assert_double_eq_tol(r.voltage_v, 23.4, 1e-9);
 
         fake_write(BAT "/capacity", "88\n");
         fake_write(BAT "/status", "Charging\n");
@@ -271,6 +273,7 @@ START_TEST(test_iio_voltage_through_divider_and_curve)
         ck_assert_double_eq_tol(r.percent, 50 + (2000 * 0.805664e-3 * 14 / 6 - 3.7) / 0.5 * 50,
                                 1e-9);
         ck_assert(!r.charging);
+        ck_assert_double_eq_tol(r.voltage_v, 2000 * 0.805664e-3 * 14, 1e-9);
 
         fake_write(ADC "/in_voltage0_raw", "?\n");
         ck_assert_int_eq(b.ops->read(&b, &r), -EBADMSG);
