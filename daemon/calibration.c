@@ -223,10 +223,36 @@ int manager_cancel_calibration(struct manager *m)
         return 0;
 }
 
+/* The share of the step's speed the cap may take before it is told. */
+#define SPEED_CAP_TOLD 0.01
+
+bool manager_check_speed_limit(struct manager *m)
+{
+        double asked_ppm = session_target_speed_ppm(&m->session);
+        double limit_ppm = m->telemetry.speed_limit_ppm;
+        bool capped = m->session.state == SESSION_RUNNING && limit_ppm > 0.0 &&
+                      asked_ppm > limit_ppm * (1.0 + SPEED_CAP_TOLD);
+        char notice[sizeof(m->speed_notice)] = "";
+
+        if (capped)
+                snprintf(notice, sizeof(notice), "The step asks for %.0f ppm; at %.1f V the motor holds "
+                         "%.0f ppm, so the speed is capped there.", asked_ppm, m->telemetry.bus_voltage_v,
+                         limit_ppm);
+        /* told once per cap, not for each tenth of a volt the pack sags */
+        if (capped == (m->speed_notice[0] != '\0'))
+                return false;
+        if (capped)
+                log_notice("%s", notice);
+        snprintf(m->speed_notice, sizeof(m->speed_notice), "%s", notice);
+        return true;
+}
+
 const char *manager_notice(const struct manager *m)
 {
         const struct manager_calibration *cal = &m->calibration;
 
+        if (m->speed_notice[0])
+                return m->speed_notice;
         if (cal->status != CALIBRATION_STATUS_RUNNING)
                 return cal->message;
         switch (cal->sequence.state) {

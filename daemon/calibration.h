@@ -42,8 +42,12 @@ int manager_calibrate(struct manager *m);
 int manager_cancel_calibration(struct manager *m);
 bool manager_calibrating(const struct manager *m);
 double manager_calibration_progress(const struct manager *m);
-/* The Notice property: what the user should do now, or the last
- * calibration's outcome; "" when there is nothing to say. */
+/* A running step's speed above SpeedLimit: the journal and the Notice
+ * say it, once; true when the Notice changed. */
+bool manager_check_speed_limit(struct manager *m);
+/* The Notice property: a capped speed, what the user should do now while
+ * calibrating, or the last calibration's outcome; "" when there is
+ * nothing to say. */
 const char *manager_notice(const struct manager *m);
 const char *calibration_status_to_string(enum calibration_status status);
 void manager_calibration_free(struct manager *m);

@@ -378,6 +378,8 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         MANAGER_REPORT(m, telemetry);
+        if (manager_check_speed_limit(m))
+                MANAGER_REPORT(m, notice_changed);
         manager_check_heartbeat(m);
         manager_check_temperature(m);
         power_check_battery(m);

@@ -79,6 +79,8 @@ struct manager_listener {
         void (*calibration_progress)(void *userdata);
         /* Calibrate ended: what it measured, or which step failed and why */
         void (*calibration_finished)(void *userdata, bool ok, const char *message);
+        /* the Notice property changed */
+        void (*notice_changed)(void *userdata);
 };
 
 struct manager {
@@ -129,6 +131,7 @@ struct manager {
         double battery_mark_elapsed_s;
         char power_refusal[256];
         double bus_voltage_v;           /* the pack's as last measured; 0: no gauge gives it */
+        char speed_notice[192];         /* a step's speed capped at SpeedLimit, or "" */
         struct manager_calibration calibration;
 };
 

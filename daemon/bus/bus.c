@@ -669,6 +669,11 @@ static void on_calibration_progress(void *userdata)
         emit_changed(a, (char *[]){ (char *)"CalibrationProgress", (char *)"Notice", NULL });
 }
 
+static void on_notice_changed(void *userdata)
+{
+        emit_changed(userdata, (char *[]){ (char *)"Notice", NULL });
+}
+
 static void on_calibration_finished(void *userdata, bool ok, const char *message)
 {
         struct bus_adapter *a = userdata;
@@ -731,6 +736,7 @@ static const struct manager_listener bus_listener = {
         .clear_finished = on_clear_finished,
         .calibration_progress = on_calibration_progress,
         .calibration_finished = on_calibration_finished,
+        .notice_changed = on_notice_changed,
 };
 
 static int open_bus(const struct options *o, sd_bus **ret)
