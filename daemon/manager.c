@@ -267,6 +267,10 @@ static void on_gesture(void *userdata, const char *button, enum gesture gesture)
         else if (strcmp(button, "minus") == 0 && gesture == GESTURE_PRESS &&
                  intensity > SESSION_INTENSITY_MIN)
                 log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
+        else if (strcmp(button, BUTTON_CHORD_PLUS_MINUS) == 0 && gesture == GESTURE_CHORD) {
+                log_info("Buttons plus and minus held together: pairing requested.");
+                MANAGER_REPORT(m, pairing_requested);
+        }
 }
 
 struct battery_reading manager_battery(struct manager *m)

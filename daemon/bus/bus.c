@@ -476,6 +476,7 @@ static const sd_bus_vtable massager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("Finished",
                                 SD_BUS_ARGS("s", routine, "d", seconds, "b", completed), 0),
         SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
+        SD_BUS_SIGNAL("PairingRequested", NULL, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -567,6 +568,11 @@ static void on_fault_raised(void *userdata, enum fault fault, const char *messag
         emit_signal(userdata, "FaultRaised", "ss", fault_to_string(fault), message);
 }
 
+static void on_pairing_requested(void *userdata)
+{
+        emit_signal(userdata, "PairingRequested", "");
+}
+
 /* Coalesced telemetry: only the properties that changed. */
 static void on_telemetry(void *userdata)
 {
@@ -611,6 +617,7 @@ static const struct manager_listener bus_listener = {
         .step_started = on_step_started,
         .finished = on_finished,
         .fault_raised = on_fault_raised,
+        .pairing_requested = on_pairing_requested,
         .battery_changed = on_battery_changed,
         .routines_changed = on_routines_changed,
         .telemetry = on_telemetry,
