@@ -28,9 +28,25 @@ static int on_status_timer(sd_event_source *source, uint64_t usec, void *userdat
         return 0;
 }
 
-/* A change now goes out now if the last notification is old enough, else
- * once it is: the phone sees every state within STATUS_MIN_INTERVAL_US,
- * and telemetry never floods the link. */
+/* What a person acts on (state, routine, step, muscle, side, intensity,
+ * fault) goes out at once, as percussd publishes it; the telemetry
+ * (speeds, strokes, force, battery) at most every STATUS_MIN_INTERVAL_US
+ * after the last notification, so that it never floods the link. */
+static bool event_changed(const struct bridge *b)
+{
+        const struct gatt_characteristic *c = &b->gatt.characteristics[GATT_STATUS];
+        uint8_t record[STATUS_RECORD_SIZE];
+        static const unsigned event_bytes[] = { 1, 2, 3, 4, 5, 6, 15, 16, 18 };
+
+        if (c->value.size != STATUS_RECORD_SIZE)
+                return true;
+        status_record_encode(&b->massager.status, massager_routine_index(&b->massager), record);
+        for (size_t i = 0; i < sizeof(event_bytes) / sizeof(event_bytes[0]); i++)
+                if (record[event_bytes[i]] != c->value.data[event_bytes[i]])
+                        return true;
+        return false;
+}
+
 static void on_status_changed(void *userdata)
 {
         struct bridge *b = userdata;
@@ -38,7 +54,8 @@ static void on_status_changed(void *userdata)
         int enabled = SD_EVENT_OFF, r;
 
         (void)sd_event_now(b->event, CLOCK_MONOTONIC, &now_usec);
-        if (!b->status_notified_usec || now_usec >= due_usec) {
+        if (!b->status_notified_usec || now_usec >= due_usec || event_changed(b)) {
+                (void)sd_event_source_set_enabled(b->status_timer, SD_EVENT_OFF);
                 publish_status(b);
                 return;
         }

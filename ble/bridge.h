@@ -3,7 +3,7 @@
 
 /*
  * percussd-ble as one object: percussd's state into the Status and
- * Battery Level (notified at most every STATUS_MIN_INTERVAL_US), the
+ * Battery Level (telemetry notified at most every STATUS_MIN_INTERVAL_US), the
  * routines into Routines, control point writes into percussd's methods,
  * History reads into GetHistory, PairingRequested into the pairing window.
  */
@@ -20,7 +20,8 @@
 #include "massager.h"
 #include "pairing-window.h"
 
-/* 10 notifications a second at most (QUALITY.md, "Bluetooth LE bridge"). */
+/* Telemetry: 10 notifications a second at most (QUALITY.md, "Bluetooth
+ * LE bridge"); a change of state goes out at once. */
 #define STATUS_MIN_INTERVAL_US 100000u
 #define HISTORY_SESSIONS 20
 
