@@ -191,7 +191,7 @@ check "percussd-ble: systemd-analyze verify in the container" \
   test -z "$(inside systemd-analyze verify percussd-ble.service 2>&1 | grep -v "Command 'man ")"
 check "systemctl start percussd-ble (Type=notify: READY=1 came)" inside systemctl start percussd-ble.service
 ble_pid=$(inside systemctl show -P MainPID percussd-ble.service)
-check "percussd-ble runs as its own user" test "$(inside ps -o user= -p "$ble_pid" | tr -d ' ')" = percussd-ble
+check "percussd-ble runs as its own user" test "$(inside stat -c %U "/proc/$ble_pid")" = percussd-ble
 check "sysusers put percussd-ble in the percussd group" grep -qw percussd <<<"$(inside id -nG percussd-ble)"
 check "percussd-ble owns io.percussd.Ble1 under its D-Bus policy" quiet inside busctl --system status io.percussd.Ble1
 check "percussd-ble met percussd" wait_ble_journal '^percussd is on the bus: idle, 7 routines.$'
