@@ -62,6 +62,9 @@ static int on_reply_logged(sd_bus_message *reply, void *userdata, sd_bus_error *
         const char *what = userdata;
 
         (void)ret_error;
+        /* the agent outlives an adapter that went and came back */
+        if (sd_bus_message_is_method_error(reply, "org.bluez.Error.AlreadyExists"))
+                return 0;
         if (sd_bus_message_is_method_error(reply, NULL))
                 log_warning("bluetoothd refused %s: %s", what, call_error(reply));
         return 0;

@@ -379,6 +379,51 @@ START_TEST(test_peers_restart)
 }
 END_TEST
 
+/* A dongle pulled out and plugged in again: the bridge waits, then
+ * registers on it again by itself. */
+START_TEST(test_adapter_comes_and_goes)
+{
+        ble_rig_set_adapter_present(&rig, false);
+        ck_assert(!ble_rig_registered(&rig));
+        ble_rig_pump(&rig, 100);
+        ble_rig_set_adapter_present(&rig, true);
+        ble_rig_wait_registered(&rig, WAIT_MS);
+        phone_connect(&rig, true);
+        ck_assert_uint_eq(read_state(), STATE_IDLE);
+}
+END_TEST
+
+static void setup_short_window(void)
+{
+        ble_rig_start(&rig, 1);
+}
+
+/* Nobody pairs: the window closes by itself when its time is up. */
+START_TEST(test_pairing_window_times_out)
+{
+        _cleanup_free_ char *late = NULL;
+        long deadline;
+
+        phone_connect(&rig, false);
+        fixture_button(&rig.daemon, "plus", true);
+        fixture_button(&rig.daemon, "minus", true);
+        /* counted, not looked at: a 1 s window may open and close between
+         * two looks on a loaded machine */
+        deadline = fixture_now_ms() + WAIT_MS;
+        while (adapter_pairable_openings(&rig) == 0 && fixture_now_ms() < deadline)
+                ble_rig_pump(&rig, 20);
+        fixture_button(&rig.daemon, "minus", false);
+        fixture_button(&rig.daemon, "plus", false);
+        ck_assert_msg(adapter_pairable_openings(&rig) == 1, "the pairing window did not open");
+        deadline = fixture_now_ms() + WAIT_MS;
+        while (adapter_bool(&rig, "Pairable") && fixture_now_ms() < deadline)
+                ble_rig_pump(&rig, 50);
+        ck_assert_msg(!adapter_bool(&rig, "Pairable"), "the 1 s pairing window stayed open");
+        late = phone_pair(&rig);
+        ck_assert_str_eq(late, "org.bluez.Error.AuthenticationRejected");
+}
+END_TEST
+
 static Suite *ble_suite(void)
 {
         Suite *s = suite_create("ble");
@@ -393,6 +438,12 @@ static Suite *ble_suite(void)
         tcase_add_test(tc, test_fault_is_notified);
         tcase_add_test(tc, test_bad_writes_are_refused);
         tcase_add_test(tc, test_peers_restart);
+        tcase_add_test(tc, test_adapter_comes_and_goes);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("short-window");
+        tcase_add_checked_fixture(tc, setup_short_window, teardown);
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, test_pairing_window_times_out);
         suite_add_tcase(s, tc);
         return s;
 }
