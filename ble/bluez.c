@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "bus-names.h"
@@ -14,10 +15,10 @@
 
 static int find_adapter(struct bluez *b);
 
-static void forget_adapter(struct bluez *b)
+static void forget_adapter(struct bluez *b, const char *status)
 {
         b->adapter_path[0] = '\0';
-        b->application_registered = b->advertisement_registered = false;
+        (void)sd_notifyf(0, "STATUS=%s", status);
 }
 
 static const char *call_error(sd_bus_message *reply)
@@ -37,8 +38,8 @@ static int on_application_registered(sd_bus_message *reply, void *userdata, sd_b
                           call_error(reply));
                 return 0;
         }
-        b->application_registered = true;
         log_info("GATT application registered on %s.", b->adapter_path);
+        (void)sd_notifyf(0, "STATUS=GATT application registered on %s.", b->adapter_path);
         return 0;
 }
 
@@ -52,7 +53,6 @@ static int on_advertisement_registered(sd_bus_message *reply, void *userdata, sd
                           call_error(reply));
                 return 0;
         }
-        b->advertisement_registered = true;
         log_info("Advertising on %s.", b->adapter_path);
         return 0;
 }
@@ -182,6 +182,7 @@ static int on_managed_objects(sd_bus_message *reply, void *userdata, sd_bus_erro
         b->managed_call = sd_bus_slot_unref(b->managed_call);
         if (sd_bus_message_is_method_error(reply, NULL)) {
                 log_notice("bluetoothd is not there yet (%s); waiting for it.", call_error(reply));
+                (void)sd_notify(0, "STATUS=Waiting for bluetoothd.");
                 return 0;
         }
         r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
@@ -202,6 +203,7 @@ static int on_managed_objects(sd_bus_message *reply, void *userdata, sd_bus_erro
                                    b->adapter_wanted);
                 else
                         log_notice("No powered Bluetooth adapter with GATT and LE advertising; waiting for one.");
+                (void)sd_notify(0, "STATUS=Waiting for a Bluetooth adapter.");
                 return 0;
         }
         return register_on(b, chosen);
@@ -226,7 +228,7 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *r
                 return 0;
         if (*old_owner) {
                 log_notice("bluetoothd left the bus; registering again when it is back.");
-                forget_adapter(b);
+                forget_adapter(b, "Waiting for bluetoothd.");
         }
         if (*new_owner && find_adapter(b) < 0)
                 log_warning("Failed to ask the new bluetoothd for its adapters.");
@@ -260,7 +262,7 @@ static int on_interfaces_removed(sd_bus_message *msg, void *userdata, sd_bus_err
         free(interfaces);
         if (adapter_gone && strcmp(path, b->adapter_path) == 0) {
                 log_notice("The Bluetooth adapter %s went away; waiting for one.", path);
-                forget_adapter(b);
+                forget_adapter(b, "Waiting for a Bluetooth adapter.");
                 if (find_adapter(b) < 0)
                         log_warning("Failed to ask bluetoothd for its adapters.");
         }

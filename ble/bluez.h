@@ -17,7 +17,6 @@ struct bluez {
         sd_bus *bus;
         const char *adapter_wanted;     /* "" = the first powered one */
         char adapter_path[64];          /* "" while there is none */
-        bool application_registered, advertisement_registered;
         sd_bus_slot *owner_match, *added_match, *removed_match, *powered_match, *managed_call;
 };
 

@@ -151,7 +151,7 @@ static int run(const struct options *o)
                                         "io.percussd.Ble1.conf installed?): %m", BLE_BUS_NAME);
         }
         if (r >= 0) {
-                (void)sd_notify(0, "READY=1\nSTATUS=Waiting for percussd and bluetoothd.");
+                (void)sd_notify(0, "READY=1");
                 r = sd_event_loop(event);
                 (void)sd_notify(0, "STOPPING=1");
         }
