@@ -196,6 +196,8 @@ check "sysusers put percussd-ble in the percussd group" grep -qw percussd <<<"$(
 check "percussd-ble owns io.percussd.Ble1 under its D-Bus policy" quiet inside busctl --system status io.percussd.Ble1
 check "percussd-ble met percussd" wait_ble_journal '^percussd is on the bus: idle, 7 routines.$'
 check "percussd-ble waits for bluetoothd" wait_ble_journal 'bluetoothd is not there yet'
+check "systemctl status percussd-ble says so" \
+  test "$(inside systemctl show -P StatusText percussd-ble.service)" = "Waiting for bluetoothd."
 inside systemctl restart percussd.service
 check "percussd restarting: percussd-ble sees it leave" wait_ble_journal '^percussd left the bus'
 check "and meets it again, without restarting" wait_ble_journal '^percussd is on the bus: idle, 7 routines.$' 2
