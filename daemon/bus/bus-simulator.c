@@ -107,6 +107,21 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_stick_motor(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int stuck, r;
+
+        r = sd_bus_message_read(message, "b", &stuck);
+        if (r < 0)
+                return r;
+        r = may_act(m, message, error);
+        if (r < 0)
+                return r;
+        sim_gun_set_motor_stuck(&m->sim_gun, stuck);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         struct manager *m = userdata;
@@ -223,6 +238,8 @@ static const sd_bus_vtable simulator_vtable[] = {
                                 method_set_temperature, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Jam", SD_BUS_ARGS("b", jammed), SD_BUS_NO_RESULT,
                                 method_jam, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StickMotor", SD_BUS_ARGS("b", stuck), SD_BUS_NO_RESULT,
+                                method_stick_motor, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Drop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
                                 method_drop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CutSensor", SD_BUS_ARGS("s", sensor, "b", cut), SD_BUS_NO_RESULT,

@@ -11,6 +11,8 @@ enum rt_fault {
         RT_FAULT_DROP,          /* free fall on the IMU */
         RT_FAULT_OVERRUN,       /* control periods missed in a row */
         RT_FAULT_LIMIT,         /* a set-point outside the gun's envelope */
+        RT_FAULT_RUNAWAY,       /* the crank turns faster than asked, or on with the motor
+                                 * off: the driver may be stuck on */
 };
 
 /* Which sensor a sensor-lost fault is about. */

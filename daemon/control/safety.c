@@ -18,6 +18,10 @@ void safety_params_default(struct safety_params *p)
                 .stale_periods = 3,
                 .imu_stale_s = 0.003,
                 .overrun_streak = 5,
+                .runaway_ratio = 0.10,
+                .runaway_margin_ppm = 150.0,
+                .runaway_time_s = 0.1,
+                .spin_down_ppm_per_s = 800.0,
                 .temperature_limit_c = 70.0,
                 .temperature_margin_c = 2.0,
                 .temperature_resume_c = 60.0,
@@ -122,6 +126,29 @@ static bool imu_stale(struct safety *s, const struct safety_params *p,
         return s->imu_unchanged_s >= p->imu_stale_s - 0.5 * in->period_s;
 }
 
+/*
+ * A driver stuck on (a shorted switch) drives the crank whatever duty the
+ * loop writes. The crank may turn as fast as its set-point and a margin,
+ * or, when the set-point falls (a slower step, Stop, the motor off), as
+ * fast as a crank coasting down from there: the ceiling falls no faster
+ * than the slowest healthy spin-down. Over it for runaway_time_s, the
+ * motor is driven by something the loop does not command. The mean over a
+ * revolution: the ripple inside one (the head, each impact) is no runaway.
+ */
+static bool runaway(struct safety *s, const struct safety_params *p, const struct safety_input *in)
+{
+        double asked_ppm = in->motor_on ? fabs(in->setpoint_ppm) : 0.0;
+        double allowed_ppm = asked_ppm + fmax(p->runaway_ratio * asked_ppm, p->runaway_margin_ppm);
+
+        s->ceiling_ppm = fmax(allowed_ppm, s->ceiling_ppm - p->spin_down_ppm_per_s * in->period_s);
+        if (fabs(in->revolution_ppm) > s->ceiling_ppm)
+                s->overspeed_s += in->period_s;
+        else
+                s->overspeed_s = 0.0;
+        /* a period's share of rounding must not add a period */
+        return s->overspeed_s >= p->runaway_time_s - 0.5 * in->period_s;
+}
+
 enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in)
 {
@@ -138,6 +165,8 @@ enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
                 return RT_FAULT_DROP;
         if (stalled(s, p, in))
                 return RT_FAULT_STALL;
+        if (runaway(s, p, in))
+                return RT_FAULT_RUNAWAY;
         if (s->overruns_in_a_row >= p->overrun_streak)
                 return RT_FAULT_OVERRUN;
         return RT_FAULT_NONE;

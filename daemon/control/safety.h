@@ -4,7 +4,9 @@
 /*
  * The safety supervisor of the control loop: from what one period saw, is
  * the gun still safe to drive? Stall (a jammed head), drop (free fall on
- * the IMU), sensor lost (stale data), overrun streaks. Pure: state in,
+ * the IMU), sensor lost (stale data), overrun streaks, runaway (a crank
+ * faster than asked, or one that does not spin down with the motor off: a
+ * driver stuck on). Pure: state in,
  * verdict out; the control period puts the gun in the safe state on any
  * verdict. Over-temperature is the main thread's (safety_temperature_*):
  * a board temperature changes over seconds, not periods.
@@ -29,6 +31,11 @@ struct safety_params {
         unsigned stale_periods;         /* 3: encoder readings with no new time are a lost sensor */
         double imu_stale_s;             /* 0.003: an IMU giving no new sample this long is lost */
         unsigned overrun_streak;        /* 5: periods missed in a row */
+        double runaway_ratio;           /* 0.10 and … */
+        double runaway_margin_ppm;      /* … 150: faster than the set-point by the larger … */
+        double runaway_time_s;          /* … for 0.1 s is a runaway */
+        double spin_down_ppm_per_s;     /* 800: the slowest a healthy crank slows with the
+                                         * motor off (friction over inertia, halved) */
         double temperature_limit_c;     /* 70 °C: the driver board's limit */
         double temperature_margin_c;    /* 2 °C: stop this much before the limit */
         double temperature_resume_c;    /* 60 °C: cool enough to clear the fault */
@@ -40,6 +47,8 @@ struct safety {
         unsigned stale;
         double imu_unchanged_s;
         unsigned overruns_in_a_row;
+        double ceiling_ppm;             /* the fastest the crank may turn now */
+        double overspeed_s;             /* how long it has turned faster */
         uint64_t last_encoder_ns, last_imu_ns;
         enum rt_sensor lost_sensor;     /* what a RT_FAULT_SENSOR_LOST verdict was about */
         double accel[SAFETY_ACCEL_HISTORY][3];
@@ -51,6 +60,7 @@ struct safety_input {
         bool motor_on;
         double setpoint_ppm;            /* slew-limited */
         double speed_ppm;               /* fast estimate */
+        double revolution_ppm;          /* mean over the last revolution */
         uint64_t encoder_time_ns;
         uint64_t imu_time_ns;
         const double *accel_m_s2;       /* NULL when the gun has no IMU */

@@ -246,6 +246,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         .motor_on = cp->motor_on,
                         .setpoint_ppm = cp->speed_control.setpoint_ppm,
                         .speed_ppm = speed_estimator_fast_ppm(&cp->speed_estimator),
+                        .revolution_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator),
                         .encoder_time_ns = sample.time_ns,
                         .imu_time_ns = gun->imu.ops ? imu.time_ns : 0,
                         .accel_m_s2 = gun->imu.ops ? imu.accel_m_s2 : NULL,

@@ -57,6 +57,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->drop_requested, false);
         atomic_init(&gun->encoder_cut, false);
         atomic_init(&gun->imu_cut, false);
+        atomic_init(&gun->motor_stuck, false);
         atomic_init(&gun->battery_percent, 100.0);
         atomic_init(&gun->charger_connected, false);
 }
@@ -149,6 +150,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         double w = gun->speed_rad_s;
         double dt = k->dt;
         double x = r * (1.0 - c), v = r * s * w;
+        bool stuck = atomic_load_explicit(&gun->motor_stuck, memory_order_relaxed);
+        double duty = stuck ? 1.0 : gun->duty;
         double volts, torque, friction, load, inertia, accel;
 
         /* the hand: no force wanted means the head is in the air */
@@ -164,8 +167,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         gun->mean_contact_n += (gun->contact_n - gun->mean_contact_n) * k->dt_per_hand_time;
 
         /* the driver off leaves the windings open: no current */
-        if (gun->enabled) {
-                volts = gun->duty * p->bus_voltage_v;
+        if (gun->enabled || stuck) {
+                volts = duty * p->bus_voltage_v;
                 gun->current_a += (volts - p->resistance_ohm * gun->current_a -
                                    p->torque_constant_nm_per_a * w) * k->dt_per_inductance;
                 /* the implicit form would be exact; the explicit one is
@@ -173,8 +176,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         } else
                 gun->current_a = 0.0;
         /* what the driver takes from the pack; it does not feed braking back */
-        if (gun->enabled && gun->duty * gun->current_a > 0.0)
-                gun->drawn_j += p->bus_voltage_v * gun->duty * gun->current_a * dt;
+        if ((gun->enabled || stuck) && duty * gun->current_a > 0.0)
+                gun->drawn_j += p->bus_voltage_v * duty * gun->current_a * dt;
 
         torque = p->torque_constant_nm_per_a * gun->current_a;
         friction = p->viscous_nm_s_per_rad * w + p->coulomb_nm * tanh(w / COULOMB_SMOOTHING_RAD_S);
@@ -269,6 +272,11 @@ void sim_gun_set_temperature(struct sim_gun *gun, double celsius)
 void sim_gun_set_jammed(struct sim_gun *gun, bool jammed)
 {
         atomic_store_explicit(&gun->jammed, jammed, memory_order_relaxed);
+}
+
+void sim_gun_set_motor_stuck(struct sim_gun *gun, bool stuck)
+{
+        atomic_store_explicit(&gun->motor_stuck, stuck, memory_order_relaxed);
 }
 
 void sim_gun_drop(struct sim_gun *gun)

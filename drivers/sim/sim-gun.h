@@ -85,6 +85,7 @@ struct sim_gun {
         atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
         atomic_bool drop_requested;     /* the gun is let go of */
         atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
+        atomic_bool motor_stuck;        /* the driver drives at full voltage, whatever it is told */
 
         /* the pack: the motor drains it in sim_gun_advance() (the model's
          * thread), the charger fills it in sim_gun_charge(), a test sets
@@ -112,6 +113,9 @@ void sim_gun_set_temperature(struct sim_gun *gun, double celsius);
 
 /* Faults to inject, any thread (the Simulator1 object, tests). */
 void sim_gun_set_jammed(struct sim_gun *gun, bool jammed);
+/* A driver stuck on (a shorted switch): the bus voltage on the winding,
+ * whatever the duty and the enable say. */
+void sim_gun_set_motor_stuck(struct sim_gun *gun, bool stuck);
 /* Free fall for SIM_DROP_FALL_S, then an impact of SIM_DROP_IMPACT_M_S2. */
 void sim_gun_drop(struct sim_gun *gun);
 #define SIM_DROP_FALL_S 0.3     /* about 45 cm */
