@@ -73,6 +73,8 @@ static const struct key keys[] = {
         { "Safety", "StalePeriods", KEY_UNSIGNED, FIELD(safety.stale_periods), 1, 3, "periods" },
         { "Safety", "IMUStaleTime", KEY_DOUBLE, FIELD(safety.imu_stale_s), 0.00025, 0.1, "s" },
         { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
+        { "Safety", "RunawayTime", KEY_DOUBLE, FIELD(safety.runaway_time_s), 0.005, 0.1, "s" },
+        { "Safety", "SpinDownRate", KEY_DOUBLE, FIELD(safety.spin_down_ppm_per_s), 100, 20000, "ppm/s" },
         { "Safety", "TemperatureLimit", KEY_DOUBLE, FIELD(safety.temperature_limit_c), 30, 120, "°C" },
         { "Safety", "TemperatureMargin", KEY_DOUBLE, FIELD(safety.temperature_margin_c), 0, 20, "°C" },
         { "Safety", "TemperatureResume", KEY_DOUBLE, FIELD(safety.temperature_resume_c), RESUME_MIN_C, 110, "°C" },
