@@ -310,6 +310,8 @@ static const char *fault_code(enum rt_fault fault)
                 return "overrun";
         case RT_FAULT_LIMIT:
                 return "limit";
+        case RT_FAULT_RUNAWAY:
+                return "runaway";
         case RT_FAULT_NONE:
         default:
                 return "";
@@ -358,6 +360,13 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
                          "envelope of %.0f–%.0f ppm and %.0f–%.0f mm. The motor was stopped.",
                          m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, ENVELOPE_SPEED_MIN_PPM,
                          ENVELOPE_SPEED_MAX_PPM, ENVELOPE_AMPLITUDE_MIN_MM, ENVELOPE_AMPLITUDE_MAX_MM);
+                break;
+        case RT_FAULT_RUNAWAY:
+                snprintf(buf, size, "The crank turned faster than asked (%.0f ppm) for %.0f ms, or "
+                         "kept turning with the motor off: the motor driver (%s) may be stuck on. "
+                         "The enable was turned off and the brake on; check the driver board "
+                         "before running again.", tm->speed_ppm, 1000 * m->safety.runaway_time_s,
+                         m->gun.motor.ops->name);
                 break;
         case RT_FAULT_NONE:
         default:
