@@ -287,7 +287,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->setpoint_generation = cp->generation;
         tm->motor_on = cp->motor_on;
         tm->setpoint_speed_ppm = cp->motor_on ? cp->speed_control.setpoint_ppm : 0.0;
-        tm->speed_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator);
+        /* a crank turned backwards turns as fast: Speed is a rate, not a direction */
+        tm->speed_ppm = fabs(speed_estimator_revolution_ppm(&cp->speed_estimator));
         tm->duty = duty;
         tm->stroke_mm = sp->stroke_mm;
         tm->amplitude_mm = cp->motor_on ? cp->amplitude_mm : 0.0;
