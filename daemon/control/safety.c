@@ -141,12 +141,20 @@ static bool runaway(struct safety *s, const struct safety_params *p, const struc
         double allowed_ppm = asked_ppm + fmax(p->runaway_ratio * asked_ppm, p->runaway_margin_ppm);
 
         s->ceiling_ppm = fmax(allowed_ppm, s->ceiling_ppm - p->spin_down_ppm_per_s * in->period_s);
-        if (fabs(in->revolution_ppm) > s->ceiling_ppm)
-                s->overspeed_s += in->period_s;
-        else
-                s->overspeed_s = 0.0;
+        if (!(fabs(in->revolution_ppm) > s->ceiling_ppm)) {
+                s->overspeed = false;
+                return false;
+        }
+        /* timed on the encoder's clock, not in periods: a loop held up for
+         * a few periods must not give a runaway that much more time; a clock
+         * that went back starts the count again */
+        if (!s->overspeed || in->encoder_time_ns < s->overspeed_since_ns) {
+                s->overspeed = true;
+                s->overspeed_since_ns = in->encoder_time_ns;
+        }
         /* a period's share of rounding must not add a period */
-        return s->overspeed_s >= p->runaway_time_s - 0.5 * in->period_s;
+        return (double)(in->encoder_time_ns - s->overspeed_since_ns) * 1e-9 + in->period_s >=
+               p->runaway_time_s - 0.5 * in->period_s;
 }
 
 enum rt_fault safety_check(struct safety *s, const struct safety_params *p,

@@ -48,7 +48,8 @@ struct safety {
         double imu_unchanged_s;
         unsigned overruns_in_a_row;
         double ceiling_ppm;             /* the fastest the crank may turn now */
-        double overspeed_s;             /* how long it has turned faster */
+        bool overspeed;                 /* it turns faster … */
+        uint64_t overspeed_since_ns;    /* … since this encoder time */
         uint64_t last_encoder_ns, last_imu_ns;
         enum rt_sensor lost_sensor;     /* what a RT_FAULT_SENSOR_LOST verdict was about */
         double accel[SAFETY_ACCEL_HISTORY][3];

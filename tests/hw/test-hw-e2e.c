@@ -794,6 +794,42 @@ START_TEST(test_bad_module_stops_the_daemon)
 }
 END_TEST
 
+/* The motor's driver stuck on (a shorted switch: the plant's crank driven
+ * at the full bus voltage whatever the PWM says): fault runaway, the duty
+ * written 0. The reaction is bounded from above by when the test sees the
+ * fault on the bus, in the plant's time (the model keeps to the clock). */
+START_TEST(test_stuck_driver_is_a_runaway)
+{
+        struct daemon_fixture f;
+        double stuck_s, seen_s, over_s = NAN;
+        char *text;
+
+        start_playing(&f);
+        usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
+        stuck_s = sim_gun_time_s(&plant.model);
+        sim_gun_set_motor_stuck(&plant.model, true);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 3000), "no fault");
+        seen_s = sim_gun_time_s(&plant.model);
+        fixture_expect_string(&f, "Fault", "runaway");
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
+        free(text);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        sim_gun_set_motor_stuck(&plant.model, false);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+
+        for (size_t i = 0; i < plant.n && isnan(over_s); i++)
+                if (plant.rev_end_s[i] > stuck_s && plant.rev_ppm[i] > 1.1 * ROUTINE_SPEED_PPM)
+                        over_s = plant.rev_end_s[i];
+        ck_assert_msg(!isnan(over_s), "the crank never outran its set-point");
+        fprintf(stderr, "stuck driver on the emulated board: fault seen on the bus %.0f ms after "
+                        "the driver stuck, %.0f ms after the crank's revolution passed %.0f ppm "
+                        "(RunawayTime 100 ms)\n",
+                (seen_s - stuck_s) * 1e3, (seen_s - over_s) * 1e3, 1.1 * ROUTINE_SPEED_PPM);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -807,6 +843,7 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_stop_while_a_device_is_missing);
         tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
+        tcase_add_test(tc, test_stuck_driver_is_a_runaway);
         suite_add_tcase(s, tc);
         return s;
 }
