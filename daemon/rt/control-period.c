@@ -155,7 +155,8 @@ static void estimate(struct control_period *cp, const struct encoder_sample *sam
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        force_estimator_update(&cp->force_estimator, running_rad, c, s, accel_m_s2, cp->duty);
+        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, c, s, accel_m_s2,
+                               cp->duty);
         if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns,
                                      c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
                                      accel_m_s2))
@@ -292,7 +293,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->duty = duty;
         tm->stroke_mm = sp->stroke_mm;
         tm->amplitude_mm = cp->motor_on ? cp->amplitude_mm : 0.0;
-        tm->force_n = cp->motor_on ? cp->force_n : 0.0;
+        tm->force_n = cp->motor_on ? fmax(0.0, cp->force_estimator.meter_n) : 0.0;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
         tm->fault_sensor = cp->fault_sensor;
