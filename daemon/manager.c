@@ -438,16 +438,26 @@ int manager_clear_fault(struct manager *m, sd_bus_message *request)
         if (m->clearing)
                 return -EBUSY;
         /* the control loop had no part in these: nothing of its to forget; a
-         * flat battery clears (Start then asks for the charge a step needs) */
+         * battery no longer critical clears (Start then asks for the charge
+         * a step needs) */
         if (strcmp(m->session.fault, "over-temperature") == 0 ||
             strcmp(m->session.fault, "battery") == 0) {
                 double celsius = manager_board_temperature(m);
+                double percent = manager_battery(m).percent;
 
                 if (strcmp(m->session.fault, "over-temperature") == 0 &&
                     !safety_temperature_cleared(&m->safety, celsius)) {
                         snprintf(m->clear_refusal, sizeof(m->clear_refusal),
                                  "the driver board is at %.1f °C and must cool to %.0f °C first.",
                                  celsius, m->safety.temperature_resume_c);
+                        return -EAGAIN;
+                }
+                if (strcmp(m->session.fault, "battery") == 0 &&
+                    battery_policy_check(&m->settings.power, percent) == BATTERY_CRITICAL) {
+                        snprintf(m->clear_refusal, sizeof(m->clear_refusal),
+                                 "the battery is at %.1f %%, at or under its critical %.0f %% "
+                                 "([Power] CriticalPercent); charge it first.",
+                                 percent, m->settings.power.critical_percent);
                         return -EAGAIN;
                 }
                 session_fault_cleared(&m->session);
