@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/macro.h"
 
 #define ERROR_NO_SUCH_ROUTINE "io.percussd.Error.NoSuchRoutine"
@@ -66,6 +67,25 @@ static int property_get_routines(sd_bus *bus, const char *path, const char *inte
                 return r;
         for (size_t i = 0; i < m->routines.count; i++) {
                 r = sd_bus_message_append(reply, "s", m->routines.items[i]->id);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_profile_errors(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = userdata;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->routines.n_errors; i++) {
+                r = sd_bus_message_append(reply, "s", m->routines.errors[i]);
                 if (r < 0)
                         return r;
         }
@@ -342,7 +362,8 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
                                          m->session.profile->id, state);
         case -EHOSTDOWN:
                 return sd_bus_error_setf(error, ERROR_FAULTED,
-                                         "The gun is stopped by a %s fault: %s Clear the fault first.",
+                                         "The gun is stopped by %s %s fault: %s Clear the fault first.",
+                                         m->session.fault[0] && strchr("aeiou", m->session.fault[0]) ? "an" : "a",
                                          m->session.fault, m->session.fault_message);
         default:
                 return r;
@@ -351,9 +372,11 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 
 static int reply_no_such_routine(sd_bus_error *error, const char *id)
 {
+        char shown[4 * NAME_IN_MESSAGE_MAX + 8];
+
         return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
-                                 "There is no routine \"%.*s\"%s; the Routines property lists them.",
-                                 NAME_IN_MESSAGE_MAX, id, strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+                                 "There is no routine \"%s\"; the Routines property lists them.",
+                                 escape_text(shown, sizeof(shown), id, NAME_IN_MESSAGE_MAX));
 }
 
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -620,6 +643,7 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("Charging", "b", property_get_battery),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
+        PROPERTY("ProfileErrors", "as", property_get_profile_errors),
 
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -705,7 +729,7 @@ void bus_emit_battery_changed(struct manager *m)
 
 void bus_emit_routines_changed(struct manager *m)
 {
-        emit_changed(m, (char *[]){ (char *)"Routines", NULL });
+        emit_changed(m, (char *[]){ (char *)"Routines", (char *)"ProfileErrors", NULL });
 }
 
 static void emit_signal(struct manager *m, const char *member, const char *types, ...)
