@@ -169,6 +169,8 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
                 value = atomic_load(&m->sim_gun.contact_force_n);
         else if (strcmp(property, "TrueSpeed") == 0)
                 value = sim_gun_true_speed_ppm(&m->sim_gun);
+        else if (strcmp(property, "TrueMeanSpeed") == 0)
+                value = sim_gun_true_mean_speed_ppm(&m->sim_gun);
         else
                 value = sim_gun_true_stroke_mm(&m->sim_gun);
         return sd_bus_message_append(reply, "d", value);
@@ -226,6 +228,7 @@ static const sd_bus_vtable simulator_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("ContactForce", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueSpeed", "d", property_get_model, 0, 0),
+        SD_BUS_PROPERTY("TrueMeanSpeed", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueAmplitude", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("MotorEnabled", "b", property_get_motor_enabled, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("PressButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,

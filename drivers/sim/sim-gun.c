@@ -10,6 +10,8 @@
 #define COULOMB_SMOOTHING_RAD_S 0.5
 /* The hand feels the contact force through its own low-pass. */
 #define HAND_TIME_CONSTANT_S 0.05
+/* Slower than this the crank rests: friction holds it within a turn. */
+#define SIM_RESTING_PPM 1.0
 
 void sim_gun_params_default(struct sim_gun_params *p)
 {
@@ -50,6 +52,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         };
         atomic_init(&gun->contact_force_n, 0.0);
         atomic_init(&gun->true_speed_ppm, 0.0);
+        atomic_init(&gun->true_mean_speed_ppm, 0.0);
         atomic_init(&gun->true_enabled, false);
         atomic_init(&gun->true_stroke_mm, p->stroke_min_mm);
         atomic_init(&gun->temperature_c, p->board_temperature_c);
@@ -202,6 +205,12 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         else if (gun->angle_rad < 0.0)
                 gun->angle_rad += TWO_PI;
         gun->head_accel_m_s2 = r * (c * w * w + s * accel);
+        gun->turned_rad += fabs(gun->speed_rad_s) * dt;
+        if (gun->turned_rad >= TWO_PI) {
+                gun->turned_rad -= TWO_PI;
+                gun->revolution_s = gun->time_s + dt - gun->revolution_start_s;
+                gun->revolution_start_s = gun->time_s + dt;
+        }
 
         gun->stroke_mm += (p->stroke_min_mm + gun->stroke_position * (p->stroke_max_mm - p->stroke_min_mm) -
                            gun->stroke_mm) * k->dt_per_stroke_time;
@@ -235,6 +244,17 @@ void sim_gun_advance(struct sim_gun *gun, double dt_s)
         atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
                               memory_order_relaxed);
         atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
+        {
+                /* a turn under way that has taken longer than the last whole
+                 * one: the crank is slower than that one says; at rest (the
+                 * model then stops being advanced) none is under way */
+                double revolution_s = fmax(gun->revolution_s, gun->time_s - gun->revolution_start_s);
+                bool resting = fabs(gun->speed_rad_s) * 60.0 / TWO_PI < SIM_RESTING_PPM;
+
+                atomic_store_explicit(&gun->true_mean_speed_ppm,
+                                      gun->revolution_s > 0.0 && !resting ? 60.0 / revolution_s : 0.0,
+                                      memory_order_relaxed);
+        }
 }
 
 static double clamp01(double v)
@@ -330,6 +350,11 @@ double sim_gun_temperature(const struct sim_gun *gun)
 double sim_gun_true_speed_ppm(const struct sim_gun *gun)
 {
         return atomic_load_explicit(&gun->true_speed_ppm, memory_order_relaxed);
+}
+
+double sim_gun_true_mean_speed_ppm(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->true_mean_speed_ppm, memory_order_relaxed);
 }
 
 double sim_gun_true_stroke_mm(const struct sim_gun *gun)

@@ -70,6 +70,8 @@ struct sim_gun {
         double contact_n;               /* this instant */
         double head_accel_m_s2;
         double drawn_j;                 /* from the pack, this advance */
+        double turned_rad;              /* since the revolution began, either way */
+        double revolution_start_s, revolution_s; /* the last whole one's; 0: none yet */
 
         /* actuator inputs, from the thread that advances the model */
         double duty;
@@ -79,6 +81,7 @@ struct sim_gun {
         /* any thread */
         _Atomic double contact_force_n;
         _Atomic double true_speed_ppm;
+        _Atomic double true_mean_speed_ppm;     /* over the last revolution */
         _Atomic double true_stroke_mm;
         atomic_bool true_enabled;       /* the motor driver's enable line */
         _Atomic double temperature_c;
@@ -136,6 +139,9 @@ double sim_gun_temperature(const struct sim_gun *gun);
 
 /* Ground truth, any thread. */
 double sim_gun_true_speed_ppm(const struct sim_gun *gun);
+/* The mean over the last revolution, as a person counts percussions: a
+ * crank slowing to rest reads slower the longer its turn takes, 0 at rest. */
+double sim_gun_true_mean_speed_ppm(const struct sim_gun *gun);
 double sim_gun_true_stroke_mm(const struct sim_gun *gun);
 bool sim_gun_true_enabled(const struct sim_gun *gun);
 double sim_gun_time_s(const struct sim_gun *gun);
