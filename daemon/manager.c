@@ -334,7 +334,8 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
                                  m->gun.imu.ops->name, m->safety.imu_stale_s * 1e3);
                 else
                         snprintf(buf, size, "The encoder (%s) gave no new reading for %u control "
-                                 "periods. The motor was stopped.", m->gun.encoder.ops->name,
+                                 "periods, or read a standing crank while the IMU felt the head "
+                                 "percussing. The motor was stopped.", m->gun.encoder.ops->name,
                                  m->safety.stale_periods);
                 break;
         case RT_FAULT_ACTUATOR:
