@@ -13,6 +13,7 @@ void safety_params_default(struct safety_params *p)
                 .stall_min_setpoint_ppm = 300.0,
                 .stall_speed_ratio = 0.25,
                 .stall_time_s = 0.05,
+                .percussion_m_s2 = 2.0,
                 .free_fall_g = 0.3,
                 .free_fall_time_s = 0.03,
                 .stale_periods = 3,
@@ -157,6 +158,41 @@ static bool runaway(struct safety *s, const struct safety_params *p, const struc
                p->runaway_time_s - 0.5 * in->period_s;
 }
 
+/*
+ * A crank too slow for its drive is a jammed head, or an encoder that no
+ * longer follows a crank that turns (a raw channel whose chip stopped
+ * answers the same value at every new time). The IMU tells them apart:
+ * a turning crank shakes the body by several g at the percussion
+ * frequency, a jammed one leaves it still. Only the newer half of the
+ * stall's window counts, so that the shaking from before a jam does not.
+ */
+static bool percussing(const struct safety *s, const struct safety_params *p,
+                       const struct safety_input *in)
+{
+        unsigned window = (unsigned)lround(0.5 * p->stall_time_s / in->period_s);
+        double mean[3] = { 0, 0, 0 }, variance = 0.0;
+
+        if (!in->accel_m_s2 || window < 2)
+                return false;
+        if (window > s->accel_count)
+                window = s->accel_count;
+        if (window < 2)
+                return false;
+        for (unsigned k = 0; k < window; k++) {
+                unsigned i = (s->accel_head + SAFETY_ACCEL_HISTORY - k) % SAFETY_ACCEL_HISTORY;
+
+                for (int a = 0; a < 3; a++)
+                        mean[a] += s->accel[i][a] / window;
+        }
+        for (unsigned k = 0; k < window; k++) {
+                unsigned i = (s->accel_head + SAFETY_ACCEL_HISTORY - k) % SAFETY_ACCEL_HISTORY;
+
+                for (int a = 0; a < 3; a++)
+                        variance += (s->accel[i][a] - mean[a]) * (s->accel[i][a] - mean[a]) / window;
+        }
+        return sqrt(variance) > p->percussion_m_s2;
+}
+
 enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in)
 {
@@ -171,8 +207,12 @@ enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
         }
         if (falling(s, p, in))
                 return RT_FAULT_DROP;
-        if (stalled(s, p, in))
-                return RT_FAULT_STALL;
+        if (stalled(s, p, in)) {
+                if (!percussing(s, p, in))
+                        return RT_FAULT_STALL;
+                s->lost_sensor = RT_SENSOR_ENCODER;
+                return RT_FAULT_SENSOR_LOST;
+        }
         if (runaway(s, p, in))
                 return RT_FAULT_RUNAWAY;
         if (s->overruns_in_a_row >= p->overrun_streak)

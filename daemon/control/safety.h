@@ -25,7 +25,9 @@
 struct safety_params {
         double stall_min_setpoint_ppm;  /* 300: below it a slow crank is no sign of a jam */
         double stall_speed_ratio;       /* 0.25: slower than this share of the set-point … */
-        double stall_time_s;            /* 0.05: … for this long is a stall */
+        double stall_time_s;            /* 0.05: … for this long is a stall, unless … */
+        double percussion_m_s2;         /* 2: … the IMU feels the head percussing that much
+                                         * (RMS): then the encoder, not the head, is stuck */
         double free_fall_g;             /* 0.3: a body acceleration below this is falling */
         double free_fall_time_s;        /* 0.03: … for this long is a drop */
         unsigned stale_periods;         /* 3: encoder readings with no new time are a lost sensor */

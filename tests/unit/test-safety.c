@@ -114,6 +114,33 @@ START_TEST(test_sensor_stale)
 }
 END_TEST
 
+/* A raw (unbuffered) encoder whose chip stopped answers its last value
+ * at each new time: the crank seems to stand although the IMU feels it
+ * percussing. That is a lost encoder, not a jammed head. */
+START_TEST(test_frozen_raw_encoder_is_lost_not_a_jam)
+{
+        unsigned periods;
+
+        ck_assert_uint_eq(run_until_fault(&running, 2500), 2501);
+        t.encoder_value_frozen = true;
+        periods = run_until_fault(&running, 1000);
+        fprintf(stderr, "frozen raw encoder: motor off %u ms after it froze\n", periods);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
+        ck_assert_int_eq(t.tm.fault_errno, 0);
+        ck_assert_uint_le(periods, 100);
+        assert_safe_state();
+
+        /* a jam pressed into the muscle still reads as a jam */
+        sim_rig_init(&t, 11);
+        sim_gun_set_contact_force(&t.model, 30.0);
+        ck_assert_uint_eq(run_until_fault(&running, 2500), 2501);
+        sim_gun_set_jammed(&t.model, true);
+        ck_assert_uint_le(run_until_fault(&running, 1000), 100);
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_STALL);
+}
+END_TEST
+
 /* An IMU whose buffer gives no new scan hands the loop its last sample
  * again: no read error, only a time that stops. */
 START_TEST(test_imu_stale)
@@ -331,6 +358,7 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_sensor_cut);
         tcase_add_test(tc, test_sensor_stale);
         tcase_add_test(tc, test_imu_stale);
+        tcase_add_test(tc, test_frozen_raw_encoder_is_lost_not_a_jam);
         tcase_add_test(tc, test_imu_slower_than_the_loop);
         tcase_add_test(tc, test_runaway_while_running);
         tcase_add_test(tc, test_runaway_after_stop);
