@@ -1413,7 +1413,7 @@ static void profile_errors(char *out, size_t size)
                                                   "ProfileErrors", &error, &errors),
                          0);
         out[0] = '\0';
-        for (char **i = errors; *i; i++) {
+        for (char **i = errors; i && *i; i++) {
                 used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s",
                                          i == errors ? "" : " | ", *i);
                 free(*i);
