@@ -333,10 +333,10 @@ static void fault_sentence(struct manager *m, const struct telemetry *tm, char *
                                  "([Safety] IMUStaleTime). The motor was stopped.",
                                  m->gun.imu.ops->name, m->safety.imu_stale_s * 1e3);
                 else
-                        snprintf(buf, size, "The encoder (%s) gave no new reading for %u control "
-                                 "periods, or read a standing crank while the IMU felt the head "
-                                 "percussing. The motor was stopped.", m->gun.encoder.ops->name,
-                                 m->safety.stale_periods);
+                        snprintf(buf, size, "The encoder (%s) gave no new reading for %g ms "
+                                 "([Safety] EncoderStaleTime), or read a standing crank while the "
+                                 "IMU felt the head percussing. The motor was stopped.",
+                                 m->gun.encoder.ops->name, m->safety.encoder_stale_s * 1e3);
                 break;
         case RT_FAULT_ACTUATOR:
                 snprintf(buf, size, "Driving the motor (%s) or the stroke actuator (%s) failed: %s. "

@@ -70,7 +70,7 @@ static const struct key keys[] = {
         { "Safety", "StallTime", KEY_DOUBLE, FIELD(safety.stall_time_s), 0.005, 0.1, "s" },
         { "Safety", "FreeFall", KEY_DOUBLE, FIELD(safety.free_fall_g), 0.05, 0.9, "g" },
         { "Safety", "FreeFallTime", KEY_DOUBLE, FIELD(safety.free_fall_time_s), 0.005, 0.07, "s" },
-        { "Safety", "StalePeriods", KEY_UNSIGNED, FIELD(safety.stale_periods), 1, 3, "periods" },
+        { "Safety", "EncoderStaleTime", KEY_DOUBLE, FIELD(safety.encoder_stale_s), 0.00025, 0.1, "s" },
         { "Safety", "IMUStaleTime", KEY_DOUBLE, FIELD(safety.imu_stale_s), 0.00025, 0.1, "s" },
         { "Safety", "OverrunStreak", KEY_UNSIGNED, FIELD(safety.overrun_streak), 1, 100, "periods" },
         { "Safety", "RunawayTime", KEY_DOUBLE, FIELD(safety.runaway_time_s), 0.005, 0.1, "s" },

@@ -16,7 +16,7 @@ void safety_params_default(struct safety_params *p)
                 .percussion_m_s2 = 2.0,
                 .free_fall_g = 0.3,
                 .free_fall_time_s = 0.03,
-                .stale_periods = 3,
+                .encoder_stale_s = 0.003,
                 .imu_stale_s = 0.003,
                 .overrun_streak = 5,
                 .runaway_ratio = 0.10,
@@ -99,15 +99,19 @@ static bool falling(struct safety *s, const struct safety_params *p, const struc
         return s->falling_s >= p->free_fall_time_s;
 }
 
+/* In time, not periods, as for the IMU below: an encoder whose driver
+ * hands its scans over in bursts (a buffer's watermark, an interrupt
+ * thread held up) leaves periods without a new one, which is no loss. */
 static bool encoder_stale(struct safety *s, const struct safety_params *p,
                           const struct safety_input *in)
 {
         if (in->encoder_time_ns == s->last_encoder_ns)
-                s->stale++;
+                s->encoder_unchanged_s += in->period_s;
         else
-                s->stale = 0;
+                s->encoder_unchanged_s = 0.0;
         s->last_encoder_ns = in->encoder_time_ns;
-        return s->stale >= p->stale_periods;
+        /* a period's share of rounding must not add a period */
+        return s->encoder_unchanged_s >= p->encoder_stale_s - 0.5 * in->period_s;
 }
 
 /* In time, not periods: an IMU may sample slower than the loop runs, and

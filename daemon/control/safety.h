@@ -30,7 +30,9 @@ struct safety_params {
                                          * (RMS): then the encoder, not the head, is stuck */
         double free_fall_g;             /* 0.3: a body acceleration below this is falling */
         double free_fall_time_s;        /* 0.03: … for this long is a drop */
-        unsigned stale_periods;         /* 3: encoder readings with no new time are a lost sensor */
+        double encoder_stale_s;         /* 0.003: an encoder giving no new reading this long
+                                         * is lost (in time: one that delivers its scans in
+                                         * bursts leaves periods without one) */
         double imu_stale_s;             /* 0.003: an IMU giving no new sample this long is lost */
         unsigned overrun_streak;        /* 5: periods missed in a row */
         double runaway_ratio;           /* 0.10 and … */
@@ -46,7 +48,7 @@ struct safety_params {
 struct safety {
         double stalled_s;
         double falling_s;
-        unsigned stale;
+        double encoder_unchanged_s;
         double imu_unchanged_s;
         unsigned overruns_in_a_row;
         double ceiling_ppm;             /* the fastest the crank may turn now */

@@ -679,11 +679,11 @@ START_TEST(test_device_lost_and_back)
                         counted++;
                 }
         fprintf(stderr, "encoder removed while running: the motor's duty 0 %.1f ms after its "
-                        "last scan (%u stale periods at the default 1 kHz detect it); after "
+                        "last scan (EncoderStaleTime, 3 ms, detects it); after "
                         "ClearFault on the re-created devices, Speed %.0f ppm, the crank %.0f ppm "
                         "over %u revolutions, for %.0f ppm asked\n",
-                lost_ms, 3u, speed_ppm, sum_ppm / fmax(counted, 1), counted, ROUTINE_SPEED_PPM);
-        /* detection takes StalePeriods=3 periods without a new reading, the
+                lost_ms, speed_ppm, sum_ppm / fmax(counted, 1), counted, ROUTINE_SPEED_PPM);
+        /* detection takes EncoderStaleTime (3 ms) without a new reading, the
          * safe state is written in the period that detects it; the rest is
          * the VM's scheduling */
         ck_assert_double_le(lost_ms, 20.0);

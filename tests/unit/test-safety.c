@@ -141,6 +141,41 @@ START_TEST(test_frozen_raw_encoder_is_lost_not_a_jam)
 }
 END_TEST
 
+/* An encoder whose driver delivers its scans in bursts: the newest scan,
+ * with its own time, every other period (4 scans every 2 ms at 2 kHz), or
+ * every fourth (a watermark of 4 at 1 kHz). Staleness is judged in time:
+ * the first plays clean on the defaults, the second once EncoderStaleTime
+ * is above its 4 ms gap (StalePeriods, in periods, stopped at 3); the
+ * speed is what the crank turns. */
+START_TEST(test_encoder_in_bursts)
+{
+        double sum_ppm = 0.0;
+
+        t.encoder_every = 2;
+        ck_assert_uint_eq(run_until_fault(&running, 3000), 3001);
+        for (unsigned i = 0; i < 1000; i++) {
+                (void)sim_rig_period(&t, &running);
+                sum_ppm += t.tm.speed_ppm / 1000;
+        }
+        ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
+        fprintf(stderr, "encoder in bursts every 2 ms: %.1f ppm for 2000\n", sum_ppm);
+        ck_assert_double_le(fabs(sum_ppm - 2000.0), 0.01 * 2000.0);
+
+        sim_rig_init(&t, 11);
+        t.encoder_every = 4;
+        ck_assert_uint_le(run_until_fault(&running, 3000), 3000);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
+
+        sim_rig_init(&t, 11);
+        t.encoder_every = 4;
+        t.cp.safety_params.encoder_stale_s = 0.005;
+        ck_assert_uint_eq(run_until_fault(&running, 4000), 4001);
+        t.encoder_frozen = true;
+        ck_assert_uint_le(run_until_fault(&running, 10), 5);
+        ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
+}
+END_TEST
+
 /* An IMU whose buffer gives no new scan hands the loop its last sample
  * again: no read error, only a time that stops. */
 START_TEST(test_imu_stale)
@@ -359,6 +394,7 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_sensor_stale);
         tcase_add_test(tc, test_imu_stale);
         tcase_add_test(tc, test_frozen_raw_encoder_is_lost_not_a_jam);
+        tcase_add_test(tc, test_encoder_in_bursts);
         tcase_add_test(tc, test_imu_slower_than_the_loop);
         tcase_add_test(tc, test_runaway_while_running);
         tcase_add_test(tc, test_runaway_after_stop);
