@@ -146,12 +146,13 @@ static void estimate(struct control_period *cp, const struct encoder_sample *sam
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
         double c = cos(sample->value), s = sin(sample->value);
         /* the crank turned on between the encoder's and the IMU's samples:
-         * the angle is carried along by a rotation, small enough (a period
-         * at most) for its third-order series */
+         * the angle is carried along by a rotation. With the devices' own
+         * timestamps the two scans may be periods apart (the IMU's comes
+         * in bursts, or slower), too far for a short series */
         double shift_rad = speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S *
                            ((double)(int64_t)(imu->time_ns - sample->time_ns) * 1e-9);
-        double shift_cos = 1.0 - 0.5 * shift_rad * shift_rad;
-        double shift_sin = shift_rad - shift_rad * shift_rad * shift_rad / 6.0;
+        double shift_cos = cos(shift_rad);
+        double shift_sin = sin(shift_rad);
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 

@@ -104,7 +104,7 @@ static int16_t clamp_s16(double v)
 
 static void write_samples(struct plant *p)
 {
-        unsigned char scan[16] = {0};
+        unsigned char scan[16] = {0}, imu_scan[24] = {0};
         double accel[3], gyro[3];
         int16_t imu[6];
         int count = (int)lround(sim_gun_encoder_angle(&p->model) / (2 * M_PI) * COUNTS_PER_REV) %
@@ -136,8 +136,11 @@ static void write_samples(struct plant *p)
                 imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
                 imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
         }
+        /* the six axes, padding to 8 bytes, the timestamp */
+        memcpy(imu_scan, imu, sizeof(imu));
+        memcpy(imu_scan + 16, &time_ns, sizeof(time_ns));
         if (p->imu_fifo >= 0 && !atomic_load(&p->imu_silent) &&
-            write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
+            write(p->imu_fifo, imu_scan, sizeof(imu_scan)) != (ssize_t)sizeof(imu_scan))
                 p->samples_dropped++;
 }
 
@@ -263,6 +266,12 @@ static void lay_out_imu(const char *imu)
                                                 "anglvel_x", "anglvel_y", "anglvel_z" };
         static const char *const attrs[][2] = {
                 { "name", "plant-imu\n" },
+                /* the IIO core's timestamp: after the axes, s64, with the
+                 * clock attribute every buffered device with one gets */
+                { "scan_elements/in_timestamp_en", "0\n" },
+                { "scan_elements/in_timestamp_index", "6\n" },
+                { "scan_elements/in_timestamp_type", "le:s64/64>>0\n" },
+                { "current_timestamp_clock", "realtime\n" },
                 { "in_accel_scale", "0.01\n" },
                 { "in_anglvel_scale", "0.001\n" },
                 { "in_temp_raw", "3500\n" },
