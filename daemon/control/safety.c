@@ -110,8 +110,10 @@ static bool encoder_stale(struct safety *s, const struct safety_params *p,
         else
                 s->encoder_unchanged_s = 0.0;
         s->last_encoder_ns = in->encoder_time_ns;
-        /* a period's share of rounding must not add a period */
-        return s->encoder_unchanged_s >= p->encoder_stale_s - 0.5 * in->period_s;
+        /* never under three periods: at 250 Hz one period without a scan
+         * is already 4 ms; a period's share of rounding must not add one */
+        return s->encoder_unchanged_s >=
+               fmax(p->encoder_stale_s, SAFETY_STALE_PERIODS_MIN * in->period_s) - 0.5 * in->period_s;
 }
 
 /* In time, not periods: an IMU may sample slower than the loop runs, and
@@ -127,8 +129,9 @@ static bool imu_stale(struct safety *s, const struct safety_params *p,
         else
                 s->imu_unchanged_s = 0.0;
         s->last_imu_ns = in->imu_time_ns;
-        /* a period's share of rounding must not add a period */
-        return s->imu_unchanged_s >= p->imu_stale_s - 0.5 * in->period_s;
+        /* as for the encoder */
+        return s->imu_unchanged_s >=
+               fmax(p->imu_stale_s, SAFETY_STALE_PERIODS_MIN * in->period_s) - 0.5 * in->period_s;
 }
 
 /*

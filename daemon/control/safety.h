@@ -21,6 +21,9 @@
 /* History of body acceleration kept for the drop detector: a revolution
  * at 600 ppm at 1 kHz, or at 2400 ppm at 4 kHz. */
 #define SAFETY_ACCEL_HISTORY 100
+/* A sensor's staleness is judged in time, but never shorter than this
+ * many periods: a slow loop sees a late scan as a whole period without. */
+#define SAFETY_STALE_PERIODS_MIN 3.0
 
 struct safety_params {
         double stall_min_setpoint_ppm;  /* 300: below it a slow crank is no sign of a jam */

@@ -176,6 +176,35 @@ START_TEST(test_encoder_in_bursts)
 }
 END_TEST
 
+/* At 250 Hz one period without a new scan is 4 ms, over the 3 ms of
+ * EncoderStaleTime and IMUStaleTime: staleness is never judged on less
+ * than three periods. */
+START_TEST(test_stale_times_at_a_slow_rate)
+{
+        struct safety s;
+        struct safety_params p;
+        double accel[3] = { 0, 0, 9.81 };
+        struct safety_input in = { .period_s = 0.004, .accel_m_s2 = accel };
+        unsigned periods;
+
+        safety_params_default(&p);
+        safety_reset(&s);
+        for (periods = 0; periods <= 100; periods++) {
+                /* a new scan every other period, the last one too */
+                if (periods % 2 == 0) {
+                        in.encoder_time_ns += 8000000;
+                        in.imu_time_ns += 8000000;
+                }
+                ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_NONE);
+        }
+        for (periods = 1; periods < 10; periods++)
+                if (safety_check(&s, &p, &in) != RT_FAULT_NONE)
+                        break;
+        ck_assert_int_eq(s.lost_sensor, RT_SENSOR_ENCODER);
+        ck_assert_uint_eq(periods, 3);
+}
+END_TEST
+
 /* An IMU whose buffer gives no new scan hands the loop its last sample
  * again: no read error, only a time that stops. */
 START_TEST(test_imu_stale)
@@ -395,6 +424,7 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_imu_stale);
         tcase_add_test(tc, test_frozen_raw_encoder_is_lost_not_a_jam);
         tcase_add_test(tc, test_encoder_in_bursts);
+        tcase_add_test(tc, test_stale_times_at_a_slow_rate);
         tcase_add_test(tc, test_imu_slower_than_the_loop);
         tcase_add_test(tc, test_runaway_while_running);
         tcase_add_test(tc, test_runaway_after_stop);
