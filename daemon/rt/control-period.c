@@ -36,7 +36,18 @@ void control_period_init(struct control_period *cp, const struct control_params 
 {
         *cp = (struct control_period){ .period_s = 1.0 / control_hz, .safety_params = *safety };
         speed_estimator_init(&cp->speed_estimator, quantity, control_hz);
-        speed_control_init(&cp->speed_control, &params->speed);
+        {
+                /* The gains are the 1 kHz loop's. One period of a slower loop
+                 * lets the crank move further on one correction: at 250 Hz the
+                 * proportional term alone took back twice the error each period
+                 * and the speed swung ±10 %. The correction per period stays
+                 * that of 1 kHz. */
+                struct speed_control_params speed = params->speed;
+
+                if (control_hz < SPEED_CONTROL_TUNED_HZ)
+                        speed.kp_duty_per_ppm *= (double)control_hz / SPEED_CONTROL_TUNED_HZ;
+                speed_control_init(&cp->speed_control, &speed);
+        }
         stroke_estimator_init(&cp->stroke_estimator, &params->stroke_estimator);
         force_estimator_init(&cp->force_estimator, &params->force, cp->period_s);
         stroke_control_init(&cp->stroke_control, &params->stroke);
