@@ -20,9 +20,9 @@ bool device_reopen_wanted(const struct manager *m)
 
         if (m->options.simulate)
                 return false;
-        if (strcmp(m->session.fault, "sensor-lost") == 0)
+        if (m->session.fault == FAULT_SENSOR_LOST)
                 return real(hw->encoder.driver) || real(hw->imu.driver);
-        if (strcmp(m->session.fault, "actuator") == 0)
+        if (m->session.fault == FAULT_ACTUATOR)
                 return real(hw->motor.driver) || real(hw->stroke.driver);
         return false;
 }
@@ -78,10 +78,10 @@ int device_reopen(struct manager *m)
                          "%s: %s. The motor stays off until a ClearFault finds the devices "
                          "again.", m->options.config_file, error);
                 log_warning_errno(r, "Fault %s not cleared: re-opening %s failed: %s",
-                                  m->session.fault, devices, m->clear_refusal);
+                                  fault_to_string(m->session.fault), devices, m->clear_refusal);
                 return -EAGAIN;
         }
-        log_info("Re-opened %s after the %s fault.", devices, m->session.fault);
+        log_info("Re-opened %s after the %s fault.", devices, fault_to_string(m->session.fault));
 
         r = rt_resume(&m->rt);
         if (r < 0) {

@@ -2,25 +2,33 @@
 #include "manager.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <systemd/sd-daemon.h>
 
-#include "daemon/bus/bus.h"
-#include "device-reopen.h"
+#include "common/time-util.h"
+#include "drivers/hw-drivers.h"
 #include "power.h"
 #include "service-status.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
+#define SIM_SEED 0x5045524355535344ull /* fixed: the simulated gun behaves the same every run */
+#define HISTORY_FILE "history.sqlite"
+/* ~10 telemetry reports a second while running (DBUS.md) */
+#define PUBLISH_INTERVAL_US (100 * USEC_PER_MSEC)
+/* sd-event would otherwise let the timer slip by up to 250 ms */
+#define PUBLISH_ACCURACY_US (5 * USEC_PER_MSEC)
+/* sd-event's default timer slack is 250 ms; a step's end slips by at most this */
+#define STEP_TIMER_ACCURACY_US (10 * USEC_PER_MSEC)
 
 uint64_t manager_now_realtime_usec(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+        return now_usec(CLOCK_REALTIME);
 }
 
 static uint64_t session_now_usec(void *userdata)
@@ -40,9 +48,6 @@ static int on_step_timer(sd_event_source *source, uint64_t usec, void *userdata)
         session_on_timer(&m->session);
         return 0;
 }
-
-/* sd-event's default timer slack is 250 ms; a step's end slips by at most this */
-#define STEP_TIMER_ACCURACY_US 10000
 
 static int session_arm_timer(void *userdata, uint64_t at_usec)
 {
@@ -83,7 +88,7 @@ static void session_changed(void *userdata, unsigned what)
 {
         struct manager *m = userdata;
 
-        bus_emit_session_changed(m, what);
+        MANAGER_REPORT(m, session_changed, what);
         if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_STEP | SESSION_CHANGED_FAULT))
                 service_status_notify(m);
         if (what & (SESSION_CHANGED_STATE | SESSION_CHANGED_INTENSITY))
@@ -96,7 +101,9 @@ static void session_changed(void *userdata, unsigned what)
 
 static void session_step_started(void *userdata, unsigned step, const struct profile_step *s)
 {
-        bus_emit_step_started(userdata, step, s);
+        struct manager *m = userdata;
+
+        MANAGER_REPORT(m, step_started, step, s);
 }
 
 /* Routines a Reload replaced can go once no session plays from them; the
@@ -109,7 +116,7 @@ static void retire_old_routines(struct manager *m)
                 return;
         id = m->session.profile ? m->session.profile->id : NULL;
         m->session.profile = id ? routines_find(&m->routines, id) : NULL;
-        bus_emit_session_changed(m, SESSION_CHANGED_ROUTINE);
+        MANAGER_REPORT(m, session_changed, SESSION_CHANGED_ROUTINE);
         routines_clear(&m->retired);
 }
 
@@ -130,16 +137,18 @@ static void session_finished(void *userdata, const struct session_summary *summa
                         log_error_errno(r, "Failed to record the session of %s in the history: %m",
                                         summary->routine);
         }
-        bus_emit_finished(m, summary);
+        MANAGER_REPORT(m, finished, summary);
         retire_old_routines(m);
 }
 
-static void session_fault_raised(void *userdata, const char *code, const char *message)
+static void session_fault_raised(void *userdata, enum fault fault, const char *message)
 {
-        bus_emit_fault_raised(userdata, code, message);
+        struct manager *m = userdata;
+
+        MANAGER_REPORT(m, fault_raised, fault, message);
 }
 
-const struct session_ops manager_session_ops = {
+static const struct session_ops manager_session_ops = {
         .now_usec = session_now_usec,
         .arm_timer = session_arm_timer,
         .disarm_timer = session_disarm_timer,
@@ -156,11 +165,10 @@ void manager_update_max_intensity(struct manager *m)
                                   recovery_max_intensity(&m->recovery, manager_now_realtime_usec()));
 }
 
-int manager_start(struct manager *m, const char *id)
+int manager_start_routine(struct manager *m, const char *id)
 {
         const struct profile *profile = routines_find(&m->routines, id);
         uint64_t allowed_from_usec;
-        int r;
 
         if (!profile)
                 return -ENOENT;
@@ -172,8 +180,7 @@ int manager_start(struct manager *m, const char *id)
                 return -ENOSPC;
         manager_update_max_intensity(m);
         m->session_start_realtime_usec = manager_now_realtime_usec();
-        r = session_start(&m->session, profile);
-        return r;
+        return session_start(&m->session, profile);
 }
 
 int manager_reload(struct manager *m)
@@ -199,7 +206,7 @@ int manager_reload(struct manager *m)
                 retire_old_routines(m);
         }
         log_info("Reloaded %zu routines.", m->routines.count);
-        bus_emit_routines_changed(m);
+        MANAGER_REPORT(m, routines_changed);
         return r;
 }
 
@@ -221,9 +228,11 @@ static void main_button(struct manager *m, enum gesture gesture)
         switch (s->state) {
         case SESSION_IDLE:
                 if (gesture == GESTURE_PRESS)
-                        log_refusal(m, "start " POST_RUN_ROUTINE, manager_start(m, POST_RUN_ROUTINE));
+                        log_refusal(m, "start " POST_RUN_ROUTINE,
+                                    manager_start_routine(m, POST_RUN_ROUTINE));
                 else if (gesture == GESTURE_LONG_PRESS)
-                        log_refusal(m, "start " MANUAL_ROUTINE, manager_start(m, MANUAL_ROUTINE));
+                        log_refusal(m, "start " MANUAL_ROUTINE,
+                                    manager_start_routine(m, MANUAL_ROUTINE));
                 break;
         case SESSION_RUNNING:
         case SESSION_PAUSED:
@@ -244,7 +253,8 @@ static void main_button(struct manager *m, enum gesture gesture)
         }
 }
 
-void manager_on_gesture(void *userdata, const char *button, enum gesture gesture)
+/* What a button gesture does, by state (ROUTINES.md, issue "buttons"). */
+static void on_gesture(void *userdata, const char *button, enum gesture gesture)
 {
         struct manager *m = userdata;
         unsigned intensity = m->session.intensity;
@@ -278,231 +288,330 @@ double manager_board_temperature(struct manager *m)
         return celsius;
 }
 
-void manager_check_temperature(struct manager *m)
+/* Defaults < the configuration file < the command line. */
+static void apply_config(struct manager *m)
 {
-        double celsius;
-        char message[200];
+        struct options *o = &m->options;
+        struct settings *c = &m->settings;
 
-        if (m->session.state == SESSION_FAULT)
-                return;
-        celsius = manager_board_temperature(m);
-        if (!safety_temperature_too_high(&m->safety, celsius))
-                return;
-        snprintf(message, sizeof(message),
-                 "The driver board is at %.1f °C, near its limit of %.0f °C; the motor was "
-                 "stopped to let it cool to %.0f °C.",
-                 celsius, m->safety.temperature_limit_c, m->safety.temperature_resume_c);
-        session_fault(&m->session, "over-temperature", message);
+        settings_defaults(c);
+        (void)settings_load(c, o->config_file);
+        c->hw.module_dir = o->module_dir;
+        o->simulate = o->simulate || c->simulate;
+        if (!o->control_hz)
+                o->control_hz = c->control_hz;
+        if (!o->rt_priority)
+                o->rt_priority = (int)c->rt_priority;
+        if (o->rt_cpu == RT_CPU_UNSET)
+                o->rt_cpu = c->rt_cpu;
+        cpu_latency_init(&m->cpu_latency, CPU_LATENCY_DEVICE, c->wake_latency_us);
 }
 
-static const char *fault_code(enum rt_fault fault)
+static int open_gun(struct manager *m)
 {
-        switch (fault) {
-        case RT_FAULT_SENSOR_LOST:
-                return "sensor-lost";
-        case RT_FAULT_ACTUATOR:
-                return "actuator";
-        case RT_FAULT_STALL:
-                return "stall";
-        case RT_FAULT_DROP:
-                return "drop";
-        case RT_FAULT_OVERRUN:
-                return "overrun";
-        case RT_FAULT_LIMIT:
-                return "limit";
-        case RT_FAULT_RUNAWAY:
-                return "runaway";
-        case RT_FAULT_NONE:
-        default:
-                return "";
-        }
-}
+        static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
+        struct sim_gun_params params;
+        struct gun simulated = {0};
+        char path[PATH_MAX], error[512];
+        int r;
 
-static void fault_sentence(struct manager *m, const struct telemetry *tm, char *buf, size_t size)
-{
-        switch (tm->fault) {
-        case RT_FAULT_SENSOR_LOST:
-                if (tm->fault_errno)
-                        snprintf(buf, size, "The %s (%s) stopped answering: %s. The motor was "
-                                 "stopped.", tm->fault_sensor == RT_SENSOR_IMU ? "IMU" : "encoder",
-                                 tm->fault_sensor == RT_SENSOR_IMU && m->gun.imu.ops ?
-                                         m->gun.imu.ops->name : m->gun.encoder.ops->name,
-                                 strerror(tm->fault_errno));
-                else if (tm->fault_sensor == RT_SENSOR_IMU && m->gun.imu.ops)
-                        snprintf(buf, size, "The IMU (%s) gave no new sample for %g ms "
-                                 "([Safety] IMUStaleTime). The motor was stopped.",
-                                 m->gun.imu.ops->name, m->safety.imu_stale_s * 1e3);
+        /* the simulated gun is there for the kinds the configuration leaves simulated */
+        sim_gun_params_default(&params);
+        sim_gun_init(&m->sim_gun, &params, SIM_SEED);
+        r = sim_gun_drivers_open(&simulated, &m->sim_drivers, &m->sim_gun, &clock);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the simulated gun: %m");
+        /* the safe-stop's view of a simulated motor: none to keep for a real one */
+        if (m->options.simulate || m->settings.hw.motor.driver == HW_SIMULATED) {
+                snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
+                r = sim_board_open(&m->sim_board, path);
+                if (r < 0 && m->options.safe_stop)
+                        return log_error_errno(r, "Failed to open the simulated board's outputs "
+                                               "%s: %m", path);
+                if (r < 0)
+                        log_warning_errno(r, "The simulated board's outputs are not kept in %s, "
+                                          "so --safe-stop will not see them: %m", path);
                 else
-                        snprintf(buf, size, "The encoder (%s) gave no new reading for %g ms "
-                                 "([Safety] EncoderStaleTime), or read a standing crank while the "
-                                 "IMU felt the head percussing. The motor was stopped.",
-                                 m->gun.encoder.ops->name, m->safety.encoder_stale_s * 1e3);
-                break;
-        case RT_FAULT_ACTUATOR:
-                snprintf(buf, size, "Driving the motor (%s) or the stroke actuator (%s) failed: %s. "
-                         "The motor was stopped.", m->gun.motor.ops->name, m->gun.stroke.ops->name,
-                         strerror(tm->fault_errno));
-                break;
-        case RT_FAULT_STALL:
-                snprintf(buf, size, "The head is jammed: the crank turned at less than %.0f %% of "
-                         "its set speed for %.0f ms. The motor was stopped.",
-                         100 * m->safety.stall_speed_ratio, 1000 * m->safety.stall_time_s);
-                break;
-        case RT_FAULT_DROP:
-                snprintf(buf, size, "The gun fell: the IMU felt free fall for %.0f ms. The motor "
-                         "was stopped.", 1000 * m->safety.free_fall_time_s);
-                break;
-        case RT_FAULT_OVERRUN:
-                snprintf(buf, size, "The control loop missed %u deadlines in a row. The motor was "
-                         "stopped.", m->safety.overrun_streak);
-                break;
-        case RT_FAULT_LIMIT:
-                snprintf(buf, size, "The gun was asked for %.0f ppm at %.1f mm, outside its "
-                         "envelope of %.0f–%.0f ppm and %.0f–%.0f mm. The motor was stopped.",
-                         m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, ENVELOPE_SPEED_MIN_PPM,
-                         ENVELOPE_SPEED_MAX_PPM, ENVELOPE_AMPLITUDE_MIN_MM, ENVELOPE_AMPLITUDE_MAX_MM);
-                break;
-        case RT_FAULT_RUNAWAY:
-                snprintf(buf, size, "The crank turned faster than asked (%.0f ppm) for %.0f ms, or "
-                         "kept turning with the motor off: the motor driver (%s) may be stuck on. "
-                         "The enable was turned off and the brake on; check the driver board "
-                         "before running again.", tm->speed_ppm, 1000 * m->safety.runaway_time_s,
-                         m->gun.motor.ops->name);
-                break;
-        case RT_FAULT_NONE:
-        default:
-                buf[0] = '\0';
-                break;
+                        sim_gun_drivers_attach_board(&m->sim_drivers, &m->sim_board);
         }
-}
-
-void manager_on_rt_event(struct manager *m)
-{
-        char message[256];
-
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        if (m->clearing && m->telemetry.fault_clears == (uint32_t)m->clear_count) {
-                manager_finish_clear(m, m->telemetry.fault == RT_FAULT_NONE ? 0 : -EAGAIN);
-                return;
+        r = sim_panel_open(&simulated, &m->sim_panel, monotonic_now_ns, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the simulated buttons: %m");
+        if (m->options.simulate) {
+                m->gun = simulated;
+                log_info("Running on the simulated gun.");
+                return 0;
         }
-        if (m->telemetry.fault != RT_FAULT_NONE && m->session.state != SESSION_FAULT) {
-                fault_sentence(m, &m->telemetry, message, sizeof(message));
-                session_fault(&m->session, fault_code(m->telemetry.fault), message);
-        }
-}
 
-#define CLEAR_TIMEOUT_US 500000
-
-static int on_clear_timeout(sd_event_source *source, uint64_t usec, void *userdata)
-{
-        (void)source, (void)usec;
-        manager_finish_clear(userdata, -ETIMEDOUT);
+        r = hw_gun_open(&m->gun, &m->settings.hw, &simulated, m->options.control_hz, error,
+                        sizeof(error));
+        if (r < 0)
+                return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
+                                       m->options.config_file, error);
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s, battery %s.",
+                 m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
+                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name,
+                 m->gun.battery.ops ? m->gun.battery.ops->name : "none");
         return 0;
 }
 
-void manager_finish_clear(struct manager *m, int error)
+static int on_rt_event(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
-        char message[256];
-        int r = 0;
+        struct manager *m = userdata;
 
-        if (!m->clearing)
-                return;
-        m->clearing = false;
-        m->clear_timeout = sd_event_source_disable_unref(m->clear_timeout);
-        if (error == 0)
-                session_fault_cleared(&m->session);
-        else
-                log_notice_errno(error, "Fault %s not cleared: %m", m->session.fault);
-        if (!m->clear_request)
-                return;
-        if (error == 0)
-                r = sd_bus_reply_method_return(m->clear_request, NULL);
-        else if (error == -EAGAIN) {
-                fault_sentence(m, &m->telemetry, message, sizeof(message));
-                r = sd_bus_reply_method_errorf(m->clear_request, "io.percussd.Error.FaultActive",
-                                               "The fault is still there: %s", message);
-        } else
-                r = sd_bus_reply_method_errnof(m->clear_request, error,
-                                               "The control loop did not confirm the clear: %m.");
-        if (r < 0)
-                log_warning_errno(r, "Failed to answer ClearFault: %m");
-        m->clear_request = sd_bus_message_unref(m->clear_request);
+        (void)source, (void)fd, (void)revents;
+        rt_ack_event(&m->rt);
+        manager_on_rt_event(m);
+        return 0;
 }
 
-int manager_clear_fault(struct manager *m, sd_bus_message *request)
+static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
-        int64_t count;
+        struct manager *m = userdata;
+        bool spinning;
+
+        (void)usec;
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        MANAGER_REPORT(m, telemetry);
+        manager_check_heartbeat(m);
+        manager_check_temperature(m);
+        power_check_battery(m);
+        /* telemetry goes quiet once the session no longer runs and the control
+         * thread saw the crank rest: the last one published says Speed 0 */
+        spinning = !m->telemetry.resting;
+        if (m->session.state != SESSION_RUNNING && !spinning)
+                return sd_event_source_set_enabled(source, SD_EVENT_OFF);
+        return sd_event_source_set_time_relative(source, PUBLISH_INTERVAL_US);
+}
+
+static int on_terminate(sd_event_source *source, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct manager *m = userdata;
+
+        (void)source;
+        /* the motor first, then the words */
+        if (session_stop(&m->session) < 0)
+                rt_set_setpoint(&m->rt, &(struct setpoint){ .motor_on = false });
+        log_info("Received SIG%s, stopped the motor.", sigabbrev_np((int)si->ssi_signo));
+        (void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping the motor.");
+        return sd_event_exit(sd_event_source_get_event(source), 0);
+}
+
+static int setup_event_loop(struct manager *m)
+{
+        sigset_t mask;
         int r;
 
-        if (m->session.state != SESSION_FAULT)
-                return -ENOTCONN;
-        if (m->clearing)
-                return -EBUSY;
-        /* the control loop had no part in these: nothing of its to forget; a
-         * battery no longer critical clears (Start then asks for the charge
-         * a step needs) */
-        if (strcmp(m->session.fault, "over-temperature") == 0 ||
-            strcmp(m->session.fault, "battery") == 0) {
-                double celsius = manager_board_temperature(m);
-                double percent = manager_battery(m).percent;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
 
-                if (strcmp(m->session.fault, "over-temperature") == 0 &&
-                    !safety_temperature_cleared(&m->safety, celsius)) {
-                        snprintf(m->clear_refusal, sizeof(m->clear_refusal),
-                                 "the driver board is at %.1f °C and must cool to %.0f °C first.",
-                                 celsius, m->safety.temperature_resume_c);
-                        return -EAGAIN;
-                }
-                if (strcmp(m->session.fault, "battery") == 0 &&
-                    battery_policy_check(&m->settings.power, percent) == BATTERY_CRITICAL) {
-                        snprintf(m->clear_refusal, sizeof(m->clear_refusal),
-                                 "the battery is at %.1f %%, at or under its critical %.0f %% "
-                                 "([Power] CriticalPercent); charge it first.",
-                                 percent, m->settings.power.critical_percent);
-                        return -EAGAIN;
-                }
-                session_fault_cleared(&m->session);
-                return request ? sd_bus_reply_method_return(request, NULL) : 0;
-        }
-        if (device_reopen_wanted(m)) {
-                r = device_reopen(m);
-                if (r < 0)
-                        return r;
-        }
+        /* blocked before the control thread exists, so it inherits the mask
+         * and the signals reach the loop's signalfd only */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        r = -pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to block SIGTERM and SIGINT: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
 
-        count = session_request_fault_clear(&m->session);
-        if (count < 0)
-                return (int)count;
-        r = sd_event_add_time_relative(m->event, &m->clear_timeout, CLOCK_MONOTONIC,
-                                       CLEAR_TIMEOUT_US, 0, on_clear_timeout, m);
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the systemd watchdog: %m");
+        return 0;
+}
+
+static int setup_rt(struct manager *m)
+{
+        struct rt_config config = {
+                .control_hz = m->options.control_hz,
+                .priority = m->options.rt_priority,
+                .cpu = m->options.rt_cpu,
+#if defined(__SANITIZE_ADDRESS__)
+                /* ASan's shadow memory is terabytes of address space */
+                .lock_memory = false,
+#else
+                .lock_memory = true,
+#endif
+        };
+        int r;
+
+        m->safety = m->settings.safety;
+        r = rt_start(&m->rt, &m->gun, &m->settings.control, &m->safety, &config);
         if (r < 0)
                 return r;
-        m->clearing = true;
-        m->clear_count = count;
-        m->clear_request = request ? sd_bus_message_ref(request) : NULL;
+        r = sd_event_add_io(m->event, &m->rt_event_source, m->rt.event_fd, EPOLLIN, on_rt_event, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the control thread's events: %m");
+        r = sd_event_add_time_relative(m->event, &m->publish_timer, CLOCK_MONOTONIC,
+                                       PUBLISH_INTERVAL_US, PUBLISH_ACCURACY_US, on_publish_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the telemetry timer: %m");
+        r = sd_event_source_set_enabled(m->publish_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the telemetry timer: %m");
         return 0;
 }
 
-/* Two telemetry ticks (200 ms) without a period: the loop is not late, it
- * is gone. */
-#define HEARTBEAT_MISSES_MAX 2
+/* History and the race record. A damaged file is kept aside and a new
+ * one started; one from a newer percussd is left alone. Without them the
+ * gun still works: the failure is logged and GetHistory says so. */
+static void open_state(struct manager *m)
+{
+        char path[PATH_MAX], aside[PATH_MAX + 32];
+        int r;
 
-void manager_check_heartbeat(struct manager *m)
+        m->recovery.p = m->settings.recovery;
+        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, HISTORY_FILE);
+        r = history_open(path, &m->history);
+        if (r == -EBADMSG) {
+                r = history_set_aside(path, aside, sizeof(aside));
+                if (r < 0)
+                        log_warning_errno(r, "Failed to move the damaged history %s aside: %m",
+                                          path);
+                else {
+                        log_warning("History %s was damaged: kept it as %s and started a new "
+                                    "history.", path, aside);
+                        r = history_open(path, &m->history);
+                }
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Going on without session history and race record (%s): %m",
+                                  path);
+                return;
+        }
+        r = recovery_load(&m->recovery, m->history);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read the race record from %s: %m", path);
+        manager_update_max_intensity(m);
+}
+
+int manager_new(const struct options *options, struct manager **ret)
+{
+        struct manager *m = calloc(1, sizeof(*m));
+
+        if (!m)
+                return -ENOMEM;
+        m->options = *options;
+        cpu_latency_init(&m->cpu_latency, CPU_LATENCY_DEVICE, -1);
+        *ret = m;
+        return 0;
+}
+
+void manager_set_listener(struct manager *m, const struct manager_listener *listener,
+                          void *userdata)
+{
+        m->listener = listener;
+        m->listener_data = userdata;
+}
+
+int manager_start(struct manager *m)
 {
         int r;
 
-        if (m->session.state != SESSION_RUNNING || m->telemetry.periods != m->heartbeat_periods) {
-                m->heartbeat_periods = m->telemetry.periods;
-                m->heartbeat_misses = 0;
-                return;
-        }
-        if (++m->heartbeat_misses < HEARTBEAT_MISSES_MAX)
-                return;
-        /* the RT thread no longer drives the motor: the main thread does the safe stop */
-        r = control_safe_state(&m->gun);
+        r = setup_event_loop(m);
         if (r < 0)
-                log_error_errno(r, "Failed to stop the motor (%s) from the main thread: %m",
-                                m->gun.motor.ops->name);
-        session_fault(&m->session, "overrun",
-                      "The control loop stopped running; the motor was stopped by the main thread.");
+                return r;
+        apply_config(m);
+
+        r = routines_load(&m->routines, m->options.profile_dirs, m->options.n_profile_dirs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load routines: %m");
+        if (m->routines.count == 0)
+                log_warning("No routine loaded from %s%s: Start will refuse every routine.",
+                            m->options.profile_dirs[0],
+                            m->options.n_profile_dirs > 1 ? " and the other directories" : "");
+
+        r = open_gun(m);
+        if (r < 0)
+                return r;
+        r = setup_rt(m);
+        if (r < 0)
+                return r;
+        session_init(&m->session, &manager_session_ops, m);
+        /* the panel before the state files: a race on record lowers the
+         * intensity at once, and the LEDs show it */
+        r = button_input_start(&m->button_input, m->event, &m->gun.buttons, on_gesture, m);
+        if (r < 0)
+                return r;
+        r = led_status_start(&m->led_status, m->event, &m->gun.leds);
+        if (r < 0)
+                return r;
+        r = power_setup(m);
+        if (r < 0)
+                return r;
+        open_state(m);
+        return 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+        if (!m)
+                return NULL;
+        led_status_stop(&m->led_status);
+        button_input_stop(&m->button_input);
+        m->step_timer = sd_event_source_disable_unref(m->step_timer);
+        manager_finish_clear(m, -ESHUTDOWN);
+        m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
+        power_close(m);
+        m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
+        rt_stop(&m->rt);
+        cpu_latency_release(&m->cpu_latency);
+        gun_close(&m->gun);
+        sim_board_close(&m->sim_board);
+        routines_clear(&m->routines);
+        routines_clear(&m->retired);
+        m->history = history_close(m->history);
+        m->event = sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+/* What the simulated board was left doing, for the log of a safe-stop. */
+static void report_sim_board(const struct manager *m)
+{
+        char path[PATH_MAX];
+        struct sim_board board;
+        uint64_t now = now_ns(CLOCK_MONOTONIC), deadline_ns;
+
+        snprintf(path, sizeof(path), "%s/%s", m->options.state_dir, SIM_BOARD_FILE);
+        if (sim_board_open(&board, path) < 0)
+                return;
+        deadline_ns = atomic_load(&board.regs->enable_deadline_ns);
+        if (atomic_load(&board.regs->enable))
+                log_info("The simulated board was left with the motor enabled, duty %.2f, stroke "
+                         "position %.2f; its enable lease %s %.0f ms%s.",
+                         atomic_load(&board.regs->duty), atomic_load(&board.regs->stroke_position),
+                         now < deadline_ns ? "runs out in" : "ran out",
+                         (double)(now < deadline_ns ? deadline_ns - now : now - deadline_ns) * 1e-6,
+                         now < deadline_ns ? "" : " ago");
+        sim_board_close(&board);
+}
+
+int manager_safe_stop(struct manager *m)
+{
+        int r, r2;
+
+        apply_config(m);
+        if (m->options.simulate)
+                report_sim_board(m);
+        r = open_gun(m);
+        if (r < 0)
+                return log_error_errno(r, "Safe stop: could not open the actuators; the motor "
+                                       "may still run: %m");
+        r = control_safe_state(&m->gun);
+        r2 = m->gun.stroke.ops->set_position(&m->gun.stroke, 0.0);
+        if (r < 0)
+                return log_error_errno(r, "Safe stop: the motor driver refused duty 0 and "
+                                       "enable off: %m");
+        if (r2 < 0)
+                return log_error_errno(r2, "Safe stop: the stroke actuator refused its rest "
+                                       "position: %m");
+        log_info("Safe stop: motor duty 0 and enable off, stroke actuator at its shortest.");
+        return 0;
 }

@@ -1,31 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Everything the daemon holds, owned by the main thread (but rt's
- * thread-side fields). */
+/*
+ * The manager owns everything the daemon holds (but the RT thread's own
+ * fields of struct rt) and runs on the main thread's event loop: the gun,
+ * the control thread, the routines and the session playing one, the
+ * history, the recovery guard, the buttons, the LEDs and the battery. It
+ * knows nothing of D-Bus: what happens is reported through the listener
+ * that the front end (daemon/frontend.h) sets, and the front end calls the
+ * functions below.
+ */
 
 #include <stdbool.h>
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "daemon/bus/bus-access.h"
-#include "daemon/panel/button-input.h"
-#include "daemon/rt/cpu-latency.h"
-#include "settings.h"
-#include "drivers/driver.h"
-#include "daemon/rt/handoff.h"
-#include "daemon/session/history.h"
-#include "daemon/panel/led-status.h"
 #include "common/log.h"
+#include "daemon/panel/button-input.h"
+#include "daemon/panel/led-status.h"
+#include "daemon/rt/cpu-latency.h"
+#include "daemon/rt/handoff.h"
+#include "daemon/rt/rt.h"
+#include "daemon/session/history.h"
 #include "daemon/session/recovery.h"
 #include "daemon/session/routines.h"
-#include "daemon/rt/rt.h"
 #include "daemon/session/session.h"
+#include "drivers/driver.h"
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
 #include "drivers/sim/sim-panel.h"
+#include "settings.h"
 
 #define PROFILE_DIRS_MAX 8
+#define RT_CPU_UNSET (-2)
 
 enum bus_kind {
         BUS_SYSTEM,
@@ -44,17 +50,37 @@ struct options {
         const char *state_dir;  /* history and the race record */
         unsigned control_hz;
         int rt_priority;
-        int rt_cpu;             /* -1: any */
+        int rt_cpu;             /* -1: any; RT_CPU_UNSET: as the configuration says */
         enum log_level log_level;
         const char *module_dir; /* --module-dir; NULL: MODULE_DIR */
+};
+
+/* What the manager reports, to whoever watches the gun (the bus adapter).
+ * Each may be called from any manager function; userdata is the
+ * listener's own. */
+struct manager_listener {
+        /* SESSION_CHANGED_* bits: the properties of that group changed */
+        void (*session_changed)(void *userdata, unsigned what);
+        void (*step_started)(void *userdata, unsigned step, const struct profile_step *s);
+        void (*finished)(void *userdata, const struct session_summary *summary);
+        void (*fault_raised)(void *userdata, enum fault fault, const char *message);
+        void (*battery_changed)(void *userdata);
+        void (*routines_changed)(void *userdata);
+        /* about 10 a second while the motor runs or the crank turns:
+         * m->telemetry is the newest */
+        void (*telemetry)(void *userdata);
+        /* a ClearFault that manager_clear_fault() left pending has ended:
+         * 0 cleared, -EAGAIN the fault is still there (m->clear_refusal
+         * says why), else what kept the control loop from answering */
+        void (*clear_finished)(void *userdata, void *request, int error);
 };
 
 struct manager {
         struct options options;
         struct settings settings;
         sd_event *event;
-        sd_bus *bus;
-        struct bus_access bus_access;
+        const struct manager_listener *listener;
+        void *listener_data;
 
         struct gun gun;
         struct sim_gun sim_gun;
@@ -82,16 +108,12 @@ struct manager {
 
         /* a ClearFault waiting for the control loop's answer */
         bool clearing;
-        sd_bus_message *clear_request;  /* NULL when a button asked */
+        void *clear_request;            /* the front end's, NULL when a button asked */
         int64_t clear_count;            /* the fault_clears the loop must echo */
         sd_event_source *clear_timeout;
-        char clear_refusal[768];        /* why ClearFault said -EAGAIN, a sentence */
+        char clear_refusal[768];        /* why a clear was refused (-EAGAIN), a sentence */
 
         struct telemetry telemetry;     /* the newest the RT thread gave */
-        struct telemetry published;     /* what PropertiesChanged last said */
-        double published_elapsed_s;
-        double published_step_remaining_s;
-        double published_temperature_c;
         sd_event_source *rt_event_source;
         sd_event_source *publish_timer;
         struct battery_reading published_battery; /* see power.h */
@@ -102,13 +124,31 @@ struct manager {
         char power_refusal[256];
 };
 
-/* The routine engine's hooks into the event loop, the RT thread, the bus,
- * the LEDs and the history. */
-extern const struct session_ops manager_session_ops;
+/* Tells the listener, if there is one yet, that something happened. */
+#define MANAGER_REPORT(m, event, ...)                                                  \
+        do {                                                                           \
+                if ((m)->listener && (m)->listener->event)                             \
+                        (m)->listener->event((m)->listener_data, ##__VA_ARGS__);       \
+        } while (0)
+
+/* Lifecycle, as main() runs it: new (the options from the command line),
+ * start (configuration, routines, the gun, the control thread, the
+ * buttons, LEDs, battery and state files), then the front end sets the
+ * listener and the event loop runs; free undoes it all. */
+int manager_new(const struct options *options, struct manager **ret);
+int manager_start(struct manager *m);
+void manager_set_listener(struct manager *m, const struct manager_listener *listener,
+                          void *userdata);
+struct manager *manager_free(struct manager *m);
+
+/* ExecStopPost=: forces the actuators off, without the control thread or
+ * the bus, whatever happened to the daemon. */
+int manager_safe_stop(struct manager *m);
 
 /* Start a routine by id: -ENOENT no such routine, -EPERM resting after a
- * race (not a gentle routine), and session_start()'s errors. */
-int manager_start(struct manager *m, const char *id);
+ * race (not a gentle routine), -ENOSPC not enough charge
+ * (m->power_refusal says why), and session_start()'s errors. */
+int manager_start_routine(struct manager *m, const char *id);
 
 /* Re-reads the routines; a session playing keeps its routine. */
 int manager_reload(struct manager *m);
@@ -116,18 +156,7 @@ int manager_reload(struct manager *m);
 /* The recovery guard's cap, as of now; updates Intensity if it drops. */
 void manager_update_max_intensity(struct manager *m);
 
-/* What a button gesture does, by state (ROUTINES.md, issue "buttons"). */
-void manager_on_gesture(void *userdata, const char *button, enum gesture gesture);
-
 uint64_t manager_now_realtime_usec(void);
-
-/* The RT thread said something happened: a fault, a fault cleared. */
-void manager_on_rt_event(struct manager *m);
-
-/* Called at each telemetry tick while running: a control loop whose
- * periods stopped counting is dead, and the main thread forces the safe
- * state itself. */
-void manager_check_heartbeat(struct manager *m);
 
 /* The battery as its gauge reads it now: NaN and not charging when the
  * gun has no gauge or it does not answer. */
@@ -137,12 +166,19 @@ struct battery_reading manager_battery(struct manager *m);
 double manager_board_temperature(struct manager *m);
 void manager_check_temperature(struct manager *m);
 
-/* ClearFault: answered at once when the cause is plainly there (-EAGAIN,
- * the reason in m->clear_refusal: still too hot, a device still missing),
- * else once the control loop has tried (request, which may be NULL for a
- * button, gets the reply then). A fault a device caused is cleared through
- * device_reopen() when the gun has real drivers for it. -ENOTCONN: no
- * fault; -EBUSY: a clear is already on its way. */
-int manager_clear_fault(struct manager *m, sd_bus_message *request);
-/* Ends a pending clear: 0 cleared, else the errno the reply carries. */
+/* ClearFault. 0: cleared now. 1: pending, the listener's clear_finished
+ * gets request once the control loop has tried. -EAGAIN: the cause is
+ * plainly still there (m->clear_refusal says why: still too hot, a
+ * device still missing, a battery still flat). -ENOTCONN: no fault;
+ * -EBUSY: a clear is already on its way. A fault a device caused is
+ * cleared through device_reopen() when the gun has real drivers for it. */
+int manager_clear_fault(struct manager *m, void *request);
+/* Ends a pending clear: 0 cleared, else the error its requester gets. */
 void manager_finish_clear(struct manager *m, int error);
+
+/* manager-faults.c: what the RT thread reported, the heartbeat of the
+ * control loop, and the sentence each fault is told with. */
+void manager_on_rt_event(struct manager *m);
+void manager_check_heartbeat(struct manager *m);
+void manager_fault_sentence(const struct manager *m, const struct telemetry *tm, char *buf,
+                            size_t size);

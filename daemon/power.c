@@ -6,7 +6,6 @@
 
 #include "daemon/session/battery-policy.h"
 
-#include "daemon/bus/bus.h"
 #include "manager.h"
 
 #define POLL_ACCURACY_US (5 * 1000000ull)
@@ -62,7 +61,7 @@ void power_check_battery(struct manager *m)
         if (power_battery_changed(m->published_battery.percent, m->published_battery.charging,
                                   now.percent, now.charging)) {
                 m->published_battery = now;
-                bus_emit_battery_changed(m);
+                MANAGER_REPORT(m, battery_changed);
         }
         measure_use(m, now.percent);
         if (battery_policy_apply(&m->settings.power, &m->session, now.percent))

@@ -29,7 +29,7 @@ void service_status_notify(const struct manager *m)
                          step->side);
                 break;
         case SESSION_FAULT:
-                snprintf(status, sizeof(status), "STATUS=Fault %s, motor off: %s", s->fault,
+                snprintf(status, sizeof(status), "STATUS=Fault %s, motor off: %s", fault_to_string(s->fault),
                          s->fault_message);
                 break;
         case SESSION_IDLE:

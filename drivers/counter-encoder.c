@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "hw-drivers.h"
 #include "sysfs-attr.h"
 
@@ -33,14 +34,6 @@ struct counter_encoder {
         uint64_t counts_per_rev;
         double rad_per_count;
 };
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* RT: one pread of the count, parsed without stdio. */
 static int counter_encoder_read(struct encoder *enc, struct encoder_sample *out)
@@ -58,7 +51,7 @@ static int counter_encoder_read(struct encoder *enc, struct encoder_sample *out)
                 count = count * 10 + (uint64_t)(buf[i] - '0');
         if (i == 0 || (i < n && buf[i] != '\n'))
                 return -EBADMSG;
-        out->time_ns = now_ns();
+        out->time_ns = now_ns(CLOCK_MONOTONIC);
         out->value = (double)(count % c->counts_per_rev) * c->rad_per_count;
         return 0;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "hw-drivers.h"
 #include "iio-input.h"
 
@@ -42,14 +43,6 @@ struct iio_encoder {
         double position_counts;         /* count channels: in [0, counts_per_rev) */
         struct encoder_sample sample;
 };
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static double wrap(double x, double period)
 {
@@ -117,7 +110,7 @@ static int read_buffered(struct encoder *enc, struct encoder_sample *out)
                 e->sample.time_ns = e->timestamp.channel ?
                         (uint64_t)iio_input_from_buffer(&e->timestamp, (const char *)last +
                                                         e->timestamp_offset) :
-                        now_ns();
+                        now_ns(CLOCK_MONOTONIC);
                 if (n < ENCODER_BUFFER_SAMPLES)
                         break;
         }
@@ -134,7 +127,7 @@ static int read_direct(struct encoder *enc, struct encoder_sample *out)
         if (r < 0)
                 return r;
         take(e, raw);
-        e->sample.time_ns = now_ns();
+        e->sample.time_ns = now_ns(CLOCK_MONOTONIC);
         *out = e->sample;
         return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "hw-drivers.h"
 #include "iio-input.h"
 #include "sysfs-attr.h"
@@ -34,14 +35,6 @@ struct iio_imu {
         double device_accel[3], device_gyro[3];
         struct imu_sample sample;
 };
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* The device's axes into the gun's, at time_ns. */
 static void map_axes(struct iio_imu *m, uint64_t time_ns)
@@ -72,7 +65,7 @@ static uint64_t scan_time_ns(const struct iio_imu *m, const void *last)
         ptrdiff_t offset;
 
         if (!m->timestamp.channel)
-                return now_ns();
+                return now_ns(CLOCK_MONOTONIC);
         offset = (const char *)iio_buffer_first(m->buffer, m->timestamp.channel) -
                  (const char *)iio_buffer_first(m->buffer, m->accel[0].channel);
         return (uint64_t)iio_input_from_buffer(&m->timestamp, (const char *)last + offset);
@@ -122,7 +115,7 @@ static int read_direct(struct imu *imu, struct imu_sample *out)
                         m->device_gyro[i] = iio_input_value(&m->gyro[i], raw);
                 }
         }
-        map_axes(m, now_ns());
+        map_axes(m, now_ns(CLOCK_MONOTONIC));
         *out = m->sample;
         return 0;
 }

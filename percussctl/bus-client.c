@@ -10,7 +10,6 @@
 #include "properties.h"
 
 /* The daemon's own refusal for callers its policy does not cover (DBUS.md). */
-#define ERROR_PERCUSSD_ACCESS_DENIED "io.percussd.Error.AccessDenied"
 
 void bus_client_init(struct bus_client *c, enum bus_kind kind, const char *address)
 {
@@ -86,14 +85,14 @@ void die_bus_error(const struct bus_client *c, const sd_bus_error *error, int r,
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                    SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 die(CTL_EXIT_UNREACHABLE, name, "percussd is not running on %s (%s has no owner).",
-                    c->where, MASSAGER_BUS_NAME);
+                    c->where, BUS_NAME);
         /* the bus's own refusal is a dump of its policy rule, not a sentence */
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED,
                                    SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
                 die(CTL_EXIT_NOT_PERMITTED, name,
                     "Not permitted to %s: only root and members of the percussd group may "
                     "drive the gun.", what);
-        if (sd_bus_error_has_name(error, ERROR_PERCUSSD_ACCESS_DENIED))
+        if (sd_bus_error_has_name(error, BUS_ERROR_ACCESS_DENIED))
                 die(CTL_EXIT_NOT_PERMITTED, name, "%s", message);
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT,
                                    SD_BUS_ERROR_DISCONNECTED) ||
@@ -112,8 +111,8 @@ sd_bus_message *massager_call(struct bus_client *c, const char *method, const ch
         int r;
 
         va_start(ap, types);
-        r = sd_bus_call_methodv(bus_client_connect(c), MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
-                                MASSAGER_INTERFACE, method, &error, &reply, types, ap);
+        r = sd_bus_call_methodv(bus_client_connect(c), BUS_NAME, BUS_PATH,
+                                BUS_INTERFACE, method, &error, &reply, types, ap);
         va_end(ap);
         if (r < 0) {
                 snprintf(what, sizeof(what), "call %s", method);
@@ -130,8 +129,8 @@ void massager_set_property(struct bus_client *c, const char *property, const cha
         int r;
 
         va_start(ap, type);
-        r = sd_bus_set_propertyv(bus_client_connect(c), MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
-                                 MASSAGER_INTERFACE, property, &error, type, ap);
+        r = sd_bus_set_propertyv(bus_client_connect(c), BUS_NAME, BUS_PATH,
+                                 BUS_INTERFACE, property, &error, type, ap);
         va_end(ap);
         if (r < 0) {
                 snprintf(what, sizeof(what), "set %s", property);
@@ -146,9 +145,9 @@ json_object *massager_get_properties(struct bus_client *c)
         json_object *props;
         int r;
 
-        r = sd_bus_call_method(bus_client_connect(c), MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
+        r = sd_bus_call_method(bus_client_connect(c), BUS_NAME, BUS_PATH,
                                "org.freedesktop.DBus.Properties", "GetAll", &error, &reply, "s",
-                               MASSAGER_INTERFACE);
+                               BUS_INTERFACE);
         if (r < 0)
                 die_bus_error(c, &error, r, "read the properties");
         props = json_object_new_object();
@@ -170,9 +169,9 @@ json_object *massager_get_property(struct bus_client *c, const char *property)
         char what[64];
         int r;
 
-        r = sd_bus_call_method(bus_client_connect(c), MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
+        r = sd_bus_call_method(bus_client_connect(c), BUS_NAME, BUS_PATH,
                                "org.freedesktop.DBus.Properties", "Get", &error, &reply, "ss",
-                               MASSAGER_INTERFACE, property);
+                               BUS_INTERFACE, property);
         if (r < 0) {
                 snprintf(what, sizeof(what), "read %s", property);
                 die_bus_error(c, &error, r, what);

@@ -11,9 +11,8 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
-#define MASSAGER_BUS_NAME "io.percussd.Massager1"
-#define MASSAGER_OBJECT_PATH "/io/percussd/Massager1"
-#define MASSAGER_INTERFACE "io.percussd.Massager1"
+#include "common/bus-names.h"
+
 
 enum bus_kind {
         BUS_SYSTEM,

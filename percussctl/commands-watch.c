@@ -130,7 +130,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
 
         (void)ret_error;
         r = sd_bus_message_read(m, "s", &interface);
-        if (r < 0 || strcmp(interface, MASSAGER_INTERFACE) != 0)
+        if (r < 0 || strcmp(interface, BUS_INTERFACE) != 0)
                 return 0;
         r = properties_read(w->props, m);
         if (r < 0)
@@ -156,7 +156,7 @@ static int on_massager_signal(sd_bus_message *m, void *userdata, sd_bus_error *r
 
         (void)ret_error;
         json_object_object_add(event, "event", json_object_new_string(member));
-        if (sd_bus_message_is_signal(m, MASSAGER_INTERFACE, "StepStarted") &&
+        if (sd_bus_message_is_signal(m, BUS_INTERFACE, "StepStarted") &&
             sd_bus_message_read(m, "uss", &step, &a, &b) >= 0) {
                 json_object_object_add(event, "step", json_object_new_int64(step));
                 json_object_object_add(event, "muscle", json_object_new_string(a));
@@ -164,7 +164,7 @@ static int on_massager_signal(sd_bus_message *m, void *userdata, sd_bus_error *r
                 snprintf(text, sizeof(text), "step %u started: %s%s%s", step + 1, a,
                          *b && strcmp(b, "none") != 0 ? " " : "",
                          *b && strcmp(b, "none") != 0 ? b : "");
-        } else if (sd_bus_message_is_signal(m, MASSAGER_INTERFACE, "Finished") &&
+        } else if (sd_bus_message_is_signal(m, BUS_INTERFACE, "Finished") &&
                    sd_bus_message_read(m, "sdb", &a, &seconds, &completed) >= 0) {
                 char duration[32];
 
@@ -174,7 +174,7 @@ static int on_massager_signal(sd_bus_message *m, void *userdata, sd_bus_error *r
                 format_duration(duration, sizeof(duration), seconds);
                 snprintf(text, sizeof(text), "%s %s after %s of percussion", a,
                          completed ? "completed" : "stopped", duration);
-        } else if (sd_bus_message_is_signal(m, MASSAGER_INTERFACE, "FaultRaised") &&
+        } else if (sd_bus_message_is_signal(m, BUS_INTERFACE, "FaultRaised") &&
                    sd_bus_message_read(m, "ss", &a, &b) >= 0) {
                 json_object_object_add(event, "code", json_object_new_string(a));
                 json_object_object_add(event, "message", json_object_new_string(b));
@@ -201,10 +201,10 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
 
         (void)ret_error;
         if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
-            strcmp(name, MASSAGER_BUS_NAME) != 0 || *new_owner)
+            strcmp(name, BUS_NAME) != 0 || *new_owner)
                 return 0;
         snprintf(sentence, sizeof(sentence), "percussd left %s (%s has no owner any more).",
-                 w->client->where, MASSAGER_BUS_NAME);
+                 w->client->where, BUS_NAME);
         watch_lost(w, SD_BUS_ERROR_NAME_HAS_NO_OWNER, sentence);
         return 0;
 }
@@ -236,17 +236,17 @@ static void subscribe(struct watch *w, sd_bus *bus)
 
         r = sd_bus_add_filter(bus, NULL, on_any_message, w);
         if (r >= 0)
-                r = sd_bus_match_signal(bus, NULL, MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
+                r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH,
                                         "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                         on_properties_changed, w);
         if (r >= 0)
-                r = sd_bus_match_signal(bus, NULL, MASSAGER_BUS_NAME, MASSAGER_OBJECT_PATH,
-                                        MASSAGER_INTERFACE, NULL, on_massager_signal, w);
+                r = sd_bus_match_signal(bus, NULL, BUS_NAME, BUS_PATH,
+                                        BUS_INTERFACE, NULL, on_massager_signal, w);
         if (r >= 0)
                 r = sd_bus_add_match(bus, NULL,
                                      "type='signal',sender='org.freedesktop.DBus',"
                                      "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
-                                     "member='NameOwnerChanged',arg0='" MASSAGER_BUS_NAME "'",
+                                     "member='NameOwnerChanged',arg0='" BUS_NAME "'",
                                      on_name_owner_changed, w);
         if (r < 0) {
                 sd_bus_error_set_errno(&error, r);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/cleanup.h"
+
 /* Exit statuses; print_help() in main.c documents them. */
 enum {
         CTL_EXIT_REFUSED = 1,           /* percussd answered with an error */
@@ -21,8 +23,6 @@ enum {
 
 /* The error name die() gives for a wrong command line. */
 #define CTL_ERROR_USAGE "usage"
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
 
 /* --json: machine output on stdout, errors as JSON on stderr. */
 extern bool arg_json;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/macro.h"
+#include "common/bus-names.h"
+#include "common/cleanup.h"
 
-#define ERROR_ACCESS_DENIED "io.percussd.Error.AccessDenied"
 #define CREDENTIALS_TIMEOUT_USEC (1000 * 1000)
 
 void bus_access_init(struct bus_access *a)
@@ -84,13 +84,13 @@ int bus_access_check(const struct bus_access *a, sd_bus_message *message, const 
 
         r = sender_identity(a, message, &uid, &in_group);
         if (r < 0)
-                return sd_bus_error_setf(error, ERROR_ACCESS_DENIED,
+                return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
                                          "Cannot tell who asked to %s (the bus gave no "
                                          "credentials), so it was refused.",
                                          action);
         if (uid == 0 || uid == a->own_uid || in_group)
                 return 0;
-        return sd_bus_error_setf(error, ERROR_ACCESS_DENIED,
+        return sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
                                  "Only root and members of the %s group may %s; uid %u is neither.",
                                  BUS_ACCESS_GROUP, action, (unsigned)uid);
 }

@@ -10,27 +10,27 @@
 #include "bus.h"
 #include "daemon/power.h"
 
-#define SIM_PATH "/io/percussd/Simulator1"
-#define SIM_INTERFACE "io.percussd.Simulator1"
 /* A hand cannot push a massage gun harder than this into a muscle. */
 #define SIM_CONTACT_FORCE_MAX_N 200.0
 
 /* A button pressed here starts the motor as a real one would. */
-static int may_act(struct manager *m, sd_bus_message *message, sd_bus_error *error)
+static int may_act(void *userdata, sd_bus_message *message, sd_bus_error *error)
 {
-        return bus_access_check(&m->bus_access, message, "act on the simulated gun", error);
+        struct bus_adapter *a = userdata;
+
+        return bus_access_check(&a->access, message, "act on the simulated gun", error);
 }
 
 static int set_button(sd_bus_message *message, void *userdata, sd_bus_error *error, bool pressed)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         const char *name;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         r = sim_panel_set_button(&m->gun, name, pressed);
@@ -55,14 +55,14 @@ static int method_release_button(sd_bus_message *message, void *userdata, sd_bus
 
 static int method_set_contact_force(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         double force_n;
         int r;
 
         r = sd_bus_message_read(message, "d", &force_n);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         if (!isfinite(force_n) || force_n < 0.0 || force_n > SIM_CONTACT_FORCE_MAX_N)
@@ -75,14 +75,14 @@ static int method_set_contact_force(sd_bus_message *message, void *userdata, sd_
 
 static int method_set_temperature(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         double celsius;
         int r;
 
         r = sd_bus_message_read(message, "d", &celsius);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         if (!isfinite(celsius) || celsius < -40.0 || celsius > 150.0)
@@ -94,13 +94,13 @@ static int method_set_temperature(sd_bus_message *message, void *userdata, sd_bu
 
 static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int jammed, r;
 
         r = sd_bus_message_read(message, "b", &jammed);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         sim_gun_set_jammed(&m->sim_gun, jammed);
@@ -109,13 +109,13 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
 
 static int method_stick_motor(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int stuck, r;
 
         r = sd_bus_message_read(message, "b", &stuck);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         sim_gun_set_motor_stuck(&m->sim_gun, stuck);
@@ -124,10 +124,10 @@ static int method_stick_motor(sd_bus_message *message, void *userdata, sd_bus_er
 
 static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int r;
 
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         sim_gun_drop(&m->sim_gun);
@@ -136,14 +136,14 @@ static int method_drop(sd_bus_message *message, void *userdata, sd_bus_error *er
 
 static int method_cut_sensor(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         const char *sensor;
         int cut, r;
 
         r = sd_bus_message_read(message, "sb", &sensor, &cut);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         if (strcmp(sensor, "encoder") == 0)
@@ -161,7 +161,7 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         double value;
 
         (void)bus, (void)path, (void)interface, (void)error;
@@ -177,14 +177,14 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
 }
 static int method_set_battery(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         double percent;
         int r;
 
         r = sd_bus_message_read(message, "d", &percent);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         if (!isfinite(percent) || percent < 0.0 || percent > 100.0)
@@ -197,13 +197,13 @@ static int method_set_battery(sd_bus_message *message, void *userdata, sd_bus_er
 
 static int method_set_charger(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int connected, r;
 
         r = sd_bus_message_read(message, "b", &connected);
         if (r < 0)
                 return r;
-        r = may_act(m, message, error);
+        r = may_act(userdata, message, error);
         if (r < 0)
                 return r;
         sim_gun_drivers_set_charger(&m->sim_drivers, connected);
@@ -218,7 +218,7 @@ static int property_get_motor_enabled(sd_bus *bus, const char *path, const char 
                                       const char *property, sd_bus_message *reply, void *userdata,
                                       sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
 
         (void)bus, (void)path, (void)interface, (void)property, (void)error;
         return sd_bus_message_append(reply, "b", sim_gun_true_enabled(&m->sim_gun));
@@ -254,11 +254,12 @@ static const sd_bus_vtable simulator_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_add_simulator(struct manager *m)
+int bus_add_simulator(struct bus_adapter *a)
 {
-        int r = sd_bus_add_object_vtable(m->bus, NULL, SIM_PATH, SIM_INTERFACE, simulator_vtable, m);
+        int r = sd_bus_add_object_vtable(a->bus, NULL, BUS_SIMULATOR_PATH, BUS_SIMULATOR_INTERFACE,
+                                         simulator_vtable, a);
 
         if (r < 0)
-                return log_error_errno(r, "Failed to publish %s: %m", SIM_PATH);
+                return log_error_errno(r, "Failed to publish %s: %m", BUS_SIMULATOR_PATH);
         return 0;
 }

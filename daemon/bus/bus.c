@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * io.percussd.Massager1 on the bus: the vtable below is the interface
- * (../shared/design/DBUS.md); daemon/io.percussd.Massager1.xml is its
+ * (../shared/design/DBUS.md); daemon/bus/io.percussd.Massager1.xml is its
  * introspection, checked against this by tests/integration/test-dbus.
  */
 #include "bus.h"
@@ -13,52 +13,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-properties.h"
+#include "common/cleanup.h"
 #include "common/escape.h"
-#include "common/macro.h"
-
-#define ERROR_NO_SUCH_ROUTINE "io.percussd.Error.NoSuchRoutine"
-#define ERROR_BUSY "io.percussd.Error.Busy"
-#define ERROR_NOT_RUNNING "io.percussd.Error.NotRunning"
-#define ERROR_FAULTED "io.percussd.Error.Faulted"
-#define ERROR_RESTING "io.percussd.Error.Resting"
-#define ERROR_BATTERY_LOW "io.percussd.Error.BatteryLow"
-#define ERROR_FAULT_ACTIVE "io.percussd.Error.FaultActive"
+#include "daemon/frontend.h"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
 #define NAME_IN_MESSAGE_MAX 64
 
-static void emit_changed(struct manager *m, char **names);
+static void emit_changed(struct bus_adapter *a, char **names);
 
-static const struct profile_step *current_step(struct manager *m)
+static const struct telemetry *fresh_telemetry(struct manager *m)
 {
-        return session_current_step(&m->session);
+        rt_read_telemetry(&m->rt, &m->telemetry);
+        return &m->telemetry;
 }
 
-static int property_get_state(sd_bus *bus, const char *path, const char *interface,
-                              const char *property, sd_bus_message *reply, void *userdata,
-                              sd_bus_error *error)
+static uint32_t current_step_index(struct manager *m)
 {
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "s", session_state_to_string(m->session.state));
+        return session_current_step(&m->session) ? m->session.step : 0u;
 }
 
-static int property_get_routine(sd_bus *bus, const char *path, const char *interface,
-                                const char *property, sd_bus_message *reply, void *userdata,
-                                sd_bus_error *error)
+static const char *current_step_field(struct manager *m, bool side)
 {
-        struct manager *m = userdata;
+        const struct profile_step *step = session_current_step(&m->session);
 
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "s", m->session.profile ? m->session.profile->id : "");
+        return !step ? "" : side ? step->side : step->muscle;
 }
+
+BUS_DEFINE_PROPERTY_GET(property_get_state, "s", const char *,
+                        session_state_to_string(m->session.state))
+BUS_DEFINE_PROPERTY_GET(property_get_routine, "s", const char *,
+                        m->session.profile ? m->session.profile->id : "")
+BUS_DEFINE_PROPERTY_GET(property_get_step, "u", uint32_t, current_step_index(m))
+BUS_DEFINE_PROPERTY_GET(property_get_step_count, "u", uint32_t,
+                        m->session.profile ? m->session.profile->n_steps : 0u)
+BUS_DEFINE_PROPERTY_GET(property_get_muscle_group, "s", const char *, current_step_field(m, false))
+BUS_DEFINE_PROPERTY_GET(property_get_side, "s", const char *, current_step_field(m, true))
+BUS_DEFINE_PROPERTY_GET(property_get_step_remaining, "d", double,
+                        session_step_remaining_s(&m->session))
+BUS_DEFINE_PROPERTY_GET(property_get_elapsed, "d", double, session_elapsed_s(&m->session))
+BUS_DEFINE_PROPERTY_GET(property_get_target_speed, "d", double,
+                        session_target_speed_ppm(&m->session))
+BUS_DEFINE_PROPERTY_GET(property_get_target_amplitude, "d", double,
+                        session_target_amplitude_mm(&m->session))
+BUS_DEFINE_PROPERTY_GET(property_get_speed, "d", double, fresh_telemetry(m)->speed_ppm)
+BUS_DEFINE_PROPERTY_GET(property_get_amplitude, "d", double, fresh_telemetry(m)->amplitude_mm)
+BUS_DEFINE_PROPERTY_GET(property_get_force, "d", double, fresh_telemetry(m)->force_n)
+BUS_DEFINE_PROPERTY_GET(property_get_fault, "s", const char *, fault_to_string(m->session.fault))
+BUS_DEFINE_PROPERTY_GET(property_get_fault_message, "s", const char *, m->session.fault_message)
+BUS_DEFINE_PROPERTY_GET(property_get_temperature, "d", double, manager_board_temperature(m))
+BUS_DEFINE_PROPERTY_GET(property_get_control_period, "u", uint32_t, m->rt.period_ns / 1000)
+BUS_DEFINE_PROPERTY_GET(property_get_overruns, "t", uint64_t, fresh_telemetry(m)->overruns)
+BUS_DEFINE_PROPERTY_GET(property_get_max_latency, "u", uint32_t,
+                        fresh_telemetry(m)->max_latency_us)
+BUS_DEFINE_PROPERTY_GET(property_get_realtime, "b", int, m->rt.realtime)
+BUS_DEFINE_PROPERTY_GET(property_get_simulated, "b", int, m->gun.simulated)
+BUS_DEFINE_PROPERTY_GET(property_get_battery, "d", double, manager_battery(m).percent)
+BUS_DEFINE_PROPERTY_GET(property_get_charging, "b", int, manager_battery(m).charging)
+BUS_DEFINE_PROPERTY_GET(property_get_intensity, "u", uint32_t, m->session.intensity)
+BUS_DEFINE_PROPERTY_GET(property_get_last_race, "t", uint64_t, m->recovery.last_race_usec)
 
 static int property_get_routines(sd_bus *bus, const char *path, const char *interface,
                                  const char *property, sd_bus_message *reply, void *userdata,
                                  sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int r;
 
         (void)bus, (void)path, (void)interface, (void)property, (void)error;
@@ -77,7 +97,7 @@ static int property_get_profile_errors(sd_bus *bus, const char *path, const char
                                        const char *property, sd_bus_message *reply,
                                        void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         int r;
 
         (void)bus, (void)path, (void)interface, (void)property, (void)error;
@@ -92,218 +112,12 @@ static int property_get_profile_errors(sd_bus *bus, const char *path, const char
         return sd_bus_message_close_container(reply);
 }
 
-static int property_get_step(sd_bus *bus, const char *path, const char *interface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "u", current_step(m) ? m->session.step : 0u);
-}
-
-static int property_get_step_count(sd_bus *bus, const char *path, const char *interface,
-                                   const char *property, sd_bus_message *reply, void *userdata,
-                                   sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "u", m->session.profile ? m->session.profile->n_steps : 0u);
-}
-
-static int property_get_muscle_group(sd_bus *bus, const char *path, const char *interface,
-                                     const char *property, sd_bus_message *reply, void *userdata,
-                                     sd_bus_error *error)
-{
-        const struct profile_step *step = current_step(userdata);
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "s", step ? step->muscle : "");
-}
-
-static int property_get_side(sd_bus *bus, const char *path, const char *interface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error)
-{
-        const struct profile_step *step = current_step(userdata);
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "s", step ? step->side : "");
-}
-
-static int property_get_step_remaining(sd_bus *bus, const char *path, const char *interface,
-                                       const char *property, sd_bus_message *reply,
-                                       void *userdata, sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", session_step_remaining_s(&m->session));
-}
-
-static int property_get_elapsed(sd_bus *bus, const char *path, const char *interface,
-                                const char *property, sd_bus_message *reply, void *userdata,
-                                sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", session_elapsed_s(&m->session));
-}
-
-static int property_get_target_speed(sd_bus *bus, const char *path, const char *interface,
-                                     const char *property, sd_bus_message *reply, void *userdata,
-                                     sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", session_target_speed_ppm(&m->session));
-}
-
-static int property_get_target_amplitude(sd_bus *bus, const char *path, const char *interface,
-                                         const char *property, sd_bus_message *reply,
-                                         void *userdata, sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", session_target_amplitude_mm(&m->session));
-}
-
-static int property_get_speed(sd_bus *bus, const char *path, const char *interface,
-                              const char *property, sd_bus_message *reply, void *userdata,
-                              sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        return sd_bus_message_append(reply, "d", m->telemetry.speed_ppm);
-}
-
-static int property_get_amplitude(sd_bus *bus, const char *path, const char *interface,
-                                  const char *property, sd_bus_message *reply, void *userdata,
-                                  sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        return sd_bus_message_append(reply, "d", m->telemetry.amplitude_mm);
-}
-
-static int property_get_force(sd_bus *bus, const char *path, const char *interface,
-                              const char *property, sd_bus_message *reply, void *userdata,
-                              sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        return sd_bus_message_append(reply, "d", m->telemetry.force_n);
-}
-
-static int property_get_fault(sd_bus *bus, const char *path, const char *interface,
-                              const char *property, sd_bus_message *reply, void *userdata,
-                              sd_bus_error *error)
-{
-        struct manager *m = userdata;
-        bool message = strcmp(property, "FaultMessage") == 0;
-
-        (void)bus, (void)path, (void)interface, (void)error;
-        return sd_bus_message_append(reply, "s",
-                                     message ? m->session.fault_message : m->session.fault);
-}
-
-static int property_get_temperature(sd_bus *bus, const char *path, const char *interface,
-                                    const char *property, sd_bus_message *reply, void *userdata,
-                                    sd_bus_error *error)
-{
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "d", manager_board_temperature(userdata));
-}
-
-static int property_get_control_period(sd_bus *bus, const char *path, const char *interface,
-                                       const char *property, sd_bus_message *reply,
-                                       void *userdata, sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "u", (uint32_t)(m->rt.period_ns / 1000));
-}
-
-static int property_get_overruns(sd_bus *bus, const char *path, const char *interface,
-                                 const char *property, sd_bus_message *reply, void *userdata,
-                                 sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        return sd_bus_message_append(reply, "t", m->telemetry.overruns);
-}
-
-static int property_get_max_latency(sd_bus *bus, const char *path, const char *interface,
-                                    const char *property, sd_bus_message *reply, void *userdata,
-                                    sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        rt_read_telemetry(&m->rt, &m->telemetry);
-        return sd_bus_message_append(reply, "u", m->telemetry.max_latency_us);
-}
-
-static int property_get_realtime(sd_bus *bus, const char *path, const char *interface,
-                                 const char *property, sd_bus_message *reply, void *userdata,
-                                 sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "b", m->rt.realtime);
-}
-
-static int property_get_simulated(sd_bus *bus, const char *path, const char *interface,
-                                  const char *property, sd_bus_message *reply, void *userdata,
-                                  sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "b", m->gun.simulated);
-}
-
-static int property_get_battery(sd_bus *bus, const char *path, const char *interface,
-                                const char *property, sd_bus_message *reply, void *userdata,
-                                sd_bus_error *error)
-{
-        struct battery_reading battery = manager_battery(userdata);
-
-        (void)bus, (void)path, (void)interface, (void)error;
-        if (strcmp(property, "Charging") == 0)
-                return sd_bus_message_append(reply, "b", (int)battery.charging);
-        return sd_bus_message_append(reply, "d", battery.percent);
-}
-
-static int property_get_intensity(sd_bus *bus, const char *path, const char *interface,
-                                  const char *property, sd_bus_message *reply, void *userdata,
-                                  sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "u", m->session.intensity);
-}
-
 static int property_set_intensity(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *value, void *userdata,
                                   sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
         uint32_t intensity;
         int r;
 
@@ -311,7 +125,7 @@ static int property_set_intensity(sd_bus *bus, const char *path, const char *int
         r = sd_bus_message_read(value, "u", &intensity);
         if (r < 0)
                 return r;
-        r = bus_access_check(&m->bus_access, value, "change the intensity", error);
+        r = bus_access_check(&a->access, value, "change the intensity", error);
         if (r < 0)
                 return r;
         manager_update_max_intensity(m);
@@ -328,26 +142,14 @@ static int property_set_intensity(sd_bus *bus, const char *path, const char *int
         return r;
 }
 
-static int property_get_max_intensity(sd_bus *bus, const char *path, const char *interface,
-                                      const char *property, sd_bus_message *reply, void *userdata,
-                                      sd_bus_error *error)
+/* The cap moves with the clock: read as of now. */
+static uint32_t max_intensity_now(struct manager *m)
 {
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
         manager_update_max_intensity(m);
-        return sd_bus_message_append(reply, "u", m->session.max_intensity);
+        return m->session.max_intensity;
 }
 
-static int property_get_last_race(sd_bus *bus, const char *path, const char *interface,
-                                  const char *property, sd_bus_message *reply, void *userdata,
-                                  sd_bus_error *error)
-{
-        struct manager *m = userdata;
-
-        (void)bus, (void)path, (void)interface, (void)property, (void)error;
-        return sd_bus_message_append(reply, "t", m->recovery.last_race_usec);
-}
+BUS_DEFINE_PROPERTY_GET(property_get_max_intensity, "u", uint32_t, max_intensity_now(m))
 
 static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 {
@@ -355,16 +157,17 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 
         switch (r) {
         case -ENOTCONN:
-                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "No session is running.");
+                return sd_bus_error_set(error, BUS_ERROR_NOT_RUNNING, "No session is running.");
         case -EBUSY:
-                return sd_bus_error_setf(error, ERROR_BUSY,
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY,
                                          "Routine %s is %s; stop it first.",
                                          m->session.profile->id, state);
         case -EHOSTDOWN:
-                return sd_bus_error_setf(error, ERROR_FAULTED,
+                return sd_bus_error_setf(error, BUS_ERROR_FAULTED,
                                          "The gun is stopped by %s %s fault: %s Clear the fault first.",
-                                         m->session.fault[0] && strchr("aeiou", m->session.fault[0]) ? "an" : "a",
-                                         m->session.fault, m->session.fault_message);
+                                         strchr("aeiou", fault_to_string(m->session.fault)[0]) &&
+                                                         m->session.fault != FAULT_NONE ? "an" : "a",
+                                         fault_to_string(m->session.fault), m->session.fault_message);
         default:
                 return r;
         }
@@ -374,14 +177,15 @@ static int reply_no_such_routine(sd_bus_error *error, const char *id)
 {
         char shown[4 * NAME_IN_MESSAGE_MAX + 8];
 
-        return sd_bus_error_setf(error, ERROR_NO_SUCH_ROUTINE,
+        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_ROUTINE,
                                  "There is no routine \"%s\"; the Routines property lists them.",
                                  escape_text(shown, sizeof(shown), id, NAME_IN_MESSAGE_MAX));
 }
 
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
         uint64_t allowed_from_usec;
         char sentence[256];
         const char *id;
@@ -390,19 +194,19 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(message, "s", &id);
         if (r < 0)
                 return r;
-        r = bus_access_check(&m->bus_access, message, "start a routine", error);
+        r = bus_access_check(&a->access, message, "start a routine", error);
         if (r < 0)
                 return r;
-        r = manager_start(m, id);
+        r = manager_start_routine(m, id);
         if (r == -ENOENT)
                 return reply_no_such_routine(error, id);
         if (r == -EPERM) {
                 (void)recovery_resting(&m->recovery, manager_now_realtime_usec(), &allowed_from_usec);
                 recovery_format_resting(allowed_from_usec, sentence, sizeof(sentence));
-                return sd_bus_error_set(error, ERROR_RESTING, sentence);
+                return sd_bus_error_set(error, BUS_ERROR_RESTING, sentence);
         }
         if (r == -ENOSPC)
-                return sd_bus_error_set(error, ERROR_BATTERY_LOW, m->power_refusal);
+                return sd_bus_error_set(error, BUS_ERROR_BATTERY_LOW, m->power_refusal);
         if (r < 0)
                 return reply_session_error(error, m, r);
         return sd_bus_reply_method_return(message, NULL);
@@ -411,15 +215,15 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
 static int method_session_action(sd_bus_message *message, void *userdata, sd_bus_error *error,
                                  const char *what, int (*action)(struct session *s))
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
         int r;
 
-        r = bus_access_check(&m->bus_access, message, what, error);
+        r = bus_access_check(&a->access, message, what, error);
         if (r < 0)
                 return r;
-        r = action(&m->session);
+        r = action(&a->m->session);
         if (r < 0)
-                return reply_session_error(error, m, r);
+                return reply_session_error(error, a->m, r);
         return sd_bus_reply_method_return(message, NULL);
 }
 
@@ -435,14 +239,15 @@ static int method_pause(sd_bus_message *message, void *userdata, sd_bus_error *e
 
 static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
         int r;
 
-        r = bus_access_check(&m->bus_access, message, "resume the session", error);
+        r = bus_access_check(&a->access, message, "resume the session", error);
         if (r < 0)
                 return r;
         if (m->session.state == SESSION_RUNNING)
-                return sd_bus_error_setf(error, ERROR_BUSY, "Routine %s is already running.",
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "Routine %s is already running.",
                                          m->session.profile->id);
         r = session_resume(&m->session);
         if (r < 0)
@@ -457,31 +262,54 @@ static int method_next(sd_bus_message *message, void *userdata, sd_bus_error *er
 
 static int method_clear_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
         int r;
 
-        r = bus_access_check(&m->bus_access, message, "clear a fault", error);
+        r = bus_access_check(&a->access, message, "clear a fault", error);
         if (r < 0)
                 return r;
-        r = manager_clear_fault(m, message);
+        r = manager_clear_fault(a->m, message);
         switch (r) {
+        case 0:
+                return sd_bus_reply_method_return(message, NULL);
+        case 1:
+                /* answered by on_clear_finished(), once the control loop has tried */
+                sd_bus_message_ref(message);
+                return 1;
         case -ENOTCONN:
-                return sd_bus_error_set(error, ERROR_NOT_RUNNING, "There is no fault to clear.");
+                return sd_bus_error_set(error, BUS_ERROR_NOT_RUNNING, "There is no fault to clear.");
         case -EBUSY:
-                return sd_bus_error_set(error, ERROR_BUSY, "The fault is already being cleared.");
+                return sd_bus_error_set(error, BUS_ERROR_BUSY, "The fault is already being cleared.");
         case -EAGAIN:
-                return sd_bus_error_setf(error, ERROR_FAULT_ACTIVE, "The fault is still there: %s",
-                                         m->clear_refusal);
+                return sd_bus_error_setf(error, BUS_ERROR_FAULT_ACTIVE, "The fault is still there: %s",
+                                         a->m->clear_refusal);
         default:
-                /* answered now (over-temperature gone) or once the loop has
-                 * tried; 0 would make sd-bus look for another handler */
-                return r < 0 ? r : 1;
+                return r;
         }
+}
+
+static void on_clear_finished(void *userdata, void *request, int error)
+{
+        struct bus_adapter *a = userdata;
+        sd_bus_message *message = request;
+        int r;
+
+        if (error == 0)
+                r = sd_bus_reply_method_return(message, NULL);
+        else if (error == -EAGAIN)
+                r = sd_bus_reply_method_errorf(message, BUS_ERROR_FAULT_ACTIVE,
+                                               "The fault is still there: %s", a->m->clear_refusal);
+        else
+                r = sd_bus_reply_method_errnof(message, error,
+                                               "The control loop did not confirm the clear: %m.");
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer ClearFault: %m");
+        sd_bus_message_unref(message);
 }
 
 static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const struct profile *profile;
         const char *id;
@@ -519,9 +347,9 @@ static int method_get_routine(sd_bus_message *message, void *userdata, sd_bus_er
 
 static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        struct history_entry *entries = NULL;
+        _cleanup_(freep) struct history_entry *entries = NULL;
         size_t n = 0;
         uint32_t max;
         int r;
@@ -529,14 +357,14 @@ static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_er
         r = sd_bus_message_read(message, "u", &max);
         if (r < 0)
                 return r;
-        r = bus_access_check(&m->bus_access, message, "read the session history", error);
+        r = bus_access_check(&a->access, message, "read the session history", error);
         if (r < 0)
                 return r;
-        if (!m->history)
+        if (!a->m->history)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "The session history is not available: its database could "
                                         "not be opened (see the daemon's log).");
-        r = history_list(m->history, max, &entries, &n);
+        r = history_list(a->m->history, max, &entries, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to read the session history: %m.");
         r = sd_bus_message_new_method_return(message, &reply);
@@ -546,7 +374,6 @@ static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_er
                 r = sd_bus_message_append(reply, "(tsdu)", entries[i].start_usec,
                                           entries[i].routine, entries[i].seconds,
                                           entries[i].steps_completed);
-        free(entries);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
@@ -556,13 +383,13 @@ static int method_get_history(sd_bus_message *message, void *userdata, sd_bus_er
 
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
         int r;
 
-        r = bus_access_check(&m->bus_access, message, "reload the routines", error);
+        r = bus_access_check(&a->access, message, "reload the routines", error);
         if (r < 0)
                 return r;
-        r = manager_reload(m);
+        r = manager_reload(a->m);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to reload the routines: %m.");
         return sd_bus_reply_method_return(message, NULL);
@@ -570,14 +397,15 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
 
 static int method_record_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
         uint64_t when_usec;
         int r;
 
         r = sd_bus_message_read(message, "t", &when_usec);
         if (r < 0)
                 return r;
-        r = bus_access_check(&m->bus_access, message, "record a race", error);
+        r = bus_access_check(&a->access, message, "record a race", error);
         if (r < 0)
                 return r;
         r = recovery_record_race(&m->recovery, m->history, when_usec, manager_now_realtime_usec());
@@ -587,24 +415,24 @@ static int method_record_race(sd_bus_message *message, void *userdata, sd_bus_er
                                          "future; give 0 for now.", when_usec);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to record the race: %m.");
-        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
+        emit_changed(a, (char *[]){ (char *)"LastRace", NULL });
         manager_update_max_intensity(m);
         return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_clear_race(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        struct manager *m = userdata;
+        struct bus_adapter *a = userdata;
         int r;
 
-        r = bus_access_check(&m->bus_access, message, "forget the race", error);
+        r = bus_access_check(&a->access, message, "forget the race", error);
         if (r < 0)
                 return r;
-        r = recovery_clear(&m->recovery, m->history);
+        r = recovery_clear(&a->m->recovery, a->m->history);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to forget the race: %m.");
-        emit_changed(m, (char *[]){ (char *)"LastRace", NULL });
-        manager_update_max_intensity(m);
+        emit_changed(a, (char *[]){ (char *)"LastRace", NULL });
+        manager_update_max_intensity(a->m);
         return sd_bus_reply_method_return(message, NULL);
 }
 
@@ -632,7 +460,7 @@ static const sd_bus_vtable massager_vtable[] = {
         SD_BUS_WRITABLE_PROPERTY("Intensity", "u", property_get_intensity, property_set_intensity, 0,
                                  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE | SD_BUS_VTABLE_UNPRIVILEGED),
         PROPERTY("Fault", "s", property_get_fault),
-        PROPERTY("FaultMessage", "s", property_get_fault),
+        PROPERTY("FaultMessage", "s", property_get_fault_message),
         PROPERTY("Temperature", "d", property_get_temperature),
         PROPERTY_CONST("ControlPeriod", "u", property_get_control_period),
         PROPERTY("Overruns", "t", property_get_overruns),
@@ -640,7 +468,7 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY_CONST("Realtime", "b", property_get_realtime),
         PROPERTY_CONST("Simulated", "b", property_get_simulated),
         PROPERTY("Battery", "d", property_get_battery),
-        PROPERTY("Charging", "b", property_get_battery),
+        PROPERTY("Charging", "b", property_get_charging),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
         PROPERTY("ProfileErrors", "as", property_get_profile_errors),
@@ -676,18 +504,16 @@ static const sd_bus_vtable massager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-static void emit_changed(struct manager *m, char **names)
+static void emit_changed(struct bus_adapter *a, char **names)
 {
         int r;
 
-        if (!m->bus)
-                return;
-        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, names);
+        r = sd_bus_emit_properties_changed_strv(a->bus, BUS_PATH, BUS_INTERFACE, names);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged on %s: %m", BUS_PATH);
 }
 
-void bus_emit_session_changed(struct manager *m, unsigned what)
+static void on_session_changed(void *userdata, unsigned what)
 {
         char *names[20];
         size_t n = 0;
@@ -719,89 +545,102 @@ void bus_emit_session_changed(struct manager *m, unsigned what)
                 names[n++] = (char *)"FaultMessage";
         }
         names[n] = NULL;
-        emit_changed(m, names);
+        emit_changed(userdata, names);
 }
 
-void bus_emit_battery_changed(struct manager *m)
+static void on_battery_changed(void *userdata)
 {
-        emit_changed(m, (char *[]){ (char *)"Battery", (char *)"Charging", NULL });
+        emit_changed(userdata, (char *[]){ (char *)"Battery", (char *)"Charging", NULL });
 }
 
-void bus_emit_routines_changed(struct manager *m)
+static void on_routines_changed(void *userdata)
 {
-        emit_changed(m, (char *[]){ (char *)"Routines", (char *)"ProfileErrors", NULL });
+        emit_changed(userdata, (char *[]){ (char *)"Routines", (char *)"ProfileErrors", NULL });
 }
 
-static void emit_signal(struct manager *m, const char *member, const char *types, ...)
+static void emit_signal(struct bus_adapter *a, const char *member, const char *types, ...)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
         va_list ap;
         int r;
 
-        if (!m->bus)
-                return;
-        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, member);
+        r = sd_bus_message_new_signal(a->bus, &signal, BUS_PATH, BUS_INTERFACE, member);
         if (r >= 0) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(signal, types, ap);
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_send(m->bus, signal, NULL);
+                r = sd_bus_send(a->bus, signal, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit signal %s: %m", member);
 }
 
-void bus_emit_step_started(struct manager *m, unsigned step, const struct profile_step *s)
+static void on_step_started(void *userdata, unsigned step, const struct profile_step *s)
 {
-        emit_signal(m, "StepStarted", "uss", step, s->muscle, s->side);
+        emit_signal(userdata, "StepStarted", "uss", step, s->muscle, s->side);
 }
 
-void bus_emit_finished(struct manager *m, const struct session_summary *summary)
+static void on_finished(void *userdata, const struct session_summary *summary)
 {
-        emit_signal(m, "Finished", "sdb", summary->routine, summary->seconds, (int)summary->completed);
+        emit_signal(userdata, "Finished", "sdb", summary->routine, summary->seconds,
+                    (int)summary->completed);
 }
 
-void bus_emit_fault_raised(struct manager *m, const char *code, const char *message)
+static void on_fault_raised(void *userdata, enum fault fault, const char *message)
 {
-        emit_signal(m, "FaultRaised", "ss", code, message);
+        emit_signal(userdata, "FaultRaised", "ss", fault_to_string(fault), message);
 }
 
-void bus_publish_telemetry(struct manager *m)
+/* Coalesced telemetry: only the properties that changed. */
+static void on_telemetry(void *userdata)
 {
+        struct bus_adapter *a = userdata;
+        struct manager *m = a->m;
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
         double celsius = manager_board_temperature(m);
         char *names[10];
         size_t n = 0;
 
-        if (m->telemetry.speed_ppm != m->published.speed_ppm)
+        if (m->telemetry.speed_ppm != a->published.speed_ppm)
                 names[n++] = (char *)"Speed";
-        if (m->telemetry.amplitude_mm != m->published.amplitude_mm)
+        if (m->telemetry.amplitude_mm != a->published.amplitude_mm)
                 names[n++] = (char *)"Amplitude";
-        if (m->telemetry.force_n != m->published.force_n)
+        if (m->telemetry.force_n != a->published.force_n)
                 names[n++] = (char *)"Force";
-        if (elapsed_s != m->published_elapsed_s)
+        if (elapsed_s != a->published_elapsed_s)
                 names[n++] = (char *)"Elapsed";
-        if (remaining_s != m->published_step_remaining_s)
+        if (remaining_s != a->published_step_remaining_s)
                 names[n++] = (char *)"StepRemaining";
         /* a tenth of a degree is what a person reads */
-        if (fabs(celsius - m->published_temperature_c) >= 0.1 ||
-            isnan(celsius) != isnan(m->published_temperature_c))
+        if (fabs(celsius - a->published_temperature_c) >= 0.1 ||
+            isnan(celsius) != isnan(a->published_temperature_c))
                 names[n++] = (char *)"Temperature";
-        if (m->telemetry.overruns != m->published.overruns)
+        if (m->telemetry.overruns != a->published.overruns)
                 names[n++] = (char *)"Overruns";
-        if (m->telemetry.max_latency_us != m->published.max_latency_us)
+        if (m->telemetry.max_latency_us != a->published.max_latency_us)
                 names[n++] = (char *)"MaxLatency";
         names[n] = NULL;
         if (n == 0)
                 return;
-        m->published = m->telemetry;
-        m->published_elapsed_s = elapsed_s;
-        m->published_step_remaining_s = remaining_s;
-        m->published_temperature_c = celsius;
-        emit_changed(m, names);
+        a->published = m->telemetry;
+        a->published_elapsed_s = elapsed_s;
+        a->published_step_remaining_s = remaining_s;
+        a->published_temperature_c = celsius;
+        emit_changed(a, names);
 }
+
+static const struct manager_listener bus_listener = {
+        .session_changed = on_session_changed,
+        .step_started = on_step_started,
+        .finished = on_finished,
+        .fault_raised = on_fault_raised,
+        .battery_changed = on_battery_changed,
+        .routines_changed = on_routines_changed,
+        .telemetry = on_telemetry,
+        .clear_finished = on_clear_finished,
+};
 
 static int open_bus(const struct options *o, sd_bus **ret)
 {
@@ -838,30 +677,50 @@ static int open_bus(const struct options *o, sd_bus **ret)
         return 0;
 }
 
-int bus_setup(struct manager *m)
+int frontend_start(struct manager *m)
 {
+        struct bus_adapter *a;
         int r;
 
-        r = open_bus(&m->options, &m->bus);
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return log_error_errno(-ENOMEM, "Failed to set up the bus adapter: %m");
+        a->m = m;
+        a->published_temperature_c = NAN;
+        manager_set_listener(m, &bus_listener, a);
+        r = open_bus(&m->options, &a->bus);
         if (r < 0)
                 return r;
-        bus_access_init(&m->bus_access);
-        r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, m);
+        bus_access_init(&a->access);
+        r = sd_bus_add_object_vtable(a->bus, NULL, BUS_PATH, BUS_INTERFACE, massager_vtable, a);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish %s: %m", BUS_PATH);
         if (m->gun.simulated) {
-                r = bus_add_simulator(m);
+                r = bus_add_simulator(a);
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(a->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        r = sd_bus_request_name(a->bus, BUS_NAME, 0);
         if (r == -EEXIST)
                 return log_error_errno(r, "The name %s is already owned on this bus: is "
                                        "another percussd running?", BUS_NAME);
         if (r < 0)
                 return log_error_errno(r, "Failed to own the name %s: %m", BUS_NAME);
         return 0;
+}
+
+void frontend_stop(struct manager *m)
+{
+        struct bus_adapter *a = m->listener_data;
+
+        if (!a)
+                return;
+        /* a ClearFault still waiting gets its answer before the bus goes */
+        manager_finish_clear(m, -ESHUTDOWN);
+        manager_set_listener(m, NULL, NULL);
+        a->bus = sd_bus_flush_close_unref(a->bus);
+        free(a);
 }

@@ -1,27 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/* The bus adapter: io.percussd.Massager1 (bus.c) and, on the simulated
+ * gun, io.percussd.Simulator1 (bus-simulator.c), over the manager. */
+
+#include <systemd/sd-bus.h>
+
+#include "bus-access.h"
+#include "common/bus-names.h"
 #include "daemon/manager.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
+struct bus_adapter {
+        struct manager *m;
+        sd_bus *bus;
+        struct bus_access access;
 
-/* Connects to the bus the options name, publishes the object and takes
- * the well-known name. */
-int bus_setup(struct manager *m);
+        /* what PropertiesChanged last said of the telemetry */
+        struct telemetry published;
+        double published_elapsed_s;
+        double published_step_remaining_s;
+        double published_temperature_c;
+};
 
-/* io.percussd.Simulator1, for the simulated gun only. */
-int bus_add_simulator(struct manager *m);
-
-/* What the routine engine reports, as PropertiesChanged and signals. */
-void bus_emit_session_changed(struct manager *m, unsigned what);
-void bus_emit_routines_changed(struct manager *m);
-void bus_emit_battery_changed(struct manager *m);
-void bus_emit_step_started(struct manager *m, unsigned step, const struct profile_step *s);
-void bus_emit_finished(struct manager *m, const struct session_summary *summary);
-void bus_emit_fault_raised(struct manager *m, const char *code, const char *message);
-
-/* Coalesced telemetry: Speed, StepRemaining, Elapsed, Overruns,
- * MaxLatency, only those that changed. */
-void bus_publish_telemetry(struct manager *m);
+int bus_add_simulator(struct bus_adapter *a);

@@ -200,31 +200,31 @@ static bool percussing(const struct safety *s, const struct safety_params *p,
         return sqrt(variance) > p->percussion_m_s2;
 }
 
-enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
+enum fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in)
 {
         s->overruns_in_a_row = in->overran ? s->overruns_in_a_row + 1 : 0;
         if (encoder_stale(s, p, in)) {
                 s->lost_sensor = RT_SENSOR_ENCODER;
-                return RT_FAULT_SENSOR_LOST;
+                return FAULT_SENSOR_LOST;
         }
         if (imu_stale(s, p, in)) {
                 s->lost_sensor = RT_SENSOR_IMU;
-                return RT_FAULT_SENSOR_LOST;
+                return FAULT_SENSOR_LOST;
         }
         if (falling(s, p, in))
-                return RT_FAULT_DROP;
+                return FAULT_DROP;
         if (stalled(s, p, in)) {
                 if (!percussing(s, p, in))
-                        return RT_FAULT_STALL;
+                        return FAULT_STALL;
                 s->lost_sensor = RT_SENSOR_ENCODER;
-                return RT_FAULT_SENSOR_LOST;
+                return FAULT_SENSOR_LOST;
         }
         if (runaway(s, p, in))
-                return RT_FAULT_RUNAWAY;
+                return FAULT_RUNAWAY;
         if (s->overruns_in_a_row >= p->overrun_streak)
-                return RT_FAULT_OVERRUN;
-        return RT_FAULT_NONE;
+                return FAULT_OVERRUN;
+        return FAULT_NONE;
 }
 
 bool safety_temperature_too_high(const struct safety_params *p, double celsius)

@@ -58,7 +58,7 @@ struct safety {
         bool overspeed;                 /* it turns faster … */
         uint64_t overspeed_since_ns;    /* … since this encoder time */
         uint64_t last_encoder_ns, last_imu_ns;
-        enum rt_sensor lost_sensor;     /* what a RT_FAULT_SENSOR_LOST verdict was about */
+        enum rt_sensor lost_sensor;     /* what a FAULT_SENSOR_LOST verdict was about */
         double accel[SAFETY_ACCEL_HISTORY][3];
         unsigned accel_head, accel_count;
 };
@@ -82,8 +82,8 @@ void safety_params_default(struct safety_params *p);
  * command to follow. */
 bool safety_setpoint_allowed(bool motor_on, double speed_ppm, double stroke_mm, double ramp_s);
 void safety_reset(struct safety *s);
-/* RT_FAULT_NONE, or the fault this period shows. */
-enum rt_fault safety_check(struct safety *s, const struct safety_params *p,
+/* FAULT_NONE, or the fault this period shows. */
+enum fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in);
 
 /* Main thread: too hot to run, and cool enough again. */

@@ -84,9 +84,9 @@ int control_safe_state(struct gun *gun)
         return r < 0 ? r : r2;
 }
 
-static int fail(struct control_period *cp, struct gun *gun, enum rt_fault fault, int error)
+static int fail(struct control_period *cp, struct gun *gun, enum fault fault, int error)
 {
-        if (cp->fault == RT_FAULT_NONE) {
+        if (cp->fault == FAULT_NONE) {
                 cp->fault = fault;
                 cp->fault_errno = -error;
         }
@@ -99,9 +99,9 @@ static int fail(struct control_period *cp, struct gun *gun, enum rt_fault fault,
 static int lose_sensor(struct control_period *cp, struct gun *gun, enum rt_sensor sensor,
                        int error)
 {
-        if (cp->fault == RT_FAULT_NONE)
+        if (cp->fault == FAULT_NONE)
                 cp->fault_sensor = sensor;
-        return fail(cp, gun, RT_FAULT_SENSOR_LOST, error);
+        return fail(cp, gun, FAULT_SENSOR_LOST, error);
 }
 
 static double stroke_position(const struct stroke *stroke, double stroke_mm)
@@ -124,19 +124,19 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
         cp->generation = sp->generation;
         cp->pattern_s = 0.0;
         if (!safety_setpoint_allowed(sp->motor_on, sp->speed_ppm, sp->stroke_mm, sp->ramp_s))
-                return fail(cp, gun, RT_FAULT_LIMIT, 0);
+                return fail(cp, gun, FAULT_LIMIT, 0);
         if (sp->motor_on && !cp->motor_on) {
                 /* bumpless: ramp from the speed the crank actually has */
                 speed_control_reset(&cp->speed_control, measured_ppm);
                 restart_estimates(cp);
                 r = gun->motor.ops->set_enable(&gun->motor, true);
                 if (r < 0)
-                        return fail(cp, gun, RT_FAULT_ACTUATOR, r);
+                        return fail(cp, gun, FAULT_ACTUATOR, r);
         } else if (!sp->motor_on && cp->motor_on) {
                 r = control_safe_state(gun);
                 cp->duty = 0.0;
                 if (r < 0)
-                        return fail(cp, gun, RT_FAULT_ACTUATOR, r);
+                        return fail(cp, gun, FAULT_ACTUATOR, r);
         }
         cp->motor_on = sp->motor_on;
 
@@ -234,7 +234,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
 
         if (sp->fault_clears != cp->fault_clears) {
                 cp->fault_clears = sp->fault_clears;
-                cp->fault = RT_FAULT_NONE;
+                cp->fault = FAULT_NONE;
                 cp->fault_errno = 0;
         }
 
@@ -251,7 +251,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         r = lose_sensor(cp, gun, RT_SENSOR_IMU, r);
         }
         if (r >= 0) {
-                enum rt_fault verdict;
+                enum fault verdict;
 
                 speed_estimator_update(&cp->speed_estimator, &sample);
                 verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
@@ -266,18 +266,18 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         .overran = tm->overruns > cp->overruns,
                 });
                 cp->overruns = tm->overruns;
-                if (verdict == RT_FAULT_SENSOR_LOST)
+                if (verdict == FAULT_SENSOR_LOST)
                         (void)lose_sensor(cp, gun, cp->safety.lost_sensor, 0);
-                else if (verdict != RT_FAULT_NONE)
+                else if (verdict != FAULT_NONE)
                         (void)fail(cp, gun, verdict, 0);
-                if (cp->fault == RT_FAULT_NONE)
+                if (cp->fault == FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
-                if (r >= 0 && cp->motor_on && cp->fault == RT_FAULT_NONE && gun->imu.ops &&
+                if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
                     gun->encoder.quantity == ENCODER_ANGLE)
                         estimate(cp, &sample, &imu);
         }
 
-        if (r >= 0 && cp->motor_on && cp->fault == RT_FAULT_NONE) {
+        if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
                 double target_ppm = sp->speed_ppm * pattern_speed_factor(sp->pattern, cp->pattern_s);
 
                 cp->pattern_s += cp->period_s;
@@ -287,13 +287,13 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 r = gun->motor.ops->set_duty(&gun->motor, duty);
                 if (r < 0) {
                         duty = 0.0;
-                        r = fail(cp, gun, RT_FAULT_ACTUATOR, r);
+                        r = fail(cp, gun, FAULT_ACTUATOR, r);
                 } else
                         cp->duty = duty;
                 if (r >= 0) {
                         r = drive_stroke(cp, gun, sp->stroke_mm);
                         if (r < 0)
-                                r = fail(cp, gun, RT_FAULT_ACTUATOR, r);
+                                r = fail(cp, gun, FAULT_ACTUATOR, r);
                 }
         }
 

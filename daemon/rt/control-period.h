@@ -44,7 +44,7 @@ struct control_period {
         struct safety safety;
         struct safety_params safety_params;
         uint64_t overruns;          /* as the caller counted them, last period */
-        enum rt_fault fault;        /* latched until the setpoint's fault_clears moves */
+        enum fault fault;        /* latched until the setpoint's fault_clears moves */
         uint32_t fault_clears;
         int fault_errno;
         enum rt_sensor fault_sensor;

@@ -37,8 +37,8 @@ struct telemetry {
         double stroke_mm;           /* commanded stroke */
         double amplitude_mm;        /* measured stroke, peak to peak; 0 until known or when off */
         double force_n;             /* estimated force the user presses with; 0 when off */
-        enum rt_fault fault;
+        enum fault fault;
         int fault_errno;            /* positive errno of the failed driver call */
-        enum rt_sensor fault_sensor; /* for RT_FAULT_SENSOR_LOST */
+        enum rt_sensor fault_sensor; /* for FAULT_SENSOR_LOST */
         uint32_t fault_clears;      /* the setpoint's fault_clears this period obeyed */
 };

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/time-util.h"
 #include "memory-lock.h"
 
-#define NSEC_PER_SEC 1000000000ull
 /* The crank counts as stopped below this speed, held for RT_STOPPED_NS;
  * the thread then sleeps. A coasting gun stops within a second or two,
  * and one that does not is a runaway (safety.c) well before
@@ -31,23 +31,10 @@
  * cut its sleep short when the motor must stop now. */
 #define RT_INTERRUPT_SIGNAL SIGRTMIN
 
-static uint64_t timespec_ns(const struct timespec *ts)
-{
-        return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
-}
-
 static struct timespec ns_timespec(uint64_t ns)
 {
         return (struct timespec){ .tv_sec = (time_t)(ns / NSEC_PER_SEC),
                                   .tv_nsec = (long)(ns % NSEC_PER_SEC) };
-}
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return timespec_ns(&ts);
 }
 
 static void prefault_stack(void)
@@ -125,9 +112,9 @@ static void *rt_thread(void *userdata)
         while (!atomic_load(&rt->quit)) {
                 const struct setpoint *sp;
                 struct telemetry *tm;
-                enum rt_fault fault_before = rt->control.fault;
+                enum fault fault_before = rt->control.fault;
                 uint32_t clears_before = rt->control.fault_clears;
-                uint64_t now_ns, late_ns;
+                uint64_t woke_ns, late_ns;
                 struct timespec next_ts;
 
                 if (sleeping) {
@@ -135,7 +122,7 @@ static void *rt_thread(void *userdata)
                         if (!atomic_load(&rt->quit) && !work_waiting(rt))
                                 continue;
                         control_period_reset(&rt->control);
-                        next_ns = monotonic_ns();
+                        next_ns = now_ns(CLOCK_MONOTONIC);
                         stopped_since_ns = motor_off_since_ns = 0;
                         sleeping = false;
                         continue;
@@ -151,8 +138,8 @@ static void *rt_thread(void *userdata)
                         break;
                 atomic_store(&rt->motor_off_now, false);
 
-                now_ns = monotonic_ns();
-                late_ns = now_ns > next_ns ? now_ns - next_ns : 0;
+                woke_ns = now_ns(CLOCK_MONOTONIC);
+                late_ns = woke_ns > next_ns ? woke_ns - next_ns : 0;
                 if (late_ns / 1000 > state.max_latency_us)
                         state.max_latency_us = (uint32_t)(late_ns / 1000);
                 if (late_ns >= rt->period_ns) {
@@ -161,7 +148,7 @@ static void *rt_thread(void *userdata)
                         next_ns += late_ns / rt->period_ns * rt->period_ns;
                 }
                 state.periods++;
-                state.time_ns = now_ns;
+                state.time_ns = woke_ns;
 
                 triple_buffer_update(&rt->setpoint_handoff);
                 sp = triple_buffer_read_slot(&rt->setpoint_handoff);
@@ -173,25 +160,25 @@ static void *rt_thread(void *userdata)
                         motor_off_since_ns = stopped_since_ns = 0;
                 else {
                         if (!motor_off_since_ns)
-                                motor_off_since_ns = now_ns;
+                                motor_off_since_ns = woke_ns;
                         if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >=
                             RT_STOPPED_PPM)
                                 stopped_since_ns = 0;
                         else if (!stopped_since_ns)
-                                stopped_since_ns = now_ns;
+                                stopped_since_ns = woke_ns;
                         /* after a fault too the crank is watched until it rests (a
                          * runaway's goes on turning), unless the encoder that
                          * would show it is what was lost */
-                        sleeping = (stopped_since_ns && now_ns - stopped_since_ns >= RT_STOPPED_NS) ||
-                                   now_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
-                                   rt->control.fault == RT_FAULT_SENSOR_LOST;
+                        sleeping = (stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
+                                   woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
+                                   rt->control.fault == FAULT_SENSOR_LOST;
                 }
                 tm->resting = sleeping;
                 if (sleeping) /* the last word until the motor runs again: the crank rests */
                         tm->speed_ppm = tm->amplitude_mm = tm->force_n = 0.0;
                 triple_buffer_publish(&rt->telemetry_handoff);
 
-                if ((rt->control.fault != RT_FAULT_NONE && fault_before == RT_FAULT_NONE) ||
+                if ((rt->control.fault != FAULT_NONE && fault_before == FAULT_NONE) ||
                     rt->control.fault_clears != clears_before || sleeping)
                         signal_main(rt);
         }

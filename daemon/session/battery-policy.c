@@ -80,7 +80,7 @@ bool battery_policy_apply(const struct battery_policy *p, struct session *s, dou
                 snprintf(message, sizeof(message), "The battery is down to %.0f %%: the motor was "
                          "stopped. Charge the gun.", floor(percent));
                 if (s->state == SESSION_RUNNING)
-                        session_fault(s, "battery", message);
+                        session_fault(s, FAULT_BATTERY, message);
                 else
                         (void)session_stop(s);
                 return false;

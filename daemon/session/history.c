@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -318,6 +319,24 @@ int history_open(const char *path, struct history **ret)
 fail:
         history_close(h);
         return r;
+}
+
+int history_set_aside(const char *path, char *aside, size_t size)
+{
+        static const char *const suffixes[] = { "-wal", "-shm" };
+        char from[4096], to[4096];
+
+        snprintf(aside, size, "%s.damaged-%llu", path, (unsigned long long)time(NULL));
+        if (rename(path, aside) < 0)
+                return -errno;
+        /* a log left beside a new, empty file would be replayed into it */
+        for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+                snprintf(from, sizeof(from), "%s%s", path, suffixes[i]);
+                snprintf(to, sizeof(to), "%s%s", aside, suffixes[i]);
+                if (rename(from, to) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        return 0;
 }
 
 struct history *history_close(struct history *h)

@@ -36,6 +36,10 @@ struct history_entry {
 int history_open(const char *path, struct history **ret);
 /* NULL-safe; returns NULL. */
 struct history *history_close(struct history *h);
+/* Moves a damaged database at path, and its write-ahead log and shared
+ * memory files, to path.damaged-SECONDS (the wall clock's), kept for
+ * whoever wants to recover from it; the name is in aside. */
+int history_set_aside(const char *path, char *aside, size_t size);
 
 /* Records e and prunes beyond HISTORY_ENTRIES_MAX, in one transaction.
  * -EINVAL for a routine id that is not [a-z0-9-]{1,32} or seconds that

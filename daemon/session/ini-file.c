@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
+
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 
 int ini_file_error(struct ini_file *f, unsigned line, int r, const char *format, ...)
@@ -202,8 +204,9 @@ static int handle_key(void *userdata, const char *section, const char *name, con
 
 static int open_file(struct ini_file *f)
 {
+        _cleanup_(closep) int fd = -1;
         struct stat st;
-        int fd, e;
+        int e;
 
         /* O_NONBLOCK: a FIFO left in the directory must not hang the daemon. */
         fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -213,29 +216,22 @@ static int open_file(struct ini_file *f)
         }
         if (fstat(fd, &st) < 0) {
                 e = errno;
-                close(fd);
                 return ini_file_error(f, 0, -e, "cannot read: %s", strerror(e));
         }
-        if (S_ISDIR(st.st_mode)) {
-                close(fd);
+        if (S_ISDIR(st.st_mode))
                 return ini_file_error(f, 0, -EISDIR, "cannot read: %s", strerror(EISDIR));
-        }
-        if (!S_ISREG(st.st_mode)) {
-                close(fd);
+        if (!S_ISREG(st.st_mode))
                 return ini_file_error(f, 0, -EINVAL, "not a regular file");
-        }
-        if (st.st_size > INI_FILE_MAX_BYTES) {
-                close(fd);
+        if (st.st_size > INI_FILE_MAX_BYTES)
                 return ini_file_error(f, 0, -EFBIG, "file is %jd bytes; a %s may have at most %d",
                                       (intmax_t)st.st_size, f->kind, INI_FILE_MAX_BYTES);
-        }
 
         f->file = fdopen(fd, "r");
         if (!f->file) {
                 e = errno;
-                close(fd);
                 return ini_file_error(f, 0, -e, "cannot read: %s", strerror(e));
         }
+        fd = -1; /* the FILE has it */
         return 0;
 }
 

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#define USEC_PER_SEC 1000000ull
+#include "common/time-util.h"
+
 #define USEC_PER_MINUTE (60 * USEC_PER_SEC)
 #define USEC_PER_HOUR (60 * USEC_PER_MINUTE)
 #define USEC_PER_DAY (24 * USEC_PER_HOUR)

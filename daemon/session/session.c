@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/time-util.h"
 
-#define USEC_PER_SEC 1000000.0
 /* Each Intensity level away from 3 changes speed and stroke by this much. */
 #define INTENSITY_STEP 0.075
 
@@ -86,7 +86,7 @@ static void close_segment(struct session *s)
 
         if (s->state != SESSION_RUNNING)
                 return;
-        played_s = (double)(now_us(s) - s->segment_start_us) / USEC_PER_SEC;
+        played_s = (double)(now_us(s) - s->segment_start_us) / (double)USEC_PER_SEC;
         s->step_played_s += played_s;
         s->elapsed_before_s += played_s;
         /* counted once, however many paths close it */
@@ -106,7 +106,7 @@ static void arm_idle_off(struct session *s)
 
         if (s->idle_off_s <= 0.0)
                 return;
-        r = s->ops->arm_timer(s->userdata, now_us(s) + (uint64_t)(s->idle_off_s * USEC_PER_SEC));
+        r = s->ops->arm_timer(s->userdata, now_us(s) + (uint64_t)(s->idle_off_s * (double)USEC_PER_SEC));
         if (r < 0)
                 log_error_errno(r, "Failed to arm the %.0f s idle auto-off: %m; the session waits "
                                 "for the user.", s->idle_off_s);
@@ -128,11 +128,11 @@ static void run_step(struct session *s)
         /* a soft start every time the motor starts, resumed steps too */
         motor_to_step(s, step, step->ramp_s);
         r = s->ops->arm_timer(s->userdata,
-                              s->segment_start_us + (uint64_t)(remaining_s * USEC_PER_SEC));
+                              s->segment_start_us + (uint64_t)(remaining_s * (double)USEC_PER_SEC));
         if (r < 0) {
                 log_error_errno(r, "Failed to arm the timer of step %u of routine %s: %m",
                                 s->step + 1, s->profile->id);
-                session_fault(s, "internal", "The daemon could not time the step; the motor was stopped.");
+                session_fault(s, FAULT_INTERNAL, "The daemon could not time the step; the motor was stopped.");
                 return;
         }
         set_state(s, SESSION_RUNNING);
@@ -208,7 +208,7 @@ static void step_done(struct session *s)
         s->wait_end_us = 0;
         s->ops->disarm_timer(s->userdata);
         if (step->after == STEP_AFTER_PAUSE) {
-                uint64_t end_us = now_us(s) + (uint64_t)(step->pause_s * USEC_PER_SEC);
+                uint64_t end_us = now_us(s) + (uint64_t)(step->pause_s * (double)USEC_PER_SEC);
                 int r = s->ops->arm_timer(s->userdata, end_us);
 
                 if (r < 0)
@@ -381,22 +381,22 @@ void session_set_max_intensity(struct session *s, unsigned max_intensity)
                 changed(s, SESSION_CHANGED_INTENSITY);
 }
 
-void session_fault(struct session *s, const char *code, const char *message)
+void session_fault(struct session *s, enum fault fault, const char *message)
 {
         bool was_active = active(s);
 
         motor_off(s);
         if (s->state == SESSION_FAULT)
                 return;
-        snprintf(s->fault, sizeof(s->fault), "%s", code);
+        s->fault = fault;
         snprintf(s->fault_message, sizeof(s->fault_message), "%s", message);
-        log_error("Fault %s: %s", code, message);
+        log_error("Fault %s: %s", fault_to_string(fault), message);
         close_segment(s);
         s->ops->disarm_timer(s->userdata);
         set_state(s, SESSION_FAULT);
         changed(s, SESSION_CHANGED_FAULT);
         if (s->ops->fault_raised)
-                s->ops->fault_raised(s->userdata, code, message);
+                s->ops->fault_raised(s->userdata, fault, message);
         if (was_active)
                 finish(s, false);
 }
@@ -417,8 +417,9 @@ void session_fault_cleared(struct session *s)
 {
         if (s->state != SESSION_FAULT)
                 return;
-        log_info("Fault %s cleared.", s->fault);
-        s->fault[0] = s->fault_message[0] = '\0';
+        log_info("Fault %s cleared.", fault_to_string(s->fault));
+        s->fault = FAULT_NONE;
+        s->fault_message[0] = '\0';
         set_state(s, SESSION_IDLE);
         changed(s, SESSION_CHANGED_FAULT);
 }
@@ -442,7 +443,7 @@ double session_elapsed_s(const struct session *s)
 {
         if (s->state != SESSION_RUNNING)
                 return s->elapsed_before_s;
-        return s->elapsed_before_s + (double)(now_us(s) - s->segment_start_us) / USEC_PER_SEC;
+        return s->elapsed_before_s + (double)(now_us(s) - s->segment_start_us) / (double)USEC_PER_SEC;
 }
 
 double session_step_remaining_s(const struct session *s)
@@ -454,7 +455,7 @@ double session_step_remaining_s(const struct session *s)
                 return 0.0;
         played_s = s->step_played_s;
         if (s->state == SESSION_RUNNING)
-                played_s += (double)(now_us(s) - s->segment_start_us) / USEC_PER_SEC;
+                played_s += (double)(now_us(s) - s->segment_start_us) / (double)USEC_PER_SEC;
         return fmax(0.0, step->duration_s - played_s);
 }
 

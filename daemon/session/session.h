@@ -56,7 +56,7 @@ struct session_ops {
         void (*changed)(void *userdata, unsigned what);
         void (*step_started)(void *userdata, unsigned step, const struct profile_step *s);
         void (*finished)(void *userdata, const struct session_summary *summary);
-        void (*fault_raised)(void *userdata, const char *code, const char *message);
+        void (*fault_raised)(void *userdata, enum fault fault, const char *message);
 };
 
 struct session {
@@ -83,7 +83,7 @@ struct session {
         unsigned intensity;            /* 1..5, as the user set it */
         unsigned max_intensity;        /* today's cap from the recovery guard */
 
-        char fault[32];
+        enum fault fault;
         char fault_message[256];
 };
 
@@ -111,7 +111,7 @@ void session_set_max_intensity(struct session *s, unsigned max_intensity);
 unsigned session_effective_intensity(const struct session *s);
 
 /* Safe stop at once, session ended, state fault until cleared. */
-void session_fault(struct session *s, const char *code, const char *message);
+void session_fault(struct session *s, enum fault fault, const char *message);
 /* Asks the control loop to forget its fault (the state stays fault until
  * session_fault_cleared()); returns the setpoint's new fault_clears, which
  * the loop's telemetry echoes once done, or -ENOTCONN when not in fault. */

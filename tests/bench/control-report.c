@@ -44,12 +44,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon/rt/control-period.h"
-#include "drivers/sim/sim-drivers.h"
-#include "drivers/sim/sim-gun.h"
+#include "tests/fixtures/sim-rig.h"
 
-#define CONTROL_HZ 1000u
-#define PERIOD_NS (1000000000ull / CONTROL_HZ)
+#define CONTROL_HZ SIM_RIG_HZ
 #define MAX_ROWS 10000u         /* 10 s at 1 kHz */
 
 extern char **environ;
@@ -65,48 +62,22 @@ struct row {
 
 /* The simulated gun driven by the control period, in simulated time. */
 static struct {
-        uint64_t now_ns;
-        struct sim_gun model;
-        struct sim_drivers sim;
-        struct gun gun;
-        struct control_period cp;
-        struct telemetry tm;
+        struct sim_rig rig;
         double contact_set_n;
         struct row rows[MAX_ROWS];
         unsigned n_rows;
 } b;
 
-static uint64_t simulated_now_ns(void *userdata)
-{
-        (void)userdata;
-        return b.now_ns;
-}
-
 static int bench_init(void)
 {
-        static const struct sim_clock clock = { .now_ns = simulated_now_ns };
-        struct sim_gun_params params;
-        struct control_params control;
-        struct safety_params safety;
-        int r;
-
         memset(&b, 0, sizeof(b));
-        b.now_ns = 1000000000ull;
-        sim_gun_params_default(&params);
-        sim_gun_init(&b.model, &params, 7);
-        r = sim_gun_drivers_open(&b.gun, &b.sim, &b.model, &clock);
-        if (r < 0)
-                return r;
-        control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&b.cp, &control, &safety, b.gun.encoder.quantity, CONTROL_HZ);
-        return 0;
+        return sim_rig_open(&b.rig, 7, false);
 }
 
 static void set_contact(double force_n)
 {
         b.contact_set_n = force_n;
-        sim_gun_set_contact_force(&b.model, force_n);
+        sim_gun_set_contact_force(&b.rig.model, force_n);
 }
 
 /* Runs until simulated time end_s (since the run began), one row a period. */
@@ -119,28 +90,27 @@ static int run_until(const struct setpoint *sp, double end_s)
 
                 if (t_s > end_s + 1e-9)
                         return 0;
-                b.now_ns += PERIOD_NS;
-                r = control_period_run(&b.cp, &b.gun, sp, &b.tm);
-                if (r < 0 || b.tm.fault != RT_FAULT_NONE) {
+                r = sim_rig_period(&b.rig, sp);
+                if (r < 0 || b.rig.tm.fault != FAULT_NONE) {
                         fprintf(stderr, "control-report: the loop faulted at %.3f s (fault %d, %s)\n",
-                                t_s, (int)b.tm.fault, strerror(r < 0 ? -r : b.tm.fault_errno));
+                                t_s, (int)b.rig.tm.fault, strerror(r < 0 ? -r : b.rig.tm.fault_errno));
                         return r < 0 ? r : -EIO;
                 }
                 row = &b.rows[b.n_rows++];
                 *row = (struct row){
                         .time_s = t_s,
                         .target_ppm = sp->motor_on ? sp->speed_ppm : 0.0,
-                        .setpoint_ppm = b.tm.setpoint_speed_ppm,
-                        .speed_ppm = b.tm.speed_ppm,
-                        .fast_speed_ppm = speed_estimator_fast_ppm(&b.cp.speed_estimator),
-                        .true_speed_ppm = sim_gun_true_speed_ppm(&b.model),
-                        .duty = b.tm.duty,
+                        .setpoint_ppm = b.rig.tm.setpoint_speed_ppm,
+                        .speed_ppm = b.rig.tm.speed_ppm,
+                        .fast_speed_ppm = speed_estimator_fast_ppm(&b.rig.cp.speed_estimator),
+                        .true_speed_ppm = sim_gun_true_speed_ppm(&b.rig.model),
+                        .duty = b.rig.tm.duty,
                         .contact_set_n = b.contact_set_n,
-                        .contact_n = b.model.contact_n,
+                        .contact_n = b.rig.model.contact_n,
                         .stroke_set_mm = sp->stroke_mm,
-                        .stroke_mm = sim_gun_true_stroke_mm(&b.model),
-                        .amplitude_mm = b.tm.amplitude_mm,
-                        .force_n = b.tm.force_n,
+                        .stroke_mm = sim_gun_true_stroke_mm(&b.rig.model),
+                        .amplitude_mm = b.rig.tm.amplitude_mm,
+                        .force_n = b.rig.tm.force_n,
                 };
         }
         return -ENOSPC;
@@ -413,8 +383,8 @@ static int run_stroke(const char *dir, bool plot)
         int r;
 
         r = bench_init();
-        b.gun.stroke.min_mm = STROKE_MAP_MIN_MM;
-        b.gun.stroke.max_mm = STROKE_MAP_MAX_MM;
+        b.rig.gun.stroke.min_mm = STROKE_MAP_MIN_MM;
+        b.rig.gun.stroke.max_mm = STROKE_MAP_MAX_MM;
         if (r == 0)
                 r = run_until(&sp, 3.0);
         if (r == 0) {

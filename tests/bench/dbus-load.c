@@ -52,11 +52,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
+#include "tests/fixtures/process.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
 #define REF_NAME "io.percussd.BenchReference"
 #define REF_PATH "/io/percussd/BenchReference"
 #define REF_INTERFACE "io.percussd.BenchReference"
@@ -71,14 +71,6 @@ static const struct service reference_service = { "reference (30 d)", REF_NAME, 
 
 static char dir[64], address[128];
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void die(const char *what, int r)
 {
         fprintf(stderr, "dbus-load: %s: %s\n", what, strerror(r < 0 ? -r : r));
@@ -87,20 +79,10 @@ static void die(const char *what, int r)
 
 static pid_t spawn(const char *const *argv, const char *notify_socket)
 {
-        pid_t pid = fork();
+        pid_t pid = process_spawn(argv, &(struct spawn_env){ .notify_socket = notify_socket });
 
         if (pid < 0)
-                die("fork", errno);
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (notify_socket)
-                        setenv("NOTIFY_SOCKET", notify_socket, 1);
-                else
-                        unsetenv("NOTIFY_SOCKET");
-                execvp(argv[0], (char *const *)argv);
-                fprintf(stderr, "dbus-load: exec %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
-        }
+                die(argv[0], (int)pid);
         return pid;
 }
 
@@ -180,14 +162,14 @@ static pid_t start_reference(void)
 
 static void wait_for_ready(int notify_fd)
 {
-        uint64_t deadline = now_ns() + 10000000000u;
+        uint64_t deadline = now_ns(CLOCK_MONOTONIC) + 10000000000u;
         char buf[512];
 
         for (;;) {
                 struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
                 ssize_t n;
 
-                if (now_ns() > deadline) {
+                if (now_ns(CLOCK_MONOTONIC) > deadline) {
                         fprintf(stderr, "dbus-load: percussd sent no READY=1 within 10 s\n");
                         exit(1);
                 }
@@ -228,34 +210,17 @@ static pid_t start_percussd(unsigned run)
         return pid;
 }
 
-static long rss_kib(pid_t pid)
-{
-        char path[64], line[256];
-        long kib = -1;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
-}
-
 /* One GetAll; its round trip in ns, or 0 on an error. */
 static uint64_t get_all(sd_bus *bus, const struct service *s)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        uint64_t start = now_ns(), took;
+        uint64_t start = now_ns(CLOCK_MONOTONIC), took;
         int r;
 
         r = sd_bus_call_method(bus, s->name, s->path, "org.freedesktop.DBus.Properties", "GetAll",
                                &error, &reply, "s", s->interface);
-        took = now_ns() - start;
+        took = now_ns(CLOCK_MONOTONIC) - start;
         if (r < 0) {
                 fprintf(stderr, "dbus-load: GetAll on %s: %s\n", s->name,
                         error.message ? error.message : strerror(-r));
@@ -392,7 +357,7 @@ static void *flood(void *userdata)
         r = sd_bus_add_match(bus, NULL, "type='signal',sender='" BUS_NAME "'", count_signal, f);
         if (r < 0)
                 die("AddMatch", r);
-        while (now_ns() < f->deadline_ns) {
+        while (now_ns(CLOCK_MONOTONIC) < f->deadline_ns) {
                 samples_add(&f->samples, get_all(bus, &percussd_service));
                 /* the signals that came in meanwhile, as an app reads them */
                 while (sd_bus_process(bus, NULL) > 0)
@@ -440,14 +405,14 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
         char *state = NULL;
         int r;
 
-        out->rss_before_kib = rss_kib(percussd);
+        out->rss_before_kib = process_status_kib(percussd, "VmRSS");
         r = sd_bus_call_method(bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Start", &error, NULL, "s",
                                "manual");
         if (r < 0) {
                 fprintf(stderr, "dbus-load: Start manual: %s\n", error.message);
                 exit(1);
         }
-        deadline = now_ns() + (uint64_t)seconds * 1000000000u;
+        deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)seconds * 1000000000u;
         if (clients) {
                 /* subscribed to everything, and never reads a byte */
                 lazy = connect_bus();
@@ -461,7 +426,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
                 if (r)
                         die("pthread_create", r);
         }
-        while (now_ns() < deadline)
+        while (now_ns(CLOCK_MONOTONIC) < deadline)
                 usleep(100000);
         out->signals_per_client = 0;
         out->errors = 0;
@@ -486,7 +451,7 @@ static void play(unsigned run_number, unsigned seconds, unsigned clients, struct
         free(state);
         out->overruns = get_number(bus, "Overruns", 't');
         out->max_latency_us = get_number(bus, "MaxLatency", 'u');
-        out->rss_after_kib = rss_kib(percussd);
+        out->rss_after_kib = process_status_kib(percussd, "VmRSS");
         sd_bus_close_unref(lazy);
         sd_bus_flush_close_unref(bus);
         stop_process(percussd);

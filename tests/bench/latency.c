@@ -62,11 +62,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "daemon/rt/rt.h"
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
 
-#define NSEC_PER_SEC 1000000000ull
 
 extern char **environ;
 
@@ -105,15 +105,6 @@ static int recording_encoder_read(struct encoder *enc, struct encoder_sample *ou
                 rec.overruns_before = tm->overruns;
         }
         return rec.sim_encoder->read(enc, out);
-}
-
-static uint64_t monotonic_ns(void *userdata)
-{
-        struct timespec ts;
-
-        (void)userdata;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static void sleep_s(double seconds)
@@ -374,7 +365,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-        static const struct sim_clock clock = { .now_ns = monotonic_ns };
+        static const struct sim_clock clock = { .now_ns = monotonic_now_ns };
         static struct sim_gun model;
         static struct sim_drivers sim;
         static struct gun gun;
@@ -483,7 +474,7 @@ int main(int argc, char **argv)
                o.duration_s, o.rate_hz, o.priority, rt.fifo ? "granted" : "REFUSED",
                rt.memory_locked ? "locked" : "NOT locked",
                o.stress ? "stress-ng --cpu 1" : "none", o.cpu >= 0 ? cpu_arg + 2 : "any");
-        if (tm.fault != RT_FAULT_NONE) {
+        if (tm.fault != FAULT_NONE) {
                 fprintf(stderr, "latency: the loop faulted (fault %d): its grid was re-based, "
                                 "no histogram\n", (int)tm.fault);
                 return EXIT_FAILURE;

@@ -41,29 +41,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/rt/control-period.h"
-#include "drivers/sim/sim-drivers.h"
-#include "drivers/sim/sim-gun.h"
+#include "common/time-util.h"
+#include "tests/fixtures/sim-rig.h"
 
-#define CONTROL_HZ 1000u
-#define PERIOD_NS (1000000000ull / CONTROL_HZ)
 #define BATCH 1000u
-
-static uint64_t simulated_ns;
-
-static uint64_t simulated_now_ns(void *userdata)
-{
-        (void)userdata;
-        return simulated_ns;
-}
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int compare_u64(const void *a, const void *b)
 {
@@ -74,17 +55,9 @@ static int compare_u64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-        static const struct sim_clock clock = { .now_ns = simulated_now_ns };
-        static struct sim_gun model;
-        static struct sim_drivers sim;
-        static struct gun gun;
-        static struct control_period cp;
+        static struct sim_rig rig;
         const struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.5,
                                      .stroke_mm = 12, .generation = 1 };
-        struct sim_gun_params params;
-        struct control_params control;
-        struct safety_params safety;
-        struct telemetry tm = {0};
         unsigned long periods = 100000;
         uint64_t *batch_ns;
         size_t batches;
@@ -104,38 +77,31 @@ int main(int argc, char **argv)
                 }
         }
 
-        simulated_ns = 1000000000ull;
-        sim_gun_params_default(&params);
-        sim_gun_init(&model, &params, 3);
-        if (sim_gun_drivers_open(&gun, &sim, &model, &clock) < 0)
+        if (sim_rig_open(&rig, 3, false) < 0)
                 return EXIT_FAILURE;
-        control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&cp, &control, &safety, gun.encoder.quantity, CONTROL_HZ);
-        sim_gun_set_contact_force(&model, 20.0);
+        sim_gun_set_contact_force(&rig.model, 20.0);
 
         batches = periods / BATCH;
         batch_ns = calloc(batches, sizeof(*batch_ns));
         if (!batch_ns)
                 return EXIT_FAILURE;
         for (size_t i = 0; i < batches; i++) {
-                uint64_t start_ns = monotonic_ns();
+                uint64_t start_ns = now_ns(CLOCK_MONOTONIC);
 
                 for (unsigned j = 0; j < BATCH; j++) {
-                        simulated_ns += PERIOD_NS;
-                        if (control_period_run(&cp, &gun, &sp, &tm) < 0 || tm.fault != RT_FAULT_NONE) {
+                        if (sim_rig_period(&rig, &sp) < 0 || rig.tm.fault != FAULT_NONE) {
                                 fprintf(stderr, "period-cost: the loop faulted (fault %d)\n",
-                                        (int)tm.fault);
+                                        (int)rig.tm.fault);
                                 free(batch_ns);
                                 return EXIT_FAILURE;
                         }
                 }
-                batch_ns[i] = monotonic_ns() - start_ns;
+                batch_ns[i] = now_ns(CLOCK_MONOTONIC) - start_ns;
         }
         qsort(batch_ns, batches, sizeof(*batch_ns), compare_u64);
         printf("period-cost: %zu periods at 2000 ppm (speed %.0f ppm at the end); wall clock "
                "per period: median %.0f ns, best batch %.0f ns (batches of %u)\n",
-               batches * BATCH, tm.speed_ppm, (double)batch_ns[batches / 2] / BATCH,
+               batches * BATCH, rig.tm.speed_ppm, (double)batch_ns[batches / 2] / BATCH,
                (double)batch_ns[0] / BATCH, BATCH);
         printf("instructions per period: run under valgrind --tool=callgrind "
                "--toggle-collect=FUNCTION and divide the collected total by %zu "

@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,11 +45,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
+#include "common/time-util.h"
 #include "tests/fixtures/bus-ready.h"
 #include "drivers/sim/sim-board.h"
+#include "tests/fixtures/process.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
 #define THREADS_MAX 16
 
 struct options {
@@ -69,14 +69,6 @@ static int notify_fd = -1;
 static pid_t dbus_pid;
 static pthread_t reader;
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
         fprintf(stderr, "service: %s: %s\n", what, strerror(errno));
@@ -85,19 +77,13 @@ static void die(const char *what)
 
 static pid_t spawn(const char *const *argv, bool notify)
 {
-        pid_t pid = fork();
+        pid_t pid = process_spawn(argv, notify ? &(struct spawn_env){ .notify_socket = notify_path,
+                                                                        .watchdog_usec = "5000000" } :
+                                                 NULL);
 
-        if (pid < 0)
-                die("fork");
-        if (pid == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (notify) {
-                        setenv("NOTIFY_SOCKET", notify_path, 1);
-                        setenv("WATCHDOG_USEC", "5000000", 1);
-                }
-                execvp(argv[0], (char *const *)argv);
-                fprintf(stderr, "service: exec %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
+        if (pid < 0) {
+                errno = (int)-pid;
+                die(argv[0]);
         }
         return pid;
 }
@@ -122,7 +108,7 @@ static void *read_notifications(void *arg)
                 }
                 buf[n] = '\0';
                 if (strstr(buf, "READY=1"))
-                        atomic_store(&ready_at_ns, now_ns());
+                        atomic_store(&ready_at_ns, now_ns(CLOCK_MONOTONIC));
                 if (strstr(buf, "WATCHDOG=1"))
                         atomic_fetch_add(&watchdog_pings, 1);
         }
@@ -149,10 +135,10 @@ static pid_t start_percussd(uint64_t *ready_ns)
         snprintf(state_arg, sizeof(state_arg), "--state-dir=%s", dir);
         snprintf(bus_arg, sizeof(bus_arg), "--bus-address=%s", address);
         atomic_store(&ready_at_ns, 0);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         pid = spawn(argv, true);
         while (!atomic_load(&ready_at_ns)) {
-                if (now_ns() - t0 > 10000000000ull) {
+                if (now_ns(CLOCK_MONOTONIC) - t0 > 10000000000ull) {
                         fprintf(stderr, "service: percussd sent no READY=1 within 10 s\n");
                         exit(EXIT_FAILURE);
                 }
@@ -260,20 +246,13 @@ static double on_cpu_seconds(const struct thread_counts *before, size_t n_before
 
 static unsigned long status_kib(pid_t pid, const char *key)
 {
-        char path[64], line[256];
-        unsigned long v = 0;
-        size_t len = strlen(key);
-        FILE *f;
+        long kib = process_status_kib(pid, key);
 
-        snprintf(path, sizeof(path), "/proc/%d/status", pid);
-        f = fopen(path, "re");
-        if (!f)
-                die(path);
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, key, len) == 0 && line[len] == ':')
-                        v = strtoul(line + len + 1, NULL, 10);
-        fclose(f);
-        return v;
+        if (kib < 0) {
+                errno = (int)-kib;
+                die("/proc/PID/status");
+        }
+        return (unsigned long)kib;
 }
 
 static double cpu_seconds(pid_t pid)
@@ -341,17 +320,17 @@ static void sigterm_while_running(sd_bus *bus, pid_t pid)
                 fprintf(stderr, "service: the motor is not on 3 s after Start\n");
                 exit(EXIT_FAILURE);
         }
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         kill(pid, SIGTERM);
         /* polled with short sleeps: a spinning poller would take a core of
          * this 2-core machine from the daemon's main thread */
-        while (atomic_load(&board.regs->enable) && now_ns() - t0 < 2000000000ull)
+        while (atomic_load(&board.regs->enable) && now_ns(CLOCK_MONOTONIC) - t0 < 2000000000ull)
                 nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
-        off_ns = now_ns() - t0;
+        off_ns = now_ns(CLOCK_MONOTONIC) - t0;
         waitpid(pid, &status, 0);
         printf("SIGTERM while playing: motor enable off after %.2f ms (one period: 1 ms), "
                "process gone after %.2f ms, exit status %d\n",
-               (double)off_ns * 1e-6, (double)(now_ns() - t0) * 1e-6,
+               (double)off_ns * 1e-6, (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-6,
                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         sim_board_close(&board);
 }
@@ -483,12 +462,12 @@ int main(int argc, char *argv[])
         /* idle */
         sleep_ms(1000);
         n_before = read_threads(pid, before);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         pings = atomic_load(&watchdog_pings);
         sleep_ms(o.idle_s * 1000);
         pings = atomic_load(&watchdog_pings) - pings;
         n_after = read_threads(pid, after);
-        seconds = (double)(now_ns() - t0) * 1e-9;
+        seconds = (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
         printf("idle: %.0f s, %u WATCHDOG=1 pings received (WATCHDOG_USEC=5 s: sd-event pings every 2.5-3.75 s)\n",
                seconds, pings);
         print_thread_deltas(pid, before, n_before, after, n_after, seconds);
@@ -498,10 +477,10 @@ int main(int argc, char *argv[])
         sleep_ms(3000); /* past the 2 s ramp */
         n_before = read_threads(pid, before);
         cpu0 = cpu_seconds(pid);
-        t0 = now_ns();
+        t0 = now_ns(CLOCK_MONOTONIC);
         sleep_ms(o.run_s * 1000);
         cpu1 = cpu_seconds(pid);
-        seconds = (double)(now_ns() - t0) * 1e-9;
+        seconds = (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
         n_after = read_threads(pid, after);
         rss_run = status_kib(pid, "VmRSS");
         lck_run = status_kib(pid, "VmLck");

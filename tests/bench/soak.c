@@ -24,64 +24,20 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/rt/control-period.h"
+#include "common/time-util.h"
 #include "daemon/session/routines.h"
 #include "daemon/session/session.h"
-#include "drivers/sim/sim-drivers.h"
-#include "drivers/sim/sim-gun.h"
+#include "tests/fixtures/process.h"
+#include "tests/fixtures/sim-rig.h"
 
-#define SIM_RIG_HZ 1000u
-#define SIM_RIG_PERIOD_NS (1000000000ull / SIM_RIG_HZ)
 #define PERIODS_PER_HOUR (3600ull * SIM_RIG_HZ)
 #define USER_ANSWER_US 2000000ull
 /* the cost histogram: 50 ns buckets up to 1 ms; longer in the last */
 #define COST_BUCKET_NS 50u
 #define COST_BUCKETS (SIM_RIG_PERIOD_NS / COST_BUCKET_NS + 1)
 
-/* What the RT thread runs, on the simulated gun, in simulated time. */
-struct rig {
-        uint64_t now_ns;
-        struct sim_clock clock;
-        struct sim_gun model;
-        struct sim_drivers sim;
-        struct gun gun;
-        struct control_period cp;
-        struct telemetry tm;
-};
-
-static uint64_t rig_now_ns(void *userdata)
-{
-        const struct rig *rig = userdata;
-
-        return rig->now_ns;
-}
-
-static int rig_init(struct rig *rig, uint64_t seed)
-{
-        struct sim_gun_params params;
-        struct control_params control;
-        struct safety_params safety;
-
-        *rig = (struct rig){
-                .now_ns = 1000000000ull,
-                .clock = { .now_ns = rig_now_ns, .userdata = rig },
-        };
-        sim_gun_params_default(&params);
-        sim_gun_init(&rig->model, &params, seed);
-        control_params_default(&control);
-        safety_params_default(&safety);
-        control_period_init(&rig->cp, &control, &safety, ENCODER_ANGLE, SIM_RIG_HZ);
-        return sim_gun_drivers_open(&rig->gun, &rig->sim, &rig->model, &rig->clock);
-}
-
-static void rig_period(struct rig *rig, const struct setpoint *sp)
-{
-        rig->now_ns += SIM_RIG_PERIOD_NS;
-        (void)control_period_run(&rig->cp, &rig->gun, sp, &rig->tm);
-}
-
 struct soak {
-        struct rig rig;
+        struct sim_rig rig;
         struct session session;
         uint64_t timer_at_us;           /* 0: not armed */
         uint64_t waiting_since_us;
@@ -93,14 +49,6 @@ struct soak {
         double speed_error_sum;
         uint64_t speed_error_n;
 };
-
-static uint64_t wall_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t sim_now_us(void *userdata)
 {
@@ -137,12 +85,13 @@ static void finished(void *userdata, const struct session_summary *summary)
         s->routines_finished++;
 }
 
-static void fault_raised(void *userdata, const char *code, const char *message)
+static void fault_raised(void *userdata, enum fault fault, const char *message)
 {
         struct soak *s = userdata;
 
         s->faults++;
-        fprintf(stderr, "fault at %.3f h: %s: %s\n", (double)s->rig.now_ns / 3.6e12, code, message);
+        fprintf(stderr, "fault at %.3f h: %s: %s\n", (double)s->rig.now_ns / 3.6e12,
+                fault_to_string(fault), message);
 }
 
 static const struct session_ops soak_ops = {
@@ -153,21 +102,6 @@ static const struct session_ops soak_ops = {
         .finished = finished,
         .fault_raised = fault_raised,
 };
-
-static long rss_kib(void)
-{
-        FILE *f = fopen("/proc/self/status", "re");
-        char line[256];
-        long kib = -1;
-
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
-}
 
 static int open_fds(void)
 {
@@ -223,7 +157,7 @@ static void drive_engine(struct soak *s, const struct routines *set, size_t *nex
                 }
                 break;
         case SESSION_FAULT:
-                if (s->rig.tm.fault == RT_FAULT_NONE && s->rig.tm.fault_clears == e->setpoint.fault_clears)
+                if (s->rig.tm.fault == FAULT_NONE && s->rig.tm.fault_clears == e->setpoint.fault_clears)
                         session_fault_cleared(e);
                 else if (s->rig.tm.fault_clears == e->setpoint.fault_clears)
                         (void)session_request_fault_clear(e);
@@ -232,13 +166,9 @@ static void drive_engine(struct soak *s, const struct routines *set, size_t *nex
         case SESSION_PAUSED:
                 break;
         }
-        if (s->rig.tm.fault != RT_FAULT_NONE && e->state != SESSION_FAULT &&
-            s->rig.tm.fault_clears == e->setpoint.fault_clears) {
-                char code[32];
-
-                snprintf(code, sizeof(code), "rt-fault-%d", (int)s->rig.tm.fault);
-                session_fault(e, code, "The control loop reported a fault.");
-        }
+        if (s->rig.tm.fault != FAULT_NONE && e->state != SESSION_FAULT &&
+            s->rig.tm.fault_clears == e->setpoint.fault_clears)
+                session_fault(e, s->rig.tm.fault, "The control loop reported a fault.");
 }
 
 static void print_hour(const struct soak *s, unsigned hour)
@@ -246,8 +176,8 @@ static void print_hour(const struct soak *s, unsigned hour)
         printf("%5u %8u %6u %10.0f %10.0f %10llu %12llu %12.2f %9ld %4d\n", hour, s->routines_finished,
                s->faults, cost_quantile_ns(s, 0.5), cost_quantile_ns(s, 0.99),
                (unsigned long long)s->cost_max_ns, (unsigned long long)s->would_overrun,
-               s->speed_error_n ? s->speed_error_sum / (double)s->speed_error_n : NAN, rss_kib(),
-               open_fds());
+               s->speed_error_n ? s->speed_error_sum / (double)s->speed_error_n : NAN,
+               process_status_kib(0, "VmRSS"), open_fds());
 }
 
 int main(int argc, char **argv)
@@ -272,28 +202,28 @@ int main(int argc, char **argv)
                         r < 0 ? strerror(-r) : "none there");
                 return 1;
         }
-        r = rig_init(&s.rig, 1);
+        r = sim_rig_open(&s.rig, 1, false);
         if (r < 0) {
                 fprintf(stderr, "soak: the simulated gun did not open: %s\n", strerror(-r));
                 return 1;
         }
         session_init(&s.session, &soak_ops, &s);
 
-        rss_start = rss_kib();
+        rss_start = process_status_kib(0, "VmRSS");
         fds_start = open_fds();
         printf("soak: %.1f h of simulated time, %zu routines from %s back to back, %u Hz\n", hours,
                set.count, PROFILES_SRC_DIR, SIM_RIG_HZ);
         printf("start: RSS %ld KiB, %d open fds\n", rss_start, fds_start);
         printf("%5s %8s %6s %10s %10s %10s %12s %12s %9s %4s\n", "hour", "routines", "faults",
                "median_ns", "p99_ns", "max_ns", "over_period", "speed_err_ppm", "rss_kib", "fds");
-        began_ns = wall_ns();
+        began_ns = now_ns(CLOCK_MONOTONIC);
         for (uint64_t p = 0; p < periods; p++) {
                 uint64_t t0, cost_ns;
 
                 drive_engine(&s, &set, &next);
-                t0 = wall_ns();
-                rig_period(&s.rig, &s.session.setpoint);
-                cost_ns = wall_ns() - t0;
+                t0 = now_ns(CLOCK_MONOTONIC);
+                (void)sim_rig_period(&s.rig, &s.session.setpoint);
+                cost_ns = now_ns(CLOCK_MONOTONIC) - t0;
                 s.cost_counts[cost_ns / COST_BUCKET_NS < COST_BUCKETS ? cost_ns / COST_BUCKET_NS :
                                                                       COST_BUCKETS - 1]++;
                 if (cost_ns > s.cost_max_ns)
@@ -319,13 +249,13 @@ int main(int argc, char **argv)
                         s.speed_error_n = 0;
                 }
         }
-        rss_end = rss_kib();
+        rss_end = process_status_kib(0, "VmRSS");
         fds_end = open_fds();
         printf("end: RSS %ld KiB (%+ld), %d open fds (%+d); %u routines, %u faults, "
                "%.1f s of wall time (%.0fx real time)\n",
                rss_end, rss_end - rss_start, fds_end, fds_end - fds_start, total_routines,
-               total_faults, (double)(wall_ns() - began_ns) * 1e-9,
-               hours * 3600.0 / ((double)(wall_ns() - began_ns) * 1e-9));
+               total_faults, (double)(now_ns(CLOCK_MONOTONIC) - began_ns) * 1e-9,
+               hours * 3600.0 / ((double)(now_ns(CLOCK_MONOTONIC) - began_ns) * 1e-9));
         routines_clear(&set);
         return total_faults == 0 && fds_end == fds_start && total_routines > 0 ? 0 : 1;
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
 #include "tests/fixtures/fake-sysfs.h"
@@ -78,14 +79,6 @@ struct plant {
 static struct plant plant;
 static char dir[] = "/tmp/percussd-e2e-XXXXXX";
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static double read_number(int fd)
 {
         char buf[32];
@@ -111,7 +104,7 @@ static void write_samples(struct plant *p)
                     COUNTS_PER_REV;
         int delta = (count - p->last_count + COUNTS_PER_REV) % COUNTS_PER_REV;
         uint16_t raw;
-        int64_t time_ns = (int64_t)now_ns();
+        int64_t time_ns = (int64_t)now_ns(CLOCK_MONOTONIC);
 
         /* the encoder counter: 16 bits, wrapping, as a hardware counter does */
         if (delta >= COUNTS_PER_REV / 2)
@@ -188,7 +181,7 @@ static void follow_revolutions(struct plant *p, double angle_before, double t_be
 static void *plant_run(void *userdata)
 {
         struct plant *p = userdata;
-        uint64_t last_ns = now_ns();
+        uint64_t last_ns = now_ns(CLOCK_MONOTONIC);
 
         while (!atomic_load(&p->stop)) {
                 struct timespec step = { .tv_nsec = PLANT_STEP_NS };
@@ -208,10 +201,10 @@ static void *plant_run(void *userdata)
                 follow_device(&p->enc_fifo, &p->enc_fifo_index, atomic_load(&p->enc_index));
                 follow_device(&p->imu_fifo, &p->imu_fifo_index, atomic_load(&p->imu_index));
                 if (p->enc_fifo < 0 && duty == 0.0 && !atomic_load(&p->duty_zero_ns))
-                        atomic_store(&p->duty_zero_ns, now_ns());
+                        atomic_store(&p->duty_zero_ns, now_ns(CLOCK_MONOTONIC));
 
                 nanosleep(&step, NULL);
-                now = now_ns();
+                now = now_ns(CLOCK_MONOTONIC);
                 /* all the time that passed, however long the thread was held up:
                  * the samples carry the clock's time, the model must keep to it;
                  * in pieces of less than a revolution, or follow_revolutions()

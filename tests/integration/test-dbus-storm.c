@@ -15,12 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/bus-names.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
 
 #define CLIENTS 4
 #define CALLS_PER_CLIENT 200

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "tests/fixtures/daemon-fixture.h"
 #include "tests/fixtures/check-main.h"
 
@@ -1165,10 +1166,6 @@ static void property_bad(const char *property, const char *type, uint32_t u, con
 }
 
 #define INVALID_ARGS "org.freedesktop.DBus.Error.InvalidArgs"
-#define NOT_RUNNING "io.percussd.Error.NotRunning"
-#define BUSY "io.percussd.Error.Busy"
-#define NO_SUCH "io.percussd.Error.NoSuchRoutine"
-#define FAULTED "io.percussd.Error.Faulted"
 
 /* What is wrong in any state: every method with a wrong signature, bad
  * values, unknown names. */
@@ -1182,8 +1179,8 @@ static const struct bad_call always_bad[] = {
         { "Next", "t", NULL, 2, INVALID_ARGS },
         { "ClearFault", "s", "stall", 0, INVALID_ARGS },
         { "GetRoutine", NULL, NULL, 0, INVALID_ARGS },
-        { "GetRoutine", "s", "", 0, NO_SUCH },
-        { "GetRoutine", "s", "../calves", 0, NO_SUCH },
+        { "GetRoutine", "s", "", 0, BUS_ERROR_NO_SUCH_ROUTINE },
+        { "GetRoutine", "s", "../calves", 0, BUS_ERROR_NO_SUCH_ROUTINE },
         { "GetRoutine", "u", NULL, 1, INVALID_ARGS },
         { "GetRoutine", "ss", NULL, 0, INVALID_ARGS },
         { "GetHistory", NULL, NULL, 0, INVALID_ARGS },
@@ -1200,8 +1197,8 @@ static const struct bad_call always_bad[] = {
 
 static void check_always_bad(const char *state)
 {
-        struct bad_call unknown = { "Start", "s", NULL, 0, NO_SUCH };
-        struct bad_call unknown_routine = { "GetRoutine", "s", NULL, 0, NO_SUCH };
+        struct bad_call unknown = { "Start", "s", NULL, 0, BUS_ERROR_NO_SUCH_ROUTINE };
+        struct bad_call unknown_routine = { "GetRoutine", "s", NULL, 0, BUS_ERROR_NO_SUCH_ROUTINE };
 
         for (size_t i = 0; i < sizeof(always_bad) / sizeof(always_bad[0]); i++)
                 call_bad(&always_bad[i], state);
@@ -1223,24 +1220,24 @@ static void check_always_bad(const char *state)
 START_TEST(test_bad_input_in_every_state)
 {
         static const struct bad_call idle_bad[] = {
-                { "Stop", NULL, NULL, 0, NOT_RUNNING },
-                { "Pause", NULL, NULL, 0, NOT_RUNNING },
-                { "Resume", NULL, NULL, 0, NOT_RUNNING },
-                { "Next", NULL, NULL, 0, NOT_RUNNING },
-                { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
+                { "Stop", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "Pause", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "Resume", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "Next", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "ClearFault", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
         };
         static const struct bad_call active_bad[] = {
-                { "Start", "s", "calves", 0, BUSY },
-                { "Start", "s", "quick", 0, BUSY },
-                { "ClearFault", NULL, NULL, 0, NOT_RUNNING },
+                { "Start", "s", "calves", 0, BUS_ERROR_BUSY },
+                { "Start", "s", "quick", 0, BUS_ERROR_BUSY },
+                { "ClearFault", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
         };
         static const struct bad_call fault_bad[] = {
-                { "Start", "s", "calves", 0, FAULTED },
-                { "Start", "s", "quick", 0, FAULTED },
-                { "Resume", NULL, NULL, 0, FAULTED },
-                { "Stop", NULL, NULL, 0, NOT_RUNNING },
-                { "Pause", NULL, NULL, 0, NOT_RUNNING },
-                { "Next", NULL, NULL, 0, NOT_RUNNING },
+                { "Start", "s", "calves", 0, BUS_ERROR_FAULTED },
+                { "Start", "s", "quick", 0, BUS_ERROR_FAULTED },
+                { "Resume", NULL, NULL, 0, BUS_ERROR_FAULTED },
+                { "Stop", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "Pause", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
+                { "Next", NULL, NULL, 0, BUS_ERROR_NOT_RUNNING },
                 { "ClearFault", NULL, NULL, 0, "io.percussd.Error.FaultActive" },
         };
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -1254,7 +1251,7 @@ START_TEST(test_bad_input_in_every_state)
         check_always_bad("running");
         for (size_t i = 0; i < sizeof(active_bad) / sizeof(active_bad[0]); i++)
                 call_bad(&active_bad[i], "running");
-        call_bad(&(struct bad_call){ "Resume", NULL, NULL, 0, BUSY }, "running");
+        call_bad(&(struct bad_call){ "Resume", NULL, NULL, 0, BUS_ERROR_BUSY }, "running");
 
         /* the short first step ends and the routine waits for the button */
         ck_assert(fixture_wait_string(&fixture, "State", "waiting", 3000));

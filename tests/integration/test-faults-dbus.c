@@ -25,12 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/bus-names.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
 
-#define BUS_NAME "io.percussd.Massager1"
-#define BUS_PATH "/io/percussd/Massager1"
-#define BUS_INTERFACE "io.percussd.Massager1"
 
 enum fault { JAM, DROP, OVER_TEMPERATURE, ENCODER_CUT, IMU_CUT, FAULTS };
 enum state { RUNNING, PAUSED, WAITING, STATES };
@@ -79,7 +77,7 @@ static double true_speed_ppm(void)
         double value = NAN;
         int r;
 
-        r = sd_bus_get_property_trivial(fixture.bus, BUS_NAME, "/io/percussd/Simulator1",
+        r = sd_bus_get_property_trivial(fixture.bus, BUS_NAME, BUS_SIMULATOR_PATH,
                                         "io.percussd.Simulator1", "TrueSpeed", &error, 'd', &value);
         ck_assert_msg(r >= 0, "Simulator1.TrueSpeed: %s", error.message ? error.message : "");
         sd_bus_error_free(&error);
@@ -91,7 +89,7 @@ static bool motor_enabled(void)
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int value = 1, r;
 
-        r = sd_bus_get_property_trivial(fixture.bus, BUS_NAME, "/io/percussd/Simulator1",
+        r = sd_bus_get_property_trivial(fixture.bus, BUS_NAME, BUS_SIMULATOR_PATH,
                                         "io.percussd.Simulator1", "MotorEnabled", &error, 'b',
                                         &value);
         ck_assert_msg(r >= 0, "Simulator1.MotorEnabled: %s", error.message ? error.message : "");

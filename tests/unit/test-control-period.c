@@ -53,7 +53,7 @@ START_TEST(test_follows_setpoint_and_ramp)
         ck_assert(tm.motor_on);
         ck_assert_uint_eq(tm.setpoint_generation, 1);
         ck_assert(tm.duty > 0.0 && tm.duty <= 1.0);
-        ck_assert_int_eq(tm.fault, RT_FAULT_NONE);
+        ck_assert_int_eq(tm.fault, FAULT_NONE);
         ck_assert(fabs(sim_gun_true_stroke_mm(&t.model) - 10.0) < 0.5);
 }
 END_TEST
@@ -89,20 +89,20 @@ START_TEST(test_encoder_error_latches_fault_and_stops)
         ck_assert_int_eq(run(&sp, 0.001, &tm), -EIO);
         ck_assert(!t.enabled);
         ck_assert(t.duty == 0.0);
-        ck_assert_int_eq(tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(tm.fault_errno, EIO);
 
         /* the sensor is back, but the fault holds until it is cleared */
         t.encoder_error = 0;
         ck_assert_int_eq(run(&sp, 0.1, &tm), 0);
-        ck_assert_int_eq(tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(tm.fault, FAULT_SENSOR_LOST);
         ck_assert(!t.enabled);
 
         sp.fault_clears++;
         sp.motor_on = false;
         sp.generation++;
         ck_assert_int_eq(run(&sp, 0.001, &tm), 0);
-        ck_assert_int_eq(tm.fault, RT_FAULT_NONE);
+        ck_assert_int_eq(tm.fault, FAULT_NONE);
 
         /* and the motor may run again */
         sp.motor_on = true;

@@ -4,8 +4,8 @@
  * simulated time: settling after a ramp, steady-state error, the dip when
  * the user presses the gun into the muscle, anti-windup; the amplitude
  * loop, the stroke estimate against the model's truth and the force
- * estimate against the force applied; and the speed estimator and the
- * model on their own. The figures are printed so that they can be quoted.
+ * estimate against the force applied; the simulated motor driver's enable
+ * lease; and the speed estimator and the model on their own. The figures are printed so that they can be quoted.
  */
 #include <check.h>
 #include <math.h>
@@ -15,6 +15,8 @@
 
 #include "tests/fixtures/sim-rig.h"
 #include "tests/fixtures/check-main.h"
+
+#define PPM_PER_RAD_S (60.0 / (2.0 * M_PI))
 
 static struct sim_rig rig;
 
@@ -167,6 +169,42 @@ static struct stroke_figures run_stroke(const struct setpoint *sp, unsigned peri
 /* The actuator's map, as the driver reports it, is off by a millimetre
  * (what wear or tolerances do): feed-forward alone would miss every
  * target; the loop must take it out in the air and hold it pressed. */
+/* A head pressed far beyond the motor's torque stops the crank with the
+ * duty at its limit: the integrator must not wind up meanwhile, so that the
+ * release does not overshoot. */
+START_TEST(test_stall_does_not_wind_up)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.0,
+                               .stroke_mm = 12, .generation = 1 };
+        double stalled_integral_duty, peak_ppm = 0.0;
+        unsigned last_outside_ms = 0;
+
+        /* the stall fault would end the run: this is the loop's part alone */
+        rig.cp.safety_params.stall_time_s = INFINITY;
+        run(&sp, 3000);
+        sim_gun_set_contact_force(&rig.model, 800.0);
+        run(&sp, 200);
+        ck_assert_double_lt(fabs(sim_gun_true_speed_ppm(&rig.model)), 50.0);
+        stalled_integral_duty = rig.cp.speed_control.integral_duty;
+        run(&sp, 1800);
+        ck_assert_double_eq(rig.duty, rig.cp.speed_control.p.duty_max);
+        ck_assert_double_eq(rig.cp.speed_control.integral_duty, stalled_integral_duty);
+
+        sim_gun_set_contact_force(&rig.model, 0.0);
+        for (unsigned ms = 1; ms <= 2000; ms++) {
+                period(&sp);
+                peak_ppm = fmax(peak_ppm, rig.tm.speed_ppm);
+                if (fabs(rig.tm.speed_ppm - 2000) > 0.02 * 2000)
+                        last_outside_ms = ms;
+        }
+        fprintf(stderr, "released after 2 s stalled at 2000 ppm: integrator held at %.3f duty, "
+                        "peak %.0f ppm (overshoot %.2f %%), within ±2 %% %u ms after the release\n",
+                stalled_integral_duty, peak_ppm, 100.0 * (peak_ppm - 2000) / 2000, last_outside_ms);
+        ck_assert_double_lt(peak_ppm, 1.05 * 2000);
+        ck_assert_uint_le(last_outside_ms, 300);
+}
+END_TEST
+
 START_TEST(test_amplitude_holds_setpoint)
 {
         static const double strokes_mm[] = { 6, 10, 14 };
@@ -334,7 +372,7 @@ START_TEST(test_slow_loop_holds_speed)
                 period(&sp);
                 sum_sq += error_ppm * error_ppm;
                 worst_ppm = fmax(worst_ppm, fabs(error_ppm));
-                ck_assert_int_eq(rig.tm.fault, RT_FAULT_NONE);
+                ck_assert_int_eq(rig.tm.fault, FAULT_NONE);
         }
         fprintf(stderr, "at 250 Hz: speed RMS error %.1f ppm, worst %.1f ppm at 2000 ppm\n",
                 sqrt(sum_sq / 500), worst_ppm);
@@ -393,41 +431,82 @@ START_TEST(test_force_meter_is_steady)
 }
 END_TEST
 
-START_TEST(test_estimator_wraps_and_quantises)
+/* A constant-speed angle stream, quantised like a 12-bit encoder and
+ * wrapped: the error stays within what one count over the window allows. */
+static void check_angle_stream(double speed_ppm, double control_hz)
 {
-        struct speed_estimator est;
-        const double counts = 4096, rev_per_s = 2000.0 / 60.0;
+        const double counts = 4096.0, period_s = 1.0 / control_hz;
+        const unsigned periods = (unsigned)(10.0 * control_hz); /* hundreds of wraps */
+        /* one count in the window, plus the window's rounding to periods */
+        double count_ppm = PPM_PER_RAD_S * 2.0 * M_PI / counts;
+        double fast_bound_ppm = count_ppm / fmax(SPEED_ESTIMATOR_FAST_WINDOW_S, period_s) + 1e-6;
+        double revolution_bound_ppm = 2.0 * count_ppm / (60.0 / speed_ppm) + 1e-6;
+        struct speed_estimator e;
+        double worst_fast = 0.0, worst_revolution = 0.0;
 
-        speed_estimator_init(&est, ENCODER_ANGLE, SIM_RIG_HZ);
-        for (unsigned i = 0; i < 3000; i++) {
-                double turns = rev_per_s * i / SIM_RIG_HZ;
-                double wrapped = turns - floor(turns);
+        speed_estimator_init(&e, ENCODER_ANGLE, control_hz);
+        for (unsigned i = 0; i < periods; i++) {
+                double turns = speed_ppm / 60.0 * i * period_s + 0.3;
                 struct encoder_sample s = {
-                        .time_ns = i * SIM_RIG_PERIOD_NS,
-                        .value = floor(wrapped * counts) / counts * 2 * M_PI,
+                        .time_ns = (uint64_t)llround(i * 1e9 * period_s) + 5000000000ull,
+                        .value = floor((turns - floor(turns)) * counts) / counts * 2.0 * M_PI,
                 };
 
-                speed_estimator_update(&est, &s);
+                speed_estimator_update(&e, &s);
+                if (i * period_s < 0.1)
+                        continue;
+                worst_fast = fmax(worst_fast, fabs(speed_estimator_fast_ppm(&e) - speed_ppm));
+                worst_revolution = fmax(worst_revolution,
+                                        fabs(speed_estimator_revolution_ppm(&e) - speed_ppm));
         }
-        /* the fast window is 4 ms: one count of 4096 in it is 3.7 ppm */
-        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2000), 60.0 / 4096 / 0.004 + 1e-9);
-        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2000), 2000 * 0.002);
+        fprintf(stderr, "# estimator %.1f ppm at %.0f Hz: worst fast %.2f ppm (bound %.2f), "
+                        "worst revolution %.3f ppm (bound %.3f)\n",
+                speed_ppm, control_hz, worst_fast, fast_bound_ppm, worst_revolution,
+                revolution_bound_ppm);
+        ck_assert_double_le(worst_fast, fast_bound_ppm);
+        ck_assert_double_le(worst_revolution, revolution_bound_ppm);
+}
+
+START_TEST(test_estimator_angle_wraps)
+{
+        check_angle_stream(2000.0, 1000.0);
+        check_angle_stream(1234.5, 250.0);
+        check_angle_stream(3200.0, 4000.0);
+        check_angle_stream(2718.3, 1000.0);
 }
 END_TEST
 
 START_TEST(test_estimator_angular_velocity)
 {
-        struct speed_estimator est;
+        const double resolution_rad_s = 0.01;
+        struct speed_estimator e;
+        unsigned i;
 
-        speed_estimator_init(&est, ENCODER_ANGULAR_VELOCITY, SIM_RIG_HZ);
-        for (unsigned i = 0; i < 500; i++) {
-                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
-                                            .value = 2500.0 / 60.0 * 2 * M_PI };
+        speed_estimator_init(&e, ENCODER_ANGULAR_VELOCITY, SIM_RIG_HZ);
+        for (i = 0; i < 500; i++) {
+                /* ±1 step of quantisation noise around 1500 ppm */
+                double rad_s = 1500.0 / PPM_PER_RAD_S + (i % 2 ? resolution_rad_s : -resolution_rad_s);
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS, .value = rad_s };
 
-                speed_estimator_update(&est, &s);
+                speed_estimator_update(&e, &s);
         }
-        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&est) - 2500), 1e-6);
-        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&est) - 2500), 1e-6);
+        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&e) - 1500.0), 0.1);
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&e) - 1500.0), 0.01);
+
+        /* a step to 2500 ppm: the fast estimate has it within its window,
+         * the revolution estimate within a revolution */
+        for (; i < 600; i++) {
+                struct encoder_sample s = { .time_ns = i * SIM_RIG_PERIOD_NS,
+                                            .value = 2500.0 / PPM_PER_RAD_S };
+
+                speed_estimator_update(&e, &s);
+                if (i == 500 + (unsigned)(SPEED_ESTIMATOR_FAST_WINDOW_S * SIM_RIG_HZ))
+                        ck_assert_double_le(fabs(speed_estimator_fast_ppm(&e) - 2500.0), 1e-6);
+        }
+        ck_assert_double_le(fabs(speed_estimator_revolution_ppm(&e) - 2500.0), 1e-6);
+
+        speed_estimator_reset(&e);
+        ck_assert_double_eq(speed_estimator_fast_ppm(&e), 0.0);
 }
 END_TEST
 
@@ -447,28 +526,90 @@ START_TEST(test_estimator_turning_backwards)
 }
 END_TEST
 
+/* Everything a caller can see of a model, to compare bit for bit. */
+struct observation {
+        double speed_ppm, stroke_mm, time_s, angle_rad;
+        double accel_m_s2[3], gyro_rad_s[3];
+};
+
+static void observe(struct sim_gun *g, struct observation *o)
+{
+        memset(o, 0, sizeof(*o));
+        o->speed_ppm = sim_gun_true_speed_ppm(g);
+        o->stroke_mm = sim_gun_true_stroke_mm(g);
+        o->time_s = sim_gun_time_s(g);
+        o->angle_rad = sim_gun_encoder_angle(g);
+        sim_gun_imu_read(g, o->accel_m_s2, o->gyro_rad_s);
+}
+
+static void drive(struct sim_gun *g, unsigned step)
+{
+        sim_gun_set_enable(g, true);
+        sim_gun_set_duty(g, 0.3 + 0.5 * (step % 7) / 7.0);
+        sim_gun_set_stroke_position(g, (step % 5) / 4.0);
+        sim_gun_set_contact_force(g, step % 3 ? 25.0 : 0.0);
+        /* uneven periods, as a late RT thread gives */
+        sim_gun_advance(g, 0.2 + 0.0173 * (step % 4));
+}
+
 START_TEST(test_model_is_deterministic)
 {
-        static struct sim_gun a, b;
+        static struct sim_gun a, b, c;
         struct sim_gun_params params;
-        double acc_a[3], acc_b[3], gyro[3];
+        struct observation oa, ob, oc;
 
         sim_gun_params_default(&params);
-        sim_gun_init(&a, &params, 99);
-        sim_gun_init(&b, &params, 99);
-        for (struct sim_gun *g = &a; g; g = g == &a ? &b : NULL) {
-                sim_gun_set_enable(g, true);
-                sim_gun_set_duty(g, 0.6);
-                sim_gun_set_stroke_position(g, 0.5);
-                sim_gun_set_contact_force(g, 25.0);
-                sim_gun_advance(g, 2.0);
+        sim_gun_init(&a, &params, 1234);
+        sim_gun_init(&b, &params, 1234);
+        sim_gun_init(&c, &params, 4321);
+        for (unsigned step = 0; step < 20; step++) {
+                drive(&a, step);
+                drive(&b, step);
+                drive(&c, step);
+                observe(&a, &oa);
+                observe(&b, &ob);
+                observe(&c, &oc);
+                ck_assert(memcmp(&oa, &ob, sizeof(oa)) == 0);
         }
-        sim_gun_imu_read(&a, acc_a, gyro);
-        sim_gun_imu_read(&b, acc_b, gyro);
-        ck_assert(memcmp(acc_a, acc_b, sizeof(acc_a)) == 0);
-        ck_assert(sim_gun_true_speed_ppm(&a) == sim_gun_true_speed_ppm(&b));
-        ck_assert(sim_gun_encoder_angle(&a) == sim_gun_encoder_angle(&b));
-        ck_assert_double_gt(sim_gun_true_speed_ppm(&a), 1000);
+        ck_assert_double_gt(oa.speed_ppm, 500.0);
+        /* the seed is what the noise comes from */
+        ck_assert(memcmp(oa.accel_m_s2, oc.accel_m_s2, sizeof(oa.accel_m_s2)) != 0);
+}
+END_TEST
+
+/* The simulated motor driver's enable is a lease each duty write renews:
+ * with no write for SIM_ENABLE_HOLD_NS, as when the loop dies, the board
+ * drops it and the crank coasts down; a loop that only stalled takes it
+ * back with its next write. */
+START_TEST(test_enable_lease_expires_without_refresh)
+{
+        struct setpoint sp = { .motor_on = true, .speed_ppm = 2000, .ramp_s = 0.0,
+                               .stroke_mm = 12, .generation = 1 };
+        struct encoder_sample sample;
+        double running_ppm;
+
+        run(&sp, 3000);
+        running_ppm = rig.tm.speed_ppm;
+        ck_assert_double_gt(running_ppm, 1900.0);
+        ck_assert(rig.model.enabled);
+
+        /* sensors still read, no duty written */
+        for (uint64_t t = 0; t < SIM_ENABLE_HOLD_NS - SIM_RIG_PERIOD_NS; t += SIM_RIG_PERIOD_NS) {
+                rig.now_ns += SIM_RIG_PERIOD_NS;
+                ck_assert_int_eq(rig.gun.encoder.ops->read(&rig.gun.encoder, &sample), 0);
+        }
+        ck_assert(rig.model.enabled);
+        rig.now_ns += 2 * SIM_RIG_PERIOD_NS;
+        ck_assert_int_eq(rig.gun.encoder.ops->read(&rig.gun.encoder, &sample), 0);
+        ck_assert(!rig.model.enabled);
+
+        rig.now_ns += 500 * SIM_RIG_PERIOD_NS;
+        ck_assert_int_eq(rig.gun.encoder.ops->read(&rig.gun.encoder, &sample), 0);
+        ck_assert_double_lt(sim_gun_true_speed_ppm(&rig.model), 0.5 * running_ppm);
+
+        run(&sp, 3000);
+        ck_assert(rig.model.enabled);
+        ck_assert_double_gt(rig.tm.speed_ppm, 1900.0);
 }
 END_TEST
 
@@ -485,6 +626,8 @@ int main(void)
         tcase_add_test(loop, test_every_shipped_speed_settles);
         tcase_add_test(loop, test_contact_force_step);
         tcase_add_test(loop, test_saturation_does_not_wind_up);
+        tcase_add_test(loop, test_stall_does_not_wind_up);
+        tcase_add_test(loop, test_enable_lease_expires_without_refresh);
         suite_add_tcase(s, loop);
         tcase_add_checked_fixture(amplitude, setup, NULL);
         tcase_set_timeout(amplitude, 120);
@@ -496,7 +639,7 @@ int main(void)
         tcase_add_test(amplitude, test_slow_loop_holds_speed);
         suite_add_tcase(s, amplitude);
         tcase_add_test(parts, test_stroke_estimator_alone);
-        tcase_add_test(parts, test_estimator_wraps_and_quantises);
+        tcase_add_test(parts, test_estimator_angle_wraps);
         tcase_add_test(parts, test_estimator_angular_velocity);
         tcase_add_test(parts, test_estimator_turning_backwards);
         tcase_add_test(parts, test_model_is_deterministic);

@@ -26,7 +26,7 @@
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/sim-rig.h"
 
-enum fault {
+enum injection {
         STALL,
         DROP,
         ENCODER_LOST,
@@ -61,29 +61,29 @@ static const char *const state_names[STATES] = { "idle", "ramping", "running", "
                                                  "faulted" };
 
 /* What the loop must report for a fault, by whether the motor is driven;
- * RT_FAULT_NONE: nothing, and nothing may go wrong either. */
+ * FAULT_NONE: nothing, and nothing may go wrong either. */
 static const struct {
-        enum rt_fault driven, stopped;
+        enum fault driven, stopped;
         bool clear_refused;     /* while the cause persists, with the motor off after it */
         unsigned reaction_max_periods; /* 0: REACTION_MAX_PERIODS */
 } expected[FAULTS] = {
-        [STALL] = { RT_FAULT_STALL, RT_FAULT_NONE, false },
-        [DROP] = { RT_FAULT_DROP, RT_FAULT_NONE, false },
-        [ENCODER_LOST] = { RT_FAULT_SENSOR_LOST, RT_FAULT_SENSOR_LOST, true },
-        [IMU_LOST] = { RT_FAULT_SENSOR_LOST, RT_FAULT_SENSOR_LOST, true },
-        [ENCODER_GARBAGE] = { RT_FAULT_SENSOR_LOST, RT_FAULT_SENSOR_LOST, true },
-        [IMU_GARBAGE] = { RT_FAULT_SENSOR_LOST, RT_FAULT_SENSOR_LOST, true },
-        [ENCODER_FROZEN] = { RT_FAULT_SENSOR_LOST, RT_FAULT_SENSOR_LOST, true },
-        [MOTOR_WRITE_ERROR] = { RT_FAULT_ACTUATOR, RT_FAULT_NONE, false },
-        [STROKE_WRITE_ERROR] = { RT_FAULT_ACTUATOR, RT_FAULT_NONE, false },
-        [OVERRUN_STREAK] = { RT_FAULT_OVERRUN, RT_FAULT_OVERRUN, false },
-        [CLOCK_JUMP_BACK] = { RT_FAULT_NONE, RT_FAULT_NONE, false },
-        [CLOCK_JUMP_AHEAD] = { RT_FAULT_NONE, RT_FAULT_NONE, false },
+        [STALL] = { FAULT_STALL, FAULT_NONE, false },
+        [DROP] = { FAULT_DROP, FAULT_NONE, false },
+        [ENCODER_LOST] = { FAULT_SENSOR_LOST, FAULT_SENSOR_LOST, true },
+        [IMU_LOST] = { FAULT_SENSOR_LOST, FAULT_SENSOR_LOST, true },
+        [ENCODER_GARBAGE] = { FAULT_SENSOR_LOST, FAULT_SENSOR_LOST, true },
+        [IMU_GARBAGE] = { FAULT_SENSOR_LOST, FAULT_SENSOR_LOST, true },
+        [ENCODER_FROZEN] = { FAULT_SENSOR_LOST, FAULT_SENSOR_LOST, true },
+        [MOTOR_WRITE_ERROR] = { FAULT_ACTUATOR, FAULT_NONE, false },
+        [STROKE_WRITE_ERROR] = { FAULT_ACTUATOR, FAULT_NONE, false },
+        [OVERRUN_STREAK] = { FAULT_OVERRUN, FAULT_OVERRUN, false },
+        [CLOCK_JUMP_BACK] = { FAULT_NONE, FAULT_NONE, false },
+        [CLOCK_JUMP_AHEAD] = { FAULT_NONE, FAULT_NONE, false },
         /* stuck on, the crank turns whatever the loop does: driven, it
          * outruns its set-point; stopped, it does not stay at rest */
         /* 100 ms from when the crank's revolution passes the ceiling, which
          * the stuck driver takes a few tens of ms to reach from any state */
-        [MOTOR_STUCK] = { RT_FAULT_RUNAWAY, RT_FAULT_RUNAWAY, true, 160 },
+        [MOTOR_STUCK] = { FAULT_RUNAWAY, FAULT_RUNAWAY, true, 160 },
 };
 
 #define PERIODS_PER_S SIM_RIG_HZ
@@ -141,17 +141,17 @@ static void enter(enum state state)
                 /* the engine answers a fault with the motor off */
                 drive(false);
                 run(10);
-                ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+                ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
                 break;
         case STATES:
                 break;
         }
         if (state != FAULTED)
-                ck_assert_msg(t.tm.fault == RT_FAULT_NONE, "%s: fault %d before any injection",
+                ck_assert_msg(t.tm.fault == FAULT_NONE, "%s: fault %d before any injection",
                               state_names[state], t.tm.fault);
 }
 
-static void inject(enum fault fault, bool on)
+static void inject(enum injection fault, bool on)
 {
         switch (fault) {
         case STALL:
@@ -198,7 +198,7 @@ static void inject(enum fault fault, bool on)
 }
 
 /* One period; for the overrun streak the caller counts a missed deadline. */
-static void faulty_period(enum fault fault)
+static void faulty_period(enum injection fault)
 {
         if (fault == OVERRUN_STREAK)
                 t.tm.overruns++;
@@ -228,10 +228,10 @@ static void assert_sane(const char *what)
 
 START_TEST(test_fault_in_state)
 {
-        enum fault fault = (enum fault)(_i / STATES);
+        enum injection fault = (enum injection)(_i / STATES);
         enum state state = (enum state)(_i % STATES);
         bool driven = state == RAMPING || state == RUNNING;
-        enum rt_fault want = state == FAULTED ? RT_FAULT_SENSOR_LOST :
+        enum fault want = state == FAULTED ? FAULT_SENSOR_LOST :
                              driven ? expected[fault].driven : expected[fault].stopped;
         char what[96];
         unsigned periods = 0;
@@ -240,11 +240,11 @@ START_TEST(test_fault_in_state)
         enter(state);
         inject(fault, true);
 
-        if (state == FAULTED || want == RT_FAULT_NONE) {
+        if (state == FAULTED || want == FAULT_NONE) {
                 /* nothing new: the motor stays as it was, nothing goes wrong */
                 for (periods = 0; periods < PERIODS_PER_S / 2; periods++) {
                         faulty_period(fault);
-                        ck_assert_msg(t.tm.fault == want || (state != FAULTED && t.tm.fault == RT_FAULT_NONE),
+                        ck_assert_msg(t.tm.fault == want || (state != FAULTED && t.tm.fault == FAULT_NONE),
                                       "%s: fault %d, expected %d", what, t.tm.fault, want);
                         if (!driven)
                                 assert_safe(what);
@@ -254,12 +254,12 @@ START_TEST(test_fault_in_state)
                 return;
         }
 
-        while (t.tm.fault == RT_FAULT_NONE &&
+        while (t.tm.fault == FAULT_NONE &&
                periods < (expected[fault].reaction_max_periods ? expected[fault].reaction_max_periods :
                                                                  REACTION_MAX_PERIODS)) {
                 faulty_period(fault);
                 periods++;
-                if (t.tm.fault == RT_FAULT_NONE)
+                if (t.tm.fault == FAULT_NONE)
                         assert_sane(what);
         }
         ck_assert_msg(t.tm.fault == want, "%s: fault %d after %u periods, expected %d", what,
@@ -284,11 +284,11 @@ START_TEST(test_fault_in_state)
         sim_gun_set_jammed(&t.model, false);
         sp.fault_clears++;
         run(10);
-        ck_assert_msg(t.tm.fault == RT_FAULT_NONE, "%s: fault %d after the cause went and a clear",
+        ck_assert_msg(t.tm.fault == FAULT_NONE, "%s: fault %d after the cause went and a clear",
                       what, t.tm.fault);
         drive(true);
         run(PERIODS_PER_S * 2);
-        ck_assert_msg(t.tm.fault == RT_FAULT_NONE && t.enabled,
+        ck_assert_msg(t.tm.fault == FAULT_NONE && t.enabled,
                       "%s: did not run again after the clear (fault %d)", what, t.tm.fault);
         assert_sane(what);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <time.h>
 
+#include "common/time-util.h"
 #include "tests/fixtures/check-main.h"
 #include "daemon/panel/led-status.h"
 #include "drivers/sim/sim-panel.h"
@@ -12,15 +13,6 @@ static sd_event *event;
 static struct gun gun;
 static struct sim_panel panel;
 static struct led_status leds;
-
-static uint64_t now_ns(void *userdata)
-{
-        struct timespec ts;
-
-        (void)userdata;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static bool led(const char *name)
 {
@@ -33,11 +25,11 @@ static bool led(const char *name)
 /* Runs the loop for ms and counts the changes of one LED. */
 static unsigned toggles(const char *name, unsigned ms)
 {
-        uint64_t end_ns = now_ns(NULL) + ms * 1000000ull;
+        uint64_t end_ns = monotonic_now_ns(NULL) + ms * 1000000ull;
         bool last = led(name);
         unsigned count = 0;
 
-        while (now_ns(NULL) < end_ns) {
+        while (monotonic_now_ns(NULL) < end_ns) {
                 ck_assert_int_ge(sd_event_run(event, 10000), 0);
                 if (led(name) != last) {
                         last = !last;
@@ -50,7 +42,7 @@ static unsigned toggles(const char *name, unsigned ms)
 static void setup(void)
 {
         ck_assert_int_ge(sd_event_new(&event), 0);
-        ck_assert_int_eq(sim_panel_open(&gun, &panel, now_ns, NULL), 0);
+        ck_assert_int_eq(sim_panel_open(&gun, &panel, monotonic_now_ns, NULL), 0);
         ck_assert_int_eq(led_status_start(&leds, event, &gun.leds), 0);
 }
 

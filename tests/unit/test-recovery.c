@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "daemon/session/history.h"
 #include "daemon/session/recovery.h"
 #include "tests/fixtures/check-main.h"
 
-#define USEC_PER_SEC 1000000ull
 #define USEC_PER_MINUTE (60 * USEC_PER_SEC)
 #define USEC_PER_HOUR (60 * USEC_PER_MINUTE)
 #define USEC_PER_DAY (24 * USEC_PER_HOUR)

@@ -16,10 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/time-util.h"
 #include "tests/fixtures/check-main.h"
 #include "daemon/rt/rt.h"
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
+#include "tests/fixtures/heap-count.h"
 
 #ifndef UNDER_QEMU_USER
 #define UNDER_QEMU_USER 0
@@ -30,55 +32,6 @@
 #else
 #define SANITIZED 0
 #endif
-
-/* Heap calls made by the RT thread, counted by wrapping malloc and friends
- * (glibc's own entry points do the work). Not under ASan, which has its
- * own allocator. */
-static atomic_ulong rt_heap_calls;
-static atomic_ulong all_heap_calls;      /* proof that the wrappers are the ones called */
-static _Atomic pthread_t watched;
-static atomic_bool watching;
-
-#if !SANITIZED
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-
-static void count_call(void)
-{
-        atomic_fetch_add_explicit(&all_heap_calls, 1, memory_order_relaxed);
-        if (atomic_load_explicit(&watching, memory_order_relaxed) &&
-            pthread_equal(pthread_self(), atomic_load(&watched)))
-                atomic_fetch_add(&rt_heap_calls, 1);
-}
-
-void *malloc(size_t size)
-{
-        count_call();
-        return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-        count_call();
-        return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-        count_call();
-        return __libc_realloc(p, size);
-}
-#endif
-
-static uint64_t monotonic_ns(void *userdata)
-{
-        struct timespec ts;
-
-        (void)userdata;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* A field of /proc/self/task/TID/stat (minflt is 10) or a line's value in
  * .../status (voluntary_ctxt_switches). */
@@ -127,7 +80,7 @@ static struct {
         struct safety_params safety;
 } rig;
 
-static const struct sim_clock rig_clock = { .now_ns = monotonic_ns };
+static const struct sim_clock rig_clock = { .now_ns = monotonic_now_ns };
 
 /* The simulated gun's drivers into gun, the model seeded; the loop's
  * parameters the defaults. */
@@ -152,12 +105,11 @@ START_TEST(test_steady_state_and_idle)
         struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
                                    .cpu = -1 };
         struct telemetry before, after;
-        unsigned long faults_before, faults_after, wakeups_before, wakeups_after;
+        unsigned long faults_before, faults_after, wakeups_before, wakeups_after, heap_calls;
         int tid;
 
         rig_open(&rig.gun, 5);
         rig_start(&config);
-        atomic_store(&watched, rig.rt.thread);
 
         rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
                                                  .ramp_s = 0.5, .stroke_mm = 10 });
@@ -167,15 +119,15 @@ START_TEST(test_steady_state_and_idle)
 
         rt_read_telemetry(&rig.rt, &before);
         faults_before = task_minflt(tid);
-        atomic_store(&watching, true);
+        heap_count_watch(rig.rt.thread);
         usleep(3000000);
-        atomic_store(&watching, false);
+        heap_calls = heap_count_unwatch();
         faults_after = task_minflt(tid);
         rt_read_telemetry(&rig.rt, &after);
 
         fprintf(stderr, "steady 3 s: %lu periods, %lu heap calls, %lu minor faults, %lu overruns, "
                         "worst wake-up %u µs, memory %s\n",
-                (unsigned long)(after.periods - before.periods), atomic_load(&rt_heap_calls),
+                (unsigned long)(after.periods - before.periods), heap_calls,
                 faults_after - faults_before, (unsigned long)(after.overruns - before.overruns),
                 after.max_latency_us, rig.rt.memory_locked ? "locked" : "not locked");
         /* timing on a shared machine is the benchmarks' business
@@ -183,13 +135,13 @@ START_TEST(test_steady_state_and_idle)
          * periods it ran plus those it missed make up the 3 s */
         ck_assert_uint_gt(after.periods - before.periods, 1000);
         ck_assert_uint_ge(after.periods - before.periods + (after.overruns - before.overruns), 2950);
-        ck_assert_uint_eq(atomic_load(&rt_heap_calls), 0);
-        if (!SANITIZED) {
-                unsigned long calls = atomic_load(&all_heap_calls);
+        ck_assert_uint_eq(heap_calls, 0);
+        if (HEAP_COUNT_WORKS) {
+                unsigned long calls = heap_count_all();
                 void *volatile block = malloc(16); /* volatile: not elided */
 
                 free(block);
-                ck_assert_uint_gt(atomic_load(&all_heap_calls), calls);
+                ck_assert_uint_gt(heap_count_all(), calls);
         }
         /* under qemu-user the thread also runs the emulator, whose code
          * translation takes faults of its own: there the count says
@@ -273,12 +225,12 @@ static bool wait_telemetry(struct rt *rt, struct telemetry *tm, bool (*ok)(const
 
 static bool sensor_lost(const struct telemetry *tm)
 {
-        return tm->fault == RT_FAULT_SENSOR_LOST;
+        return tm->fault == FAULT_SENSOR_LOST;
 }
 
 static bool cleared(const struct telemetry *tm)
 {
-        return tm->fault_clears == 1 && tm->fault == RT_FAULT_NONE;
+        return tm->fault_clears == 1 && tm->fault == FAULT_NONE;
 }
 
 static bool at_speed(const struct telemetry *tm)

@@ -29,7 +29,7 @@ static unsigned run_until_fault(const struct setpoint *sp, unsigned max)
 {
         for (unsigned i = 1; i <= max; i++) {
                 (void)sim_rig_period(&t, sp);
-                if (t.tm.fault != RT_FAULT_NONE)
+                if (t.tm.fault != FAULT_NONE)
                         return i;
         }
         return max + 1;
@@ -68,7 +68,7 @@ START_TEST(test_stall)
         sim_gun_set_jammed(&t.model, true);
         periods = run_until_fault(&running, 1000);
         fprintf(stderr, "stall: motor off %u ms after the head jammed\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_STALL);
+        ck_assert_int_eq(t.tm.fault, FAULT_STALL);
         ck_assert_uint_le(periods, 100);
         assert_safe_state();
 }
@@ -82,7 +82,7 @@ START_TEST(test_drop)
         sim_gun_drop(&t.model);
         periods = run_until_fault(&running, 1000);
         fprintf(stderr, "drop: motor off %u ms after the gun was let go of\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_DROP);
+        ck_assert_int_eq(t.tm.fault, FAULT_DROP);
         ck_assert_uint_le(periods, 100);
         assert_safe_state();
 }
@@ -93,7 +93,7 @@ START_TEST(test_sensor_cut)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         atomic_store(&t.model.imu_cut, true);
         ck_assert_uint_eq(run_until_fault(&running, 10), 1);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_errno, EIO);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
         assert_safe_state();
@@ -107,7 +107,7 @@ START_TEST(test_sensor_stale)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         t.encoder_frozen = true;
         periods = run_until_fault(&running, 10);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_uint_le(periods, 3);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
         assert_safe_state();
@@ -125,7 +125,7 @@ START_TEST(test_frozen_raw_encoder_is_lost_not_a_jam)
         t.encoder_value_frozen = true;
         periods = run_until_fault(&running, 1000);
         fprintf(stderr, "frozen raw encoder: motor off %u ms after it froze\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_ENCODER);
         ck_assert_int_eq(t.tm.fault_errno, 0);
         ck_assert_uint_le(periods, 100);
@@ -137,7 +137,7 @@ START_TEST(test_frozen_raw_encoder_is_lost_not_a_jam)
         ck_assert_uint_eq(run_until_fault(&running, 2500), 2501);
         sim_gun_set_jammed(&t.model, true);
         ck_assert_uint_le(run_until_fault(&running, 1000), 100);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_STALL);
+        ck_assert_int_eq(t.tm.fault, FAULT_STALL);
 }
 END_TEST
 
@@ -157,7 +157,7 @@ START_TEST(test_encoder_in_bursts)
                 (void)sim_rig_period(&t, &running);
                 sum_ppm += t.tm.speed_ppm / 1000;
         }
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
+        ck_assert_int_eq(t.tm.fault, FAULT_NONE);
         fprintf(stderr, "encoder in bursts every 2 ms: %.1f ppm for 2000\n", sum_ppm);
         ck_assert_double_le(fabs(sum_ppm - 2000.0), 0.01 * 2000.0);
 
@@ -195,10 +195,10 @@ START_TEST(test_stale_times_at_a_slow_rate)
                         in.encoder_time_ns += 8000000;
                         in.imu_time_ns += 8000000;
                 }
-                ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_NONE);
+                ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_NONE);
         }
         for (periods = 1; periods < 10; periods++)
-                if (safety_check(&s, &p, &in) != RT_FAULT_NONE)
+                if (safety_check(&s, &p, &in) != FAULT_NONE)
                         break;
         ck_assert_int_eq(s.lost_sensor, RT_SENSOR_ENCODER);
         ck_assert_uint_eq(periods, 3);
@@ -214,7 +214,7 @@ START_TEST(test_imu_stale)
         ck_assert_uint_eq(run_until_fault(&running, 1500), 1501);
         t.imu_frozen = true;
         periods = run_until_fault(&running, 10);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
         ck_assert_int_eq(t.tm.fault_sensor, RT_SENSOR_IMU);
         ck_assert_int_eq(t.tm.fault_errno, 0);
         ck_assert_uint_eq(periods, 3); /* IMUStaleTime 3 ms at 1 kHz */
@@ -239,7 +239,7 @@ START_TEST(test_imu_slower_than_the_loop)
                 ck_assert_uint_eq(run_until_fault(&running, 1), 2);
         t.imu_frozen = true;
         ck_assert_uint_eq(run_until_fault(&running, 10), 6);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_SENSOR_LOST);
+        ck_assert_int_eq(t.tm.fault, FAULT_SENSOR_LOST);
 }
 END_TEST
 
@@ -254,14 +254,14 @@ START_TEST(test_runaway_while_running)
         sim_gun_set_motor_stuck(&t.model, true);
         for (periods = 1; periods <= 1000; periods++) {
                 (void)sim_rig_period(&t, &running);
-                if (t.tm.fault != RT_FAULT_NONE)
+                if (t.tm.fault != FAULT_NONE)
                         break;
                 if (t.tm.speed_ppm > 2200.0)
                         over++;
         }
         fprintf(stderr, "runaway while running: fault %u ms after the driver stuck, %u ms after "
                 "the crank passed 2200 ppm\n", periods, over);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_RUNAWAY);
+        ck_assert_int_eq(t.tm.fault, FAULT_RUNAWAY);
         ck_assert_uint_le(over, 100);
         ck_assert_uint_ge(over, 99);
         assert_safe_state();
@@ -283,7 +283,7 @@ START_TEST(test_runaway_after_stop)
         sim_gun_set_motor_stuck(&t.model, true);
         periods = run_until_fault(&stop, 5000);
         fprintf(stderr, "runaway after Stop: fault %u ms after the motor was turned off\n", periods);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_RUNAWAY);
+        ck_assert_int_eq(t.tm.fault, FAULT_RUNAWAY);
         ck_assert_uint_le(periods, (unsigned)(spin_down_s * 1000) + 100);
         assert_safe_state();
 }
@@ -321,15 +321,15 @@ START_TEST(test_runaway_ceiling)
         safety_reset(&s);
         for (periods = 0; periods < 5000; periods++) {
                 in.encoder_time_ns += 1000000;
-                ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_NONE);
+                ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_NONE);
         }
         in.revolution_ppm = in.speed_ppm = 2201;
         for (periods = 1; periods < 100; periods++) {
                 in.encoder_time_ns += 1000000;
-                ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_NONE);
+                ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_NONE);
         }
         in.encoder_time_ns += 1000000;
-        ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_RUNAWAY);
+        ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_RUNAWAY);
 
         /* a set-point of 1000: 150 ppm is more than its 10 % */
         safety_reset(&s);
@@ -337,7 +337,7 @@ START_TEST(test_runaway_ceiling)
         in.revolution_ppm = 1149;
         for (periods = 0; periods < 500; periods++) {
                 in.encoder_time_ns += 1000000;
-                ck_assert_int_eq(safety_check(&s, &p, &in), RT_FAULT_NONE);
+                ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_NONE);
         }
 
         /* the motor off at 2000 ppm, the crank held there */
@@ -351,7 +351,7 @@ START_TEST(test_runaway_ceiling)
         in.motor_on = false;
         for (periods = 1; periods < 2000; periods++) {
                 in.encoder_time_ns += 1000000;
-                if (safety_check(&s, &p, &in) != RT_FAULT_NONE)
+                if (safety_check(&s, &p, &in) != FAULT_NONE)
                         break;
         }
         /* 200 ppm of ceiling above it at 800 ppm/s: 250 ms, then 100 ms
@@ -369,9 +369,9 @@ START_TEST(test_overrun_streak)
                 t.now_ns += SIM_RIG_PERIOD_NS; /* a late period */
                 (void)sim_rig_period(&t, &running);
                 if (i < 5)
-                        ck_assert_int_eq(t.tm.fault, RT_FAULT_NONE);
+                        ck_assert_int_eq(t.tm.fault, FAULT_NONE);
         }
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_OVERRUN);
+        ck_assert_int_eq(t.tm.fault, FAULT_OVERRUN);
         assert_safe_state();
 }
 END_TEST
@@ -384,7 +384,7 @@ START_TEST(test_setpoint_outside_envelope)
         sp.speed_ppm = 4000;
         sp.generation++;
         ck_assert_uint_eq(run_until_fault(&sp, 10), 1);
-        ck_assert_int_eq(t.tm.fault, RT_FAULT_LIMIT);
+        ck_assert_int_eq(t.tm.fault, FAULT_LIMIT);
         assert_safe_state();
 
         ck_assert(!safety_setpoint_allowed(true, 2000, 20, 0));
