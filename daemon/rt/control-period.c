@@ -272,9 +272,13 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         (void)fail(cp, gun, verdict, 0);
                 if (cp->fault == FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
+                /* an IMU sample handed over again (no new scan yet) is no new
+                 * observation: paired with a newer angle it would be a wrong one */
                 if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
-                    gun->encoder.quantity == ENCODER_ANGLE)
+                    gun->encoder.quantity == ENCODER_ANGLE && imu.time_ns != cp->imu_time_ns) {
+                        cp->imu_time_ns = imu.time_ns;
                         estimate(cp, &sample, &imu);
+                }
         }
 
         if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE) {
