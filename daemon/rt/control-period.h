@@ -48,6 +48,7 @@ struct control_period {
         uint32_t fault_clears;
         int fault_errno;
         enum rt_sensor fault_sensor;
+        uint64_t imu_time_ns;       /* of the IMU sample the estimators last took */
 };
 
 /* The defaults: those of the simulated gun. */

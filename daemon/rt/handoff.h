@@ -29,8 +29,10 @@ struct telemetry {
         uint32_t max_latency_us;    /* worst wake-up latency since start */
         uint32_t setpoint_generation; /* the setpoint this period obeyed */
         bool motor_on;
+        bool resting;               /* the crank rests and the thread sleeps: the last
+                                     * snapshot until the motor is asked for again */
         double setpoint_speed_ppm;  /* slew-limited set-point */
-        double speed_ppm;           /* mean over the last crank revolution */
+        double speed_ppm;           /* mean over the last crank revolution, never negative */
         double duty;                /* 0..1 */
         double stroke_mm;           /* commanded stroke */
         double amplitude_mm;        /* measured stroke, peak to peak; 0 until known or when off */
