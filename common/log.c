@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,7 +22,7 @@ int log_full_errno(enum log_level level, int error, const char *format, ...)
                 if (getenv("JOURNAL_STREAM"))
                         fprintf(stderr, "<%d>", (int)level);
                 else
-                        fputs("percussd: ", stderr);
+                        fprintf(stderr, "%s: ", program_invocation_short_name);
                 errno = saved_errno;
                 va_start(ap, format);
                 vfprintf(stderr, format, ap);

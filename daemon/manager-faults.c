@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/time-util.h"
+#include "daemon/session/battery-policy.h"
 #include "device-reopen.h"
 #include "manager.h"
 
@@ -33,9 +34,10 @@ void manager_fault_sentence(const struct manager *m, const struct telemetry *tm,
                                  "([Safety] IMUStaleTime). The motor was stopped.",
                                  m->gun.imu.ops->name, m->safety.imu_stale_s * 1e3);
                 else
-                        snprintf(buf, size, "The encoder (%s) gave no new reading for %u control "
-                                 "periods. The motor was stopped.", m->gun.encoder.ops->name,
-                                 m->safety.stale_periods);
+                        snprintf(buf, size, "The encoder (%s) gave no new reading for %g ms "
+                                 "([Safety] EncoderStaleTime), or read a standing crank while the "
+                                 "IMU felt the head percussing. The motor was stopped.",
+                                 m->gun.encoder.ops->name, m->safety.encoder_stale_s * 1e3);
                 break;
         case FAULT_ACTUATOR:
                 snprintf(buf, size, "Driving the motor (%s) or the stroke actuator (%s) failed: %s. "
@@ -60,6 +62,13 @@ void manager_fault_sentence(const struct manager *m, const struct telemetry *tm,
                          "envelope of %.0f–%.0f ppm and %.0f–%.0f mm. The motor was stopped.",
                          m->rt.setpoint.speed_ppm, m->rt.setpoint.stroke_mm, ENVELOPE_SPEED_MIN_PPM,
                          ENVELOPE_SPEED_MAX_PPM, ENVELOPE_AMPLITUDE_MIN_MM, ENVELOPE_AMPLITUDE_MAX_MM);
+                break;
+        case FAULT_RUNAWAY:
+                snprintf(buf, size, "The crank turned faster than asked (%.0f ppm) for %.0f ms, or "
+                         "kept turning with the motor off: the motor driver (%s) may be stuck on. "
+                         "The enable was turned off and the brake on; check the driver board "
+                         "before running again.", tm->speed_ppm, 1000 * m->safety.runaway_time_s,
+                         m->gun.motor.ops->name);
                 break;
         default:
                 buf[0] = '\0';
@@ -143,7 +152,19 @@ static int clear_main_thread_fault(struct manager *m)
                         return -EAGAIN;
                 }
         }
-        /* a flat battery clears: Start then asks for the charge a step needs */
+        /* a battery no longer critical clears: Start then asks for the
+         * charge a step needs */
+        if (m->session.fault == FAULT_BATTERY) {
+                double percent = manager_battery(m).percent;
+
+                if (battery_policy_check(&m->settings.power, percent) == BATTERY_CRITICAL) {
+                        snprintf(m->clear_refusal, sizeof(m->clear_refusal),
+                                 "the battery is at %.1f %%, at or under its critical %.0f %% "
+                                 "([Power] CriticalPercent); charge it first.",
+                                 percent, m->settings.power.critical_percent);
+                        return -EAGAIN;
+                }
+        }
         session_fault_cleared(&m->session);
         return 0;
 }

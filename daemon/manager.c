@@ -271,6 +271,10 @@ static void on_gesture(void *userdata, const char *button, enum gesture gesture)
         else if (strcmp(button, "minus") == 0 && gesture == GESTURE_PRESS &&
                  intensity > SESSION_INTENSITY_MIN)
                 log_refusal(m, "lower the intensity", session_set_intensity(&m->session, intensity - 1));
+        else if (strcmp(button, BUTTON_CHORD_PLUS_MINUS) == 0 && gesture == GESTURE_CHORD) {
+                log_info("Buttons plus and minus held together: pairing requested.");
+                MANAGER_REPORT(m, pairing_requested);
+        }
 }
 
 struct battery_reading manager_battery(struct manager *m)
@@ -383,8 +387,9 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         manager_check_heartbeat(m);
         manager_check_temperature(m);
         power_check_battery(m);
-        /* telemetry goes quiet once the session no longer runs and the crank stopped */
-        spinning = m->telemetry.motor_on || m->telemetry.speed_ppm >= 10.0;
+        /* telemetry goes quiet once the session no longer runs and the control
+         * thread saw the crank rest: the last one published says Speed 0 */
+        spinning = !m->telemetry.resting;
         if (m->session.state != SESSION_RUNNING && !spinning)
                 return sd_event_source_set_enabled(source, SD_EVENT_OFF);
         return sd_event_source_set_time_relative(source, PUBLISH_INTERVAL_US);

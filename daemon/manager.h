@@ -65,6 +65,8 @@ struct manager_listener {
         void (*step_started)(void *userdata, unsigned step, const struct profile_step *s);
         void (*finished)(void *userdata, const struct session_summary *summary);
         void (*fault_raised)(void *userdata, enum fault fault, const char *message);
+        /* plus and minus held together: the user asks for Bluetooth pairing */
+        void (*pairing_requested)(void *userdata);
         void (*battery_changed)(void *userdata);
         void (*routines_changed)(void *userdata);
         /* about 10 a second while the motor runs or the crank turns:

@@ -157,25 +157,6 @@ static const struct encoder_ops direct_ops = {
         .close = iio_encoder_close,
 };
 
-/* The time of each scan, from the scan's timestamp when the device has one
- * (the sample's own time: the control thread reads up to a period later)
- * and it can be told to use CLOCK_MONOTONIC, as sysfs-bus-iio's
- * current_timestamp_clock allows; otherwise the time of the read. */
-static void use_timestamps(struct iio_encoder *e, struct iio_device *dev)
-{
-        char ignored[8];
-
-        if (iio_input_open(&e->timestamp, dev, "timestamp", false, "", ignored, sizeof(ignored)) < 0)
-                return;
-        if (!iio_channel_is_scan_element(e->timestamp.channel) ||
-            !iio_device_find_attr(dev, "current_timestamp_clock") ||
-            iio_device_attr_write(dev, "current_timestamp_clock", "monotonic") < 0) {
-                e->timestamp.channel = NULL;
-                return;
-        }
-        iio_channel_enable(e->timestamp.channel);
-}
-
 static int parse_channel(const char *id, enum channel_kind *kind)
 {
         static const struct {
@@ -242,7 +223,8 @@ int iio_encoder_open(struct encoder *enc, const struct hw_encoder_config *config
                 if (r < 0)
                         goto fail;
                 iio_channel_enable(e->in.channel);
-                use_timestamps(e, dev);
+                /* each revolution measured on the scans' own times */
+                (void)iio_input_open_timestamp(&e->timestamp, dev);
                 e->buffer = iio_input_open_buffer(dev, ENCODER_BUFFER_SAMPLES, "[Encoder] Device",
                                                   error, error_size);
                 if (!e->buffer) {

@@ -28,6 +28,7 @@ struct iio_imu {
         struct iio_context *ctx;
         struct iio_buffer *buffer;      /* NULL: direct mode */
         struct iio_input accel[3], gyro[3], temp;
+        struct iio_input timestamp;     /* in the scan, CLOCK_MONOTONIC ns; channel NULL if not */
         bool has_gyro, has_temp;
         int axes[3];
         char thermal_zone_temp[HW_PATH_MAX + 8];
@@ -35,8 +36,8 @@ struct iio_imu {
         struct imu_sample sample;
 };
 
-/* The device's axes into the gun's. */
-static void map_axes(struct iio_imu *m)
+/* The device's axes into the gun's, at time_ns. */
+static void map_axes(struct iio_imu *m, uint64_t time_ns)
 {
         for (int i = 0; i < 3; i++) {
                 int a = abs(m->axes[i]) - 1;
@@ -45,7 +46,7 @@ static void map_axes(struct iio_imu *m)
                 m->sample.accel_m_s2[i] = sign * m->device_accel[a];
                 m->sample.gyro_rad_s[i] = m->has_gyro ? sign * m->device_gyro[a] : 0.0;
         }
-        m->sample.time_ns = now_ns(CLOCK_MONOTONIC);
+        m->sample.time_ns = time_ns;
 }
 
 /* A channel's value in the last scan: its place in the first scan, moved
@@ -56,6 +57,18 @@ static double value_in_scan(const struct iio_imu *m, const struct iio_input *in,
                            (const char *)iio_buffer_first(m->buffer, m->accel[0].channel);
 
         return iio_input_value(in, iio_input_from_buffer(in, (const char *)last + offset));
+}
+
+/* The scan's own time when the device stamps it, else the read's. */
+static uint64_t scan_time_ns(const struct iio_imu *m, const void *last)
+{
+        ptrdiff_t offset;
+
+        if (!m->timestamp.channel)
+                return now_ns(CLOCK_MONOTONIC);
+        offset = (const char *)iio_buffer_first(m->buffer, m->timestamp.channel) -
+                 (const char *)iio_buffer_first(m->buffer, m->accel[0].channel);
+        return (uint64_t)iio_input_from_buffer(&m->timestamp, (const char *)last + offset);
 }
 
 static int read_buffered(struct imu *imu, struct imu_sample *out)
@@ -76,7 +89,7 @@ static int read_buffered(struct imu *imu, struct imu_sample *out)
                         if (m->has_gyro)
                                 m->device_gyro[i] = value_in_scan(m, &m->gyro[i], last);
                 }
-                map_axes(m);
+                map_axes(m, scan_time_ns(m, last));
                 if (n < IMU_BUFFER_SAMPLES)
                         break;
         }
@@ -102,7 +115,7 @@ static int read_direct(struct imu *imu, struct imu_sample *out)
                         m->device_gyro[i] = iio_input_value(&m->gyro[i], raw);
                 }
         }
-        map_axes(m);
+        map_axes(m, now_ns(CLOCK_MONOTONIC));
         *out = m->sample;
         return 0;
 }
@@ -183,8 +196,12 @@ static int open_buffer(struct iio_imu *m, struct iio_device *dev, char *error, s
                 if (m->has_gyro)
                         iio_channel_enable(m->gyro[i].channel);
         }
+        /* each sample at its own time, so that its age is known */
+        (void)iio_input_open_timestamp(&m->timestamp, dev);
         m->buffer = iio_input_open_buffer(dev, IMU_BUFFER_SAMPLES, "[IMU] Device", error,
                                           error_size);
+        if (!m->buffer)
+                m->timestamp.channel = NULL;
         return m->buffer ? 0 : -EIO;
 }
 

@@ -191,6 +191,22 @@ int iio_input_set_trigger(struct iio_context *ctx, struct iio_device *dev, const
         return 0;
 }
 
+int iio_input_open_timestamp(struct iio_input *ts, struct iio_device *dev)
+{
+        char ignored[8];
+
+        if (iio_input_open(ts, dev, "timestamp", false, "", ignored, sizeof(ignored)) < 0)
+                return -ENOENT;
+        if (!iio_channel_is_scan_element(ts->channel) ||
+            !iio_device_find_attr(dev, "current_timestamp_clock") ||
+            iio_device_attr_write(dev, "current_timestamp_clock", "monotonic") < 0) {
+                ts->channel = NULL;
+                return -ENOENT;
+        }
+        iio_channel_enable(ts->channel);
+        return 0;
+}
+
 struct iio_buffer *iio_input_open_buffer(struct iio_device *dev, size_t samples_count,
                                          const char *key, char *error, size_t error_size)
 {

@@ -57,6 +57,14 @@ int64_t iio_input_from_buffer(const struct iio_input *in, const void *sample);
 int iio_input_set_trigger(struct iio_context *ctx, struct iio_device *dev, const char *name,
                           double sample_hz, const char *key, char *error, size_t error_size);
 
+/* The scan's timestamp channel (in_timestamp, s64 ns), enabled, with the
+ * device told to stamp its scans on CLOCK_MONOTONIC, the control loop's
+ * clock (current_timestamp_clock, sysfs-bus-iio): the time each scan was
+ * taken, not the time the loop read it, a period or a burst later.
+ * -ENOENT, the channel left alone, when the device has no such channel or
+ * cannot use that clock: the caller stamps with the read's time. */
+int iio_input_open_timestamp(struct iio_input *ts, struct iio_device *dev);
+
 /* A non-blocking buffer of samples_count samples with the enabled
  * channels; NULL with a sentence in error when the device cannot. */
 struct iio_buffer *iio_input_open_buffer(struct iio_device *dev, size_t samples_count,

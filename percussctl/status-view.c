@@ -185,6 +185,25 @@ static void print_machine(FILE *out, json_object *props)
                 line(out, "Control loop", "%s", realtime ? "realtime" : "not realtime");
 }
 
+/* Routine files the daemon skipped at its last load or Reload, each with
+ * its file, line and reason. */
+static void print_profile_errors(FILE *out, json_object *props)
+{
+        json_object *errors;
+
+        if (!json_object_object_get_ex(props, "ProfileErrors", &errors) ||
+            !json_object_is_type(errors, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(errors); i++) {
+                const char *error = json_object_get_string(json_object_array_get_idx(errors, i));
+
+                if (i == 0)
+                        line(out, "Skipped files", "%s", error);
+                else
+                        fprintf(out, "%13s  %s\n", "", error);
+        }
+}
+
 void status_view_print(FILE *out, json_object *props)
 {
         const char *muscle = prop_string(props, "MuscleGroup");
@@ -208,6 +227,7 @@ void status_view_print(FILE *out, json_object *props)
         print_battery(out, props);
         print_bring_up(out, props);
         print_machine(out, props);
+        print_profile_errors(out, props);
 }
 
 void status_view_summary(char *buf, size_t size, json_object *props)

@@ -107,6 +107,21 @@ static int method_jam(sd_bus_message *message, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_stick_motor(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
+        int stuck, r;
+
+        r = sd_bus_message_read(message, "b", &stuck);
+        if (r < 0)
+                return r;
+        r = may_act(userdata, message, error);
+        if (r < 0)
+                return r;
+        sim_gun_set_motor_stuck(&m->sim_gun, stuck);
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 /* How the hand holds the gun: Calibrate asks for it head down once. */
 static int method_hold_head_down(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
@@ -170,6 +185,8 @@ static int property_get_model(sd_bus *bus, const char *path, const char *interfa
                 value = atomic_load(&m->sim_gun.contact_force_n);
         else if (strcmp(property, "TrueSpeed") == 0)
                 value = sim_gun_true_speed_ppm(&m->sim_gun);
+        else if (strcmp(property, "TrueMeanSpeed") == 0)
+                value = sim_gun_true_mean_speed_ppm(&m->sim_gun);
         else
                 value = sim_gun_true_stroke_mm(&m->sim_gun);
         return sd_bus_message_append(reply, "d", value);
@@ -227,6 +244,7 @@ static const sd_bus_vtable simulator_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("ContactForce", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueSpeed", "d", property_get_model, 0, 0),
+        SD_BUS_PROPERTY("TrueMeanSpeed", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("TrueAmplitude", "d", property_get_model, 0, 0),
         SD_BUS_PROPERTY("MotorEnabled", "b", property_get_motor_enabled, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("PressButton", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
@@ -239,6 +257,8 @@ static const sd_bus_vtable simulator_vtable[] = {
                                 method_set_temperature, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Jam", SD_BUS_ARGS("b", jammed), SD_BUS_NO_RESULT,
                                 method_jam, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("StickMotor", SD_BUS_ARGS("b", stuck), SD_BUS_NO_RESULT,
+                                method_stick_motor, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("HoldHeadDown", SD_BUS_ARGS("b", head_down), SD_BUS_NO_RESULT,
                                 method_hold_head_down, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Drop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,

@@ -15,6 +15,7 @@
 
 #include "bus-properties.h"
 #include "common/cleanup.h"
+#include "common/escape.h"
 #include "daemon/frontend.h"
 
 /* Long enough for any id; a 64 KiB name is cut in the error's sentence. */
@@ -100,6 +101,25 @@ static int property_get_routines(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_close_container(reply);
 }
 
+static int property_get_profile_errors(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply,
+                                       void *userdata, sd_bus_error *error)
+{
+        struct manager *m = ((struct bus_adapter *)userdata)->m;
+        int r;
+
+        (void)bus, (void)path, (void)interface, (void)property, (void)error;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->routines.n_errors; i++) {
+                r = sd_bus_message_append(reply, "s", m->routines.errors[i]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static int property_set_intensity(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *value, void *userdata,
                                   sd_bus_error *error)
@@ -152,7 +172,9 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
                                          m->session.profile->id, state);
         case -EHOSTDOWN:
                 return sd_bus_error_setf(error, BUS_ERROR_FAULTED,
-                                         "The gun is stopped by a %s fault: %s Clear the fault first.",
+                                         "The gun is stopped by %s %s fault: %s Clear the fault first.",
+                                         strchr("aeiou", fault_to_string(m->session.fault)[0]) &&
+                                                         m->session.fault != FAULT_NONE ? "an" : "a",
                                          fault_to_string(m->session.fault), m->session.fault_message);
         default:
                 return r;
@@ -161,9 +183,11 @@ static int reply_session_error(sd_bus_error *error, struct manager *m, int r)
 
 static int reply_no_such_routine(sd_bus_error *error, const char *id)
 {
+        char shown[4 * NAME_IN_MESSAGE_MAX + 8];
+
         return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_ROUTINE,
-                                 "There is no routine \"%.*s\"%s; the Routines property lists them.",
-                                 NAME_IN_MESSAGE_MAX, id, strlen(id) > NAME_IN_MESSAGE_MAX ? "…" : "");
+                                 "There is no routine \"%s\"; the Routines property lists them.",
+                                 escape_text(shown, sizeof(shown), id, NAME_IN_MESSAGE_MAX));
 }
 
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -532,6 +556,7 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("Notice", "s", property_get_notice),
         PROPERTY("CalibrationState", "s", property_get_calibration_state),
         PROPERTY("CalibrationProgress", "d", property_get_calibration_progress),
+        PROPERTY("ProfileErrors", "as", property_get_profile_errors),
 
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_ARGS("s", routine), SD_BUS_NO_RESULT,
                                 method_start, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -566,6 +591,7 @@ static const sd_bus_vtable massager_vtable[] = {
                                 SD_BUS_ARGS("s", routine, "d", seconds, "b", completed), 0),
         SD_BUS_SIGNAL_WITH_ARGS("FaultRaised", SD_BUS_ARGS("s", code, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("CalibrationFinished", SD_BUS_ARGS("b", ok, "s", message), 0),
+        SD_BUS_SIGNAL("PairingRequested", NULL, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -620,7 +646,7 @@ static void on_battery_changed(void *userdata)
 
 static void on_routines_changed(void *userdata)
 {
-        emit_changed(userdata, (char *[]){ (char *)"Routines", NULL });
+        emit_changed(userdata, (char *[]){ (char *)"Routines", (char *)"ProfileErrors", NULL });
 }
 
 static void emit_signal(struct bus_adapter *a, const char *member, const char *types, ...)
@@ -684,6 +710,11 @@ static void on_calibration_finished(void *userdata, bool ok, const char *message
         emit_signal(a, "CalibrationFinished", "bs", (int)ok, message);
 }
 
+static void on_pairing_requested(void *userdata)
+{
+        emit_signal(userdata, "PairingRequested", "");
+}
+
 /* Coalesced telemetry: only the properties that changed. */
 static void on_telemetry(void *userdata)
 {
@@ -730,6 +761,7 @@ static const struct manager_listener bus_listener = {
         .step_started = on_step_started,
         .finished = on_finished,
         .fault_raised = on_fault_raised,
+        .pairing_requested = on_pairing_requested,
         .battery_changed = on_battery_changed,
         .routines_changed = on_routines_changed,
         .telemetry = on_telemetry,

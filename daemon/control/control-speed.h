@@ -24,6 +24,7 @@ struct speed_control {
 };
 
 /* Gains for the default simulated gun at 1 kHz. */
+#define SPEED_CONTROL_TUNED_HZ 1000u
 void speed_control_params_default(struct speed_control_params *p);
 void speed_control_init(struct speed_control *ctl, const struct speed_control_params *p);
 /* Bumpless start: the set-point begins at the crank's present speed. */

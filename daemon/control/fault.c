@@ -12,6 +12,7 @@ static const char *const fault_codes[_FAULT_MAX] = {
         [FAULT_OVER_TEMPERATURE] = "over-temperature",
         [FAULT_BATTERY] = "battery",
         [FAULT_INTERNAL] = "internal",
+        [FAULT_RUNAWAY] = "runaway",
 };
 
 const char *fault_to_string(enum fault fault)

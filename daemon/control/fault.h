@@ -16,6 +16,8 @@ enum fault {
         FAULT_OVER_TEMPERATURE, /* the driver board near its limit */
         FAULT_BATTERY,          /* too little charge to go on */
         FAULT_INTERNAL,         /* the daemon could not go on with the session */
+        FAULT_RUNAWAY,          /* the crank turns faster than asked, or on with the motor
+                                 * off: the driver may be stuck on */
         _FAULT_MAX,
 };
 

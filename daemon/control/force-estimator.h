@@ -36,9 +36,9 @@ struct force_estimator_params {
 
 struct force_estimator {
         struct force_estimator_params p;
-        double decay;                   /* e^(−period / (L/R)) */
-        double period_s;
+        double period_s;                /* the loop's, bounding a sample's interval */
         bool primed;                    /* a previous sample is known */
+        uint64_t prev_time_ns;
         double prev_angle_rad, prev_speed_rad_s, prev_sin, prev_cos, prev_accel_m_s2;
         bool prev_speed_known;
         double current_a;               /* the winding's current, modelled */
@@ -52,22 +52,32 @@ struct force_estimator {
         double revolution_force_n;
         double force_n;                 /* averaged over the last revolutions */
         unsigned revolutions;
+        /* what a force meter shows: smoothed over about half a second,
+         * never negative */
+        double meter_n;
 };
+
+/* The meter's time constant: a push held steady reads steady, a new push
+ * shows within half a second. */
+#define FORCE_METER_TIME_CONSTANT_S 0.25
 
 void force_estimator_init(struct force_estimator *fe, const struct force_estimator_params *p,
                           double period_s);
 void force_estimator_reset(struct force_estimator *fe);
 
-/* One period: the crank's running angle and the sine and cosine of its
- * angle at the end of the period, the body's acceleration then, and the
- * duty the motor ran at through the period. Call once per period, before
+/* One period: the time of the encoder's sample (a period's length is
+ * what the clock says, not what the loop asked for: a late wake-up makes
+ * it longer), the crank's running angle and the sine and cosine of its
+ * angle then, the body's acceleration then, and the duty the motor ran at
+ * since the last sample. Call once per period, before
  * force_estimator_end_revolution() when the stroke estimator closed one
  * with this sample. */
-void force_estimator_update(struct force_estimator *fe, double running_angle_rad,
-                            double cos_angle, double sin_angle, double accel_m_s2,
-                            double duty);
+void force_estimator_update(struct force_estimator *fe, uint64_t time_ns,
+                            double running_angle_rad, double cos_angle, double sin_angle,
+                            double accel_m_s2, double duty);
 
 /* Closes the revolution that lasted revolution_s, with the stroke it ran
- * at; returns the averaged force. */
+ * at; returns the averaged force (for the loops: quick to see contact) and
+ * moves the meter (for a person: force_estimator.meter_n). */
 double force_estimator_end_revolution(struct force_estimator *fe, double revolution_s,
                                       double stroke_mm);

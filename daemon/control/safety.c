@@ -13,11 +13,16 @@ void safety_params_default(struct safety_params *p)
                 .stall_min_setpoint_ppm = 300.0,
                 .stall_speed_ratio = 0.25,
                 .stall_time_s = 0.05,
+                .percussion_m_s2 = 2.0,
                 .free_fall_g = 0.3,
                 .free_fall_time_s = 0.03,
-                .stale_periods = 3,
+                .encoder_stale_s = 0.003,
                 .imu_stale_s = 0.003,
                 .overrun_streak = 5,
+                .runaway_ratio = 0.10,
+                .runaway_margin_ppm = 150.0,
+                .runaway_time_s = 0.1,
+                .spin_down_ppm_per_s = 800.0,
                 .temperature_limit_c = 70.0,
                 .temperature_margin_c = 2.0,
                 .temperature_resume_c = 60.0,
@@ -94,15 +99,21 @@ static bool falling(struct safety *s, const struct safety_params *p, const struc
         return s->falling_s >= p->free_fall_time_s;
 }
 
+/* In time, not periods, as for the IMU below: an encoder whose driver
+ * hands its scans over in bursts (a buffer's watermark, an interrupt
+ * thread held up) leaves periods without a new one, which is no loss. */
 static bool encoder_stale(struct safety *s, const struct safety_params *p,
                           const struct safety_input *in)
 {
         if (in->encoder_time_ns == s->last_encoder_ns)
-                s->stale++;
+                s->encoder_unchanged_s += in->period_s;
         else
-                s->stale = 0;
+                s->encoder_unchanged_s = 0.0;
         s->last_encoder_ns = in->encoder_time_ns;
-        return s->stale >= p->stale_periods;
+        /* never under three periods: at 250 Hz one period without a scan
+         * is already 4 ms; a period's share of rounding must not add one */
+        return s->encoder_unchanged_s >=
+               fmax(p->encoder_stale_s, SAFETY_STALE_PERIODS_MIN * in->period_s) - 0.5 * in->period_s;
 }
 
 /* In time, not periods: an IMU may sample slower than the loop runs, and
@@ -118,8 +129,76 @@ static bool imu_stale(struct safety *s, const struct safety_params *p,
         else
                 s->imu_unchanged_s = 0.0;
         s->last_imu_ns = in->imu_time_ns;
+        /* as for the encoder */
+        return s->imu_unchanged_s >=
+               fmax(p->imu_stale_s, SAFETY_STALE_PERIODS_MIN * in->period_s) - 0.5 * in->period_s;
+}
+
+/*
+ * A driver stuck on (a shorted switch) drives the crank whatever duty the
+ * loop writes. The crank may turn as fast as its set-point and a margin,
+ * or, when the set-point falls (a slower step, Stop, the motor off), as
+ * fast as a crank coasting down from there: the ceiling falls no faster
+ * than the slowest healthy spin-down. Over it for runaway_time_s, the
+ * motor is driven by something the loop does not command. The mean over a
+ * revolution: the ripple inside one (the head, each impact) is no runaway.
+ */
+static bool runaway(struct safety *s, const struct safety_params *p, const struct safety_input *in)
+{
+        double asked_ppm = in->runaway_ppm > 0.0 ? in->runaway_ppm :
+                           in->motor_on ? fabs(in->setpoint_ppm) : 0.0;
+        double allowed_ppm = asked_ppm + fmax(p->runaway_ratio * asked_ppm, p->runaway_margin_ppm);
+
+        s->ceiling_ppm = fmax(allowed_ppm, s->ceiling_ppm - p->spin_down_ppm_per_s * in->period_s);
+        if (!(fabs(in->revolution_ppm) > s->ceiling_ppm)) {
+                s->overspeed = false;
+                return false;
+        }
+        /* timed on the encoder's clock, not in periods: a loop held up for
+         * a few periods must not give a runaway that much more time; a clock
+         * that went back starts the count again */
+        if (!s->overspeed || in->encoder_time_ns < s->overspeed_since_ns) {
+                s->overspeed = true;
+                s->overspeed_since_ns = in->encoder_time_ns;
+        }
         /* a period's share of rounding must not add a period */
-        return s->imu_unchanged_s >= p->imu_stale_s - 0.5 * in->period_s;
+        return (double)(in->encoder_time_ns - s->overspeed_since_ns) * 1e-9 + in->period_s >=
+               p->runaway_time_s - 0.5 * in->period_s;
+}
+
+/*
+ * A crank too slow for its drive is a jammed head, or an encoder that no
+ * longer follows a crank that turns (a raw channel whose chip stopped
+ * answers the same value at every new time). The IMU tells them apart:
+ * a turning crank shakes the body by several g at the percussion
+ * frequency, a jammed one leaves it still. Only the newer half of the
+ * stall's window counts, so that the shaking from before a jam does not.
+ */
+static bool percussing(const struct safety *s, const struct safety_params *p,
+                       const struct safety_input *in)
+{
+        unsigned window = (unsigned)lround(0.5 * p->stall_time_s / in->period_s);
+        double mean[3] = { 0, 0, 0 }, variance = 0.0;
+
+        if (!in->accel_m_s2 || window < 2)
+                return false;
+        if (window > s->accel_count)
+                window = s->accel_count;
+        if (window < 2)
+                return false;
+        for (unsigned k = 0; k < window; k++) {
+                unsigned i = (s->accel_head + SAFETY_ACCEL_HISTORY - k) % SAFETY_ACCEL_HISTORY;
+
+                for (int a = 0; a < 3; a++)
+                        mean[a] += s->accel[i][a] / window;
+        }
+        for (unsigned k = 0; k < window; k++) {
+                unsigned i = (s->accel_head + SAFETY_ACCEL_HISTORY - k) % SAFETY_ACCEL_HISTORY;
+
+                for (int a = 0; a < 3; a++)
+                        variance += (s->accel[i][a] - mean[a]) * (s->accel[i][a] - mean[a]) / window;
+        }
+        return sqrt(variance) > p->percussion_m_s2;
 }
 
 enum fault safety_check(struct safety *s, const struct safety_params *p,
@@ -136,8 +215,14 @@ enum fault safety_check(struct safety *s, const struct safety_params *p,
         }
         if (falling(s, p, in))
                 return FAULT_DROP;
-        if (stalled(s, p, in))
-                return FAULT_STALL;
+        if (stalled(s, p, in)) {
+                if (!percussing(s, p, in))
+                        return FAULT_STALL;
+                s->lost_sensor = RT_SENSOR_ENCODER;
+                return FAULT_SENSOR_LOST;
+        }
+        if (runaway(s, p, in))
+                return FAULT_RUNAWAY;
         if (s->overruns_in_a_row >= p->overrun_streak)
                 return FAULT_OVERRUN;
         return FAULT_NONE;

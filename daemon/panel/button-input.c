@@ -20,7 +20,7 @@ static void deliver(struct button_input *in, unsigned index, enum gesture gestur
 
 static void rearm(struct button_input *in)
 {
-        uint64_t next = 0;
+        uint64_t next = chord_deadline(&in->plus_minus);
         int r;
 
         for (unsigned i = 0; i < in->buttons->count; i++) {
@@ -47,6 +47,10 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
         (void)source;
         for (unsigned i = 0; i < in->buttons->count; i++)
                 deliver(in, i, gesture_timeout(&in->detectors[i], usec));
+        if (chord_timeout(&in->plus_minus, usec)) {
+                log_debug("Buttons plus and minus: held together.");
+                in->on_gesture(in->userdata, BUTTON_CHORD_PLUS_MINUS, GESTURE_CHORD);
+        }
         rearm(in);
         return 0;
 }
@@ -63,6 +67,10 @@ static int on_events(sd_event_source *source, int fd, uint32_t revents, void *us
                         continue;
                 deliver(in, ev.index, gesture_feed(&in->detectors[ev.index], ev.pressed,
                                                    ev.time_ns / 1000));
+                /* the debounced state, so that a bounce does not restart the hold */
+                if ((int)ev.index == in->plus_index || (int)ev.index == in->minus_index)
+                        chord_feed(&in->plus_minus, (int)ev.index == in->minus_index,
+                                   in->detectors[ev.index].down, ev.time_ns / 1000);
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to read the buttons (%s): %m", in->buttons->ops->name);
@@ -76,11 +84,16 @@ int button_input_start(struct button_input *in, sd_event *event, struct buttons 
         int fd, r;
 
         *in = (struct button_input){ .buttons = buttons, .on_gesture = on_gesture,
-                                     .userdata = userdata };
+                                     .userdata = userdata, .plus_index = -1, .minus_index = -1 };
         if (!buttons->ops)
                 return 0;
-        for (unsigned i = 0; i < buttons->count && i < BUTTON_INPUT_MAX; i++)
+        for (unsigned i = 0; i < buttons->count && i < BUTTON_INPUT_MAX; i++) {
                 gesture_init(&in->detectors[i], strcmp(buttons->names[i], "main") == 0);
+                if (strcmp(buttons->names[i], "plus") == 0)
+                        in->plus_index = (int)i;
+                else if (strcmp(buttons->names[i], "minus") == 0)
+                        in->minus_index = (int)i;
+        }
 
         fd = buttons->ops->get_fd(buttons);
         if (fd < 0)

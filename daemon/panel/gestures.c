@@ -68,8 +68,41 @@ const char *gesture_to_string(enum gesture gesture)
                 return "long press";
         case GESTURE_DOUBLE_PRESS:
                 return "double press";
+        case GESTURE_CHORD:
+                return "held together";
         case GESTURE_NONE:
         default:
                 return "none";
         }
+}
+
+void chord_feed(struct chord_detector *c, unsigned which, bool down, uint64_t time_us)
+{
+        bool both_before = c->down[0] && c->down[1];
+
+        c->down[which & 1] = down;
+        if (c->down[0] && c->down[1]) {
+                if (!both_before) {
+                        c->both_since_us = time_us;
+                        c->reported = false;
+                }
+        } else
+                c->both_since_us = 0;
+}
+
+uint64_t chord_deadline(const struct chord_detector *c)
+{
+        if (!c->both_since_us || c->reported)
+                return 0;
+        return c->both_since_us + GESTURE_CHORD_HOLD_US;
+}
+
+bool chord_timeout(struct chord_detector *c, uint64_t now_us)
+{
+        uint64_t deadline = chord_deadline(c);
+
+        if (!deadline || now_us < deadline)
+                return false;
+        c->reported = true;
+        return true;
 }

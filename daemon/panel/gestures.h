@@ -23,6 +23,7 @@ enum gesture {
         GESTURE_PRESS,
         GESTURE_LONG_PRESS,
         GESTURE_DOUBLE_PRESS,
+        GESTURE_CHORD,          /* two buttons held together GESTURE_CHORD_HOLD_US */
 };
 
 struct gesture_detector {
@@ -41,3 +42,20 @@ enum gesture gesture_feed(struct gesture_detector *g, bool pressed, uint64_t tim
 uint64_t gesture_deadline(const struct gesture_detector *g);
 enum gesture gesture_timeout(struct gesture_detector *g, uint64_t now_us);
 const char *gesture_to_string(enum gesture gesture);
+
+/* plus and minus held together this long open the Bluetooth pairing
+ * window: longer than any intensity press, so that it is never by chance. */
+#define GESTURE_CHORD_HOLD_US 3000000ull
+
+/* Two buttons held together, fed with each one's debounced state; the
+ * chord is reported once, while both are still down. */
+struct chord_detector {
+        bool down[2];
+        bool reported;
+        uint64_t both_since_us;
+};
+
+void chord_feed(struct chord_detector *c, unsigned which, bool down, uint64_t time_us);
+/* When chord_timeout must be called, 0 when nothing is pending. */
+uint64_t chord_deadline(const struct chord_detector *c);
+bool chord_timeout(struct chord_detector *c, uint64_t now_us);

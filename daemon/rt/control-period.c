@@ -52,7 +52,18 @@ void control_period_init(struct control_period *cp, const struct control_params 
 {
         *cp = (struct control_period){ .period_s = 1.0 / control_hz, .safety_params = *safety };
         speed_estimator_init(&cp->speed_estimator, quantity, control_hz);
-        speed_control_init(&cp->speed_control, &params->speed);
+        {
+                /* The gains are the 1 kHz loop's. One period of a slower loop
+                 * lets the crank move further on one correction: at 250 Hz the
+                 * proportional term alone took back twice the error each period
+                 * and the speed swung ±10 %. The correction per period stays
+                 * that of 1 kHz. */
+                struct speed_control_params speed = params->speed;
+
+                if (control_hz < SPEED_CONTROL_TUNED_HZ)
+                        speed.kp_duty_per_ppm *= (double)control_hz / SPEED_CONTROL_TUNED_HZ;
+                speed_control_init(&cp->speed_control, &speed);
+        }
         stroke_estimator_init(&cp->stroke_estimator, &params->stroke_estimator);
         force_estimator_init(&cp->force_estimator, &params->force, cp->period_s);
         stroke_control_init(&cp->stroke_control, &params->stroke);
@@ -181,16 +192,18 @@ static void estimate(struct control_period *cp, const struct setpoint *sp,
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
         double c = cos(sample->value), s = sin(sample->value);
         /* the crank turned on between the encoder's and the IMU's samples:
-         * the angle is carried along by a rotation, small enough (a period
-         * at most) for its third-order series */
+         * the angle is carried along by a rotation. With the devices' own
+         * timestamps the two scans may be periods apart (the IMU's comes
+         * in bursts, or slower), too far for a short series */
         double shift_rad = speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S *
                            ((double)(int64_t)(imu->time_ns - sample->time_ns) * 1e-9);
-        double shift_cos = 1.0 - 0.5 * shift_rad * shift_rad;
-        double shift_sin = shift_rad - shift_rad * shift_rad * shift_rad / 6.0;
+        double shift_cos = cos(shift_rad);
+        double shift_sin = sin(shift_rad);
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        force_estimator_update(&cp->force_estimator, running_rad, c, s, accel_m_s2, cp->duty);
+        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, c, s, accel_m_s2,
+                               cp->duty);
         if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns,
                                      c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
                                      accel_m_s2))
@@ -438,6 +451,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         .setpoint_ppm = sp->mode == SETPOINT_DUTY ? duty_speed_ppm(cp) :
                                                                     cp->speed_control.setpoint_ppm,
                         .speed_ppm = speed_estimator_fast_ppm(&cp->speed_estimator),
+                        .revolution_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator),
+                        .runaway_ppm = sp->mode == SETPOINT_DUTY ? sp->speed_max_ppm : 0.0,
                         .encoder_time_ns = sample.time_ns,
                         .imu_time_ns = gun->imu.ops ? imu.time_ns : 0,
                         .accel_m_s2 = gun->imu.ops ? imu.accel_m_s2 : NULL,
@@ -450,9 +465,13 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         (void)fail(cp, gun, verdict, 0);
                 if (cp->fault == FAULT_NONE)
                         r = follow_setpoint(cp, gun, sp);
+                /* an IMU sample handed over again (no new scan yet) is no new
+                 * observation: paired with a newer angle it would be a wrong one */
                 if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
-                    gun->encoder.quantity == ENCODER_ANGLE)
+                    gun->encoder.quantity == ENCODER_ANGLE && imu.time_ns != cp->imu_time_ns) {
+                        cp->imu_time_ns = imu.time_ns;
                         estimate(cp, sp, &sample, &imu);
+                }
         }
 
         if (r >= 0 && cp->fault == FAULT_NONE && sp->mode == SETPOINT_DUTY)
@@ -505,11 +524,13 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->setpoint_generation = cp->generation;
         tm->motor_on = cp->motor_on;
         tm->setpoint_speed_ppm = cp->motor_on ? cp->speed_control.setpoint_ppm : 0.0;
-        tm->speed_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator);
+        /* a crank turned backwards turns as fast: Speed is a rate, not a direction */
+        tm->speed_ppm = fabs(speed_estimator_revolution_ppm(&cp->speed_estimator));
+        tm->crank_speed_ppm = speed_estimator_revolution_ppm(&cp->speed_estimator);
         tm->duty = duty;
         tm->stroke_mm = sp->stroke_mm;
         tm->amplitude_mm = cp->motor_on ? cp->amplitude_mm : 0.0;
-        tm->force_n = cp->motor_on ? cp->force_n : 0.0;
+        tm->force_n = cp->motor_on ? fmax(0.0, cp->force_estimator.meter_n) : 0.0;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
         tm->fault_sensor = cp->fault_sensor;

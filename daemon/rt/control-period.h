@@ -62,6 +62,7 @@ struct control_period {
         double contact_quadrature_m_s2; /* the residual that stopped it */
         unsigned contact_revolutions; /* in a row with the head's quadrature past the mark */
         double ripple_cos_ppm, ripple_sin_ppm; /* the crank speed's second harmonic */
+        uint64_t imu_time_ns;       /* of the IMU sample the estimators last took */
 };
 
 /* The defaults: those of the simulated gun. */

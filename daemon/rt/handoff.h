@@ -51,8 +51,10 @@ struct telemetry {
         uint32_t max_latency_us;    /* worst wake-up latency since start */
         uint32_t setpoint_generation; /* the setpoint this period obeyed */
         bool motor_on;
+        bool resting;               /* the crank rests and the thread sleeps: the last
+                                     * snapshot until the motor is asked for again */
         double setpoint_speed_ppm;  /* slew-limited set-point */
-        double speed_ppm;           /* mean over the last crank revolution */
+        double speed_ppm;           /* mean over the last crank revolution, never negative */
         double duty;                /* 0..1 */
         double stroke_mm;           /* commanded stroke */
         double amplitude_mm;        /* measured stroke, peak to peak; 0 until known or when off */
@@ -64,6 +66,7 @@ struct telemetry {
         bool contact;               /* SETPOINT_DUTY: the head touched something; motor off */
         double contact_quadrature_m_s2; /* what said so: the head's unexplained quadrature */
         double speed_limit_ppm;     /* the highest speed the motor holds at this pack voltage */
+        double crank_speed_ppm;     /* as speed_ppm, signed: < 0 while the encoder counts down */
         double bus_voltage_v;       /* the pack's, as this period used it */
         struct identify_sums identify; /* Calibrate's sums, since the last restart */
 };

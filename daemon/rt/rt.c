@@ -17,8 +17,9 @@
 #include "memory-lock.h"
 
 /* The crank counts as stopped below this speed, held for RT_STOPPED_NS;
- * the thread then sleeps. A coasting gun stops within a second or two;
- * RT_COAST_MAX_NS bounds the wait if the encoder keeps jittering. */
+ * the thread then sleeps. A coasting gun stops within a second or two,
+ * and one that does not is a runaway (safety.c) well before
+ * RT_COAST_MAX_NS, which bounds the wait if the encoder keeps jittering. */
 #define RT_STOPPED_PPM 10.0
 #define RT_STOPPED_NS (100ull * 1000 * 1000)
 #define RT_COAST_MAX_NS (5ull * NSEC_PER_SEC)
@@ -155,29 +156,33 @@ static void *rt_thread(void *userdata)
                 tm = triple_buffer_write_slot(&rt->telemetry_handoff);
                 *tm = state;
                 (void)control_period_run(&rt->control, rt->gun, sp, tm);
+
+                /* Calibrate measures the gun at rest too */
+                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY)
+                        motor_off_since_ns = stopped_since_ns = 0;
+                else {
+                        if (!motor_off_since_ns)
+                                motor_off_since_ns = woke_ns;
+                        if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >=
+                            RT_STOPPED_PPM)
+                                stopped_since_ns = 0;
+                        else if (!stopped_since_ns)
+                                stopped_since_ns = woke_ns;
+                        /* after a fault too the crank is watched until it rests (a
+                         * runaway's goes on turning), unless the encoder that
+                         * would show it is what was lost */
+                        sleeping = (stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
+                                   woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
+                                   rt->control.fault == FAULT_SENSOR_LOST;
+                }
+                tm->resting = sleeping;
+                if (sleeping) /* the last word until the motor runs again: the crank rests */
+                        tm->speed_ppm = tm->amplitude_mm = tm->force_n = 0.0;
                 triple_buffer_publish(&rt->telemetry_handoff);
 
                 if ((rt->control.fault != FAULT_NONE && fault_before == FAULT_NONE) ||
-                    rt->control.fault_clears != clears_before)
+                    rt->control.fault_clears != clears_before || sleeping)
                         signal_main(rt);
-
-                /* Calibrate measures the gun at rest too */
-                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY) {
-                        motor_off_since_ns = stopped_since_ns = 0;
-                        continue;
-                }
-                if (!motor_off_since_ns)
-                        motor_off_since_ns = woke_ns;
-                if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >= RT_STOPPED_PPM)
-                        stopped_since_ns = 0;
-                else if (!stopped_since_ns)
-                        stopped_since_ns = woke_ns;
-                if ((stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
-                    woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
-                    rt->control.fault != FAULT_NONE) {
-                        sleeping = true;
-                        signal_main(rt);
-                }
         }
 
         (void)control_safe_state(rt->gun);
@@ -262,6 +267,10 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
         triple_buffer_init(&rt->telemetry_handoff, rt->telemetry_slots, sizeof(struct telemetry));
         atomic_init(&rt->quit, false);
         atomic_init(&rt->motor_off_now, false);
+        /* until the first period: a gun at rest */
+        rt->counters.resting = true;
+        *(struct telemetry *)triple_buffer_write_slot(&rt->telemetry_handoff) = rt->counters;
+        triple_buffer_publish(&rt->telemetry_handoff);
 
         r = control_safe_state(gun);
         if (r < 0)

@@ -254,13 +254,13 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
         case CALIBRATION_DIRECTION:
                 if (in_state_s < DIRECTION_S)
                         break;
-                if (fabs(tm->speed_ppm) < DIRECTION_MIN_PPM) {
+                if (fabs(tm->crank_speed_ppm) < DIRECTION_MIN_PPM) {
                         r = fail(c, -EDOM, "the crank turned at %.0f ppm under a duty of %.2f; is "
-                                           "the head blocked?", fabs(tm->speed_ppm),
+                                           "the head blocked?", fabs(tm->crank_speed_ppm),
                                  fmin(DIRECTION_DUTY, c->cfg.duty_max));
                         break;
                 }
-                c->result.frame.encoder_reversed = tm->speed_ppm < 0.0;
+                c->result.frame.encoder_reversed = tm->crank_speed_ppm < 0.0;
                 enter(c, CALIBRATION_PHASE, now_ns);
                 hand(c, true, 0.3 * c->cfg.duty_max, 0, IDENTIFY_NOTHING, PHASE_SPEED_MAX_PPM);
                 break;

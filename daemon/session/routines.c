@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 
 /* Room for "path:line: " and the longest message, which may quote a
@@ -79,6 +80,24 @@ static int set_put(struct routines *set, struct profile *p, const char *path)
         return 0;
 }
 
+/* Keeps a skipped file's sentence for ProfileErrors, escaped: a routine
+ * file's text may hold anything. */
+static int keep_error(struct routines *set, const char *error)
+{
+        char escaped[4 * ROUTINES_ERROR_MAX + 8];
+        char **errors = realloc(set->errors, (set->n_errors + 1) * sizeof(*errors));
+
+        if (!errors)
+                return -ENOMEM;
+        set->errors = errors;
+        set->errors[set->n_errors] = strdup(escape_text(escaped, sizeof(escaped), error,
+                                                        ROUTINES_ERROR_MAX));
+        if (!set->errors[set->n_errors])
+                return -ENOMEM;
+        set->n_errors++;
+        return 0;
+}
+
 /* A bad file is logged and skipped (0); only running out of memory fails. */
 static int load_file(struct routines *set, const char *dir, const char *name)
 {
@@ -95,10 +114,11 @@ static int load_file(struct routines *set, const char *dir, const char *name)
         if (r < 0) {
                 log_error("%s", error);
                 if (r != -ENOMEM)
-                        r = 0;
+                        r = keep_error(set, error);
                 goto finish;
         }
-        log_debug("Loaded routine %s from %s (%u steps).", p->id, path, p->n_steps);
+        log_debug("Loaded routine %s from %s (%u step%s).", p->id, path, p->n_steps,
+                  p->n_steps == 1 ? "" : "s");
 
         r = set_put(set, p, path);
         if (r < 0) {
@@ -138,8 +158,9 @@ static int load_dir(struct routines *set, const char *dir)
 
 /* A missing muscles.conf is skipped (0), a bad one logged and skipped;
  * only running out of memory fails. */
-static int load_envelopes(struct envelopes *envelopes, const char *dir)
+static int load_envelopes(struct routines *set, const char *dir)
 {
+        struct envelopes *envelopes = &set->envelopes;
         char error[ROUTINES_ERROR_MAX];
         char *path;
         int r;
@@ -156,7 +177,7 @@ static int load_envelopes(struct envelopes *envelopes, const char *dir)
         } else if (r < 0) {
                 log_error("%s", error);
                 if (r != -ENOMEM)
-                        r = 0;
+                        r = keep_error(set, error);
         } else
                 log_debug("Loaded muscle envelopes from %s.", path);
 
@@ -172,10 +193,12 @@ int routines_load(struct routines *set, const char *const *dirs, size_t n_dirs)
          * directories, so that an admin's narrower envelope also holds
          * for the shipped routines. */
         for (size_t i = 0; i < n_dirs; i++) {
-                int r = load_envelopes(&loaded.envelopes, dirs[i]);
+                int r = load_envelopes(&loaded, dirs[i]);
 
-                if (r < 0)
+                if (r < 0) {
+                        routines_clear(&loaded);
                         return r;
+                }
         }
 
         for (size_t i = 0; i < n_dirs; i++) {
@@ -209,5 +232,8 @@ void routines_clear(struct routines *set)
         for (size_t i = 0; i < set->count; i++)
                 profile_free(set->items[i]);
         free(set->items);
+        for (size_t i = 0; i < set->n_errors; i++)
+                free(set->errors[i]);
+        free(set->errors);
         *set = (struct routines){ 0 };
 }

@@ -17,6 +17,10 @@ struct routines {
         struct profile **items; /* sorted by id */
         size_t count;
         struct envelopes envelopes; /* merged from every directory, for the engine */
+        /* "file:line: reason" for each file skipped by the load, control
+         * characters escaped (common/escape.h) */
+        char **errors;
+        size_t n_errors;
 };
 
 /* First merges muscles.conf of each directory in order: a later
@@ -26,7 +30,7 @@ struct routines {
  * directory's file overrides an earlier one with the same id. A missing
  * directory or muscles.conf is skipped; an unreadable directory, a bad
  * muscles.conf (the envelopes read before it stay) and a bad routine are
- * logged and skipped, and the rest loads. On success the old contents of
+ * logged and skipped (and kept in errors), and the rest loads. On success the old contents of
  * *set are freed (pointers into them become invalid) and replaced; the
  * number of routines is returned. On a real failure (ENOMEM) a negative
  * errno is returned and *set is left as it was. */

@@ -165,9 +165,9 @@ static void finish(struct session *s, bool completed)
                 .steps_completed = s->steps_completed,
                 .completed = completed,
         };
-        log_info("Routine %s %s after %.1f s of percussion, %u of %u steps.", s->profile->id,
+        log_info("Routine %s %s after %.1f s of percussion, %u of %u step%s.", s->profile->id,
                  completed ? "completed" : "stopped", summary.seconds, summary.steps_completed,
-                 s->profile->n_steps);
+                 s->profile->n_steps, s->profile->n_steps == 1 ? "" : "s");
         if (s->ops->finished)
                 s->ops->finished(s->userdata, &summary);
 }
@@ -263,7 +263,8 @@ int session_start(struct session *s, const struct profile *profile)
         s->steps_completed = 0;
         s->stop_after_step = false;
         changed(s, SESSION_CHANGED_ROUTINE);
-        log_info("Starting routine %s (%u steps) at intensity %u.", profile->id, profile->n_steps,
+        log_info("Starting routine %s (%u step%s) at intensity %u.", profile->id, profile->n_steps,
+                 profile->n_steps == 1 ? "" : "s",
                  session_effective_intensity(s));
         begin_step(s, 0);
         return 0;

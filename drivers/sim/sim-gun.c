@@ -11,6 +11,8 @@
 #define COULOMB_SMOOTHING_RAD_S 0.5
 /* The hand feels the contact force through its own low-pass. */
 #define HAND_TIME_CONSTANT_S 0.05
+/* Slower than this the crank rests: friction holds it within a turn. */
+#define SIM_RESTING_PPM 1.0
 
 void sim_gun_params_default(struct sim_gun_params *p)
 {
@@ -110,6 +112,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         };
         atomic_init(&gun->contact_force_n, 0.0);
         atomic_init(&gun->true_speed_ppm, 0.0);
+        atomic_init(&gun->true_mean_speed_ppm, 0.0);
         atomic_init(&gun->true_enabled, false);
         atomic_init(&gun->true_stroke_mm, p->stroke_min_mm);
         atomic_init(&gun->temperature_c, p->board_temperature_c);
@@ -118,6 +121,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->encoder_cut, false);
         atomic_init(&gun->imu_cut, false);
         atomic_init(&gun->head_down, false);
+        atomic_init(&gun->motor_stuck, false);
         atomic_init(&gun->battery_percent, 100.0);
         atomic_init(&gun->charger_connected, false);
 }
@@ -211,6 +215,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         double w = gun->speed_rad_s;
         double dt = k->dt;
         double x = r * (1.0 - c), v = r * s * w;
+        bool stuck = atomic_load_explicit(&gun->motor_stuck, memory_order_relaxed);
+        double duty = stuck ? 1.0 : gun->duty;
         double volts, torque, friction, load, inertia, accel;
         double bus_v = k->bus_voltage_v;
 
@@ -227,8 +233,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         gun->mean_contact_n += (gun->contact_n - gun->mean_contact_n) * k->dt_per_hand_time;
 
         /* the driver off leaves the windings open: no current */
-        if (gun->enabled) {
-                volts = gun->duty * bus_v;
+        if (gun->enabled || stuck) {
+                volts = duty * bus_v;
                 gun->current_a += (volts - p->resistance_ohm * gun->current_a -
                                    p->torque_constant_nm_per_a * w) * k->dt_per_inductance;
                 /* the implicit form would be exact; the explicit one is
@@ -236,8 +242,8 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         } else
                 gun->current_a = 0.0;
         /* what the driver takes from the pack; it does not feed braking back */
-        if (gun->enabled && gun->duty * gun->current_a > 0.0)
-                gun->drawn_j += bus_v * gun->duty * gun->current_a * dt;
+        if ((gun->enabled || stuck) && duty * gun->current_a > 0.0)
+                gun->drawn_j += bus_v * duty * gun->current_a * dt;
 
         torque = p->torque_constant_nm_per_a * gun->current_a;
         friction = p->viscous_nm_s_per_rad * w + p->coulomb_nm * tanh(w / COULOMB_SMOOTHING_RAD_S);
@@ -262,6 +268,12 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         else if (gun->angle_rad < 0.0)
                 gun->angle_rad += TWO_PI;
         gun->head_accel_m_s2 = r * (c * w * w + s * accel);
+        gun->turned_rad += fabs(gun->speed_rad_s) * dt;
+        if (gun->turned_rad >= TWO_PI) {
+                gun->turned_rad -= TWO_PI;
+                gun->revolution_s = gun->time_s + dt - gun->revolution_start_s;
+                gun->revolution_start_s = gun->time_s + dt;
+        }
 
         gun->stroke_mm += (p->stroke_min_mm + gun->stroke_position * (p->stroke_max_mm - p->stroke_min_mm) -
                            gun->stroke_mm) * k->dt_per_stroke_time;
@@ -296,6 +308,17 @@ void sim_gun_advance(struct sim_gun *gun, double dt_s)
         atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
                               memory_order_relaxed);
         atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
+        {
+                /* a turn under way that has taken longer than the last whole
+                 * one: the crank is slower than that one says; at rest (the
+                 * model then stops being advanced) none is under way */
+                double revolution_s = fmax(gun->revolution_s, gun->time_s - gun->revolution_start_s);
+                bool resting = fabs(gun->speed_rad_s) * 60.0 / TWO_PI < SIM_RESTING_PPM;
+
+                atomic_store_explicit(&gun->true_mean_speed_ppm,
+                                      gun->revolution_s > 0.0 && !resting ? 60.0 / revolution_s : 0.0,
+                                      memory_order_relaxed);
+        }
 }
 
 static double clamp01(double v)
@@ -338,6 +361,11 @@ void sim_gun_set_jammed(struct sim_gun *gun, bool jammed)
 void sim_gun_set_head_down(struct sim_gun *gun, bool head_down)
 {
         atomic_store_explicit(&gun->head_down, head_down, memory_order_relaxed);
+}
+
+void sim_gun_set_motor_stuck(struct sim_gun *gun, bool stuck)
+{
+        atomic_store_explicit(&gun->motor_stuck, stuck, memory_order_relaxed);
 }
 
 void sim_gun_drop(struct sim_gun *gun)
@@ -412,6 +440,11 @@ double sim_gun_temperature(const struct sim_gun *gun)
 double sim_gun_true_speed_ppm(const struct sim_gun *gun)
 {
         return atomic_load_explicit(&gun->true_speed_ppm, memory_order_relaxed);
+}
+
+double sim_gun_true_mean_speed_ppm(const struct sim_gun *gun)
+{
+        return atomic_load_explicit(&gun->true_mean_speed_ppm, memory_order_relaxed);
 }
 
 double sim_gun_true_stroke_mm(const struct sim_gun *gun)

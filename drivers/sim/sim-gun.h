@@ -82,6 +82,8 @@ struct sim_gun {
         double contact_n;               /* this instant */
         double head_accel_m_s2;
         double drawn_j;                 /* from the pack, this advance */
+        double turned_rad;              /* since the revolution began, either way */
+        double revolution_start_s, revolution_s; /* the last whole one's; 0: none yet */
 
         /* actuator inputs, from the thread that advances the model */
         double duty;
@@ -91,6 +93,7 @@ struct sim_gun {
         /* any thread */
         _Atomic double contact_force_n;
         _Atomic double true_speed_ppm;
+        _Atomic double true_mean_speed_ppm;     /* over the last revolution */
         _Atomic double true_stroke_mm;
         atomic_bool true_enabled;       /* the motor driver's enable line */
         _Atomic double temperature_c;
@@ -98,6 +101,7 @@ struct sim_gun {
         atomic_bool drop_requested;     /* the gun is let go of */
         atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
         atomic_bool head_down;          /* held with the head to the floor, not level */
+        atomic_bool motor_stuck;        /* the driver drives at full voltage, whatever it is told */
 
         /* the pack: the motor drains it in sim_gun_advance() (the model's
          * thread), the charger fills it in sim_gun_charge(), a test sets
@@ -151,6 +155,9 @@ void sim_gun_set_jammed(struct sim_gun *gun, bool jammed);
 /* How the hand holds the gun: level (gravity on the gun's −z) or with
  * its head to the floor (on +x). */
 void sim_gun_set_head_down(struct sim_gun *gun, bool head_down);
+/* A driver stuck on (a shorted switch): the bus voltage on the winding,
+ * whatever the duty and the enable say. */
+void sim_gun_set_motor_stuck(struct sim_gun *gun, bool stuck);
 /* Free fall for SIM_DROP_FALL_S, then an impact of SIM_DROP_IMPACT_M_S2. */
 void sim_gun_drop(struct sim_gun *gun);
 #define SIM_DROP_FALL_S 0.3     /* about 45 cm */
@@ -173,6 +180,9 @@ double sim_gun_temperature(const struct sim_gun *gun);
 
 /* Ground truth, any thread. */
 double sim_gun_true_speed_ppm(const struct sim_gun *gun);
+/* The mean over the last revolution, as a person counts percussions: a
+ * crank slowing to rest reads slower the longer its turn takes, 0 at rest. */
+double sim_gun_true_mean_speed_ppm(const struct sim_gun *gun);
 double sim_gun_true_stroke_mm(const struct sim_gun *gun);
 double sim_gun_true_angle_rad(const struct sim_gun *gun); /* 0 with the head at its bottom */
 bool sim_gun_true_enabled(const struct sim_gun *gun);

@@ -97,7 +97,7 @@ static int16_t clamp_s16(double v)
 
 static void write_samples(struct plant *p)
 {
-        unsigned char scan[16] = {0};
+        unsigned char scan[16] = {0}, imu_scan[24] = {0};
         double accel[3], gyro[3];
         int16_t imu[6];
         int count = (int)lround(sim_gun_encoder_angle(&p->model) / (2 * M_PI) * COUNTS_PER_REV) %
@@ -129,8 +129,11 @@ static void write_samples(struct plant *p)
                 imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
                 imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
         }
+        /* the six axes, padding to 8 bytes, the timestamp */
+        memcpy(imu_scan, imu, sizeof(imu));
+        memcpy(imu_scan + 16, &time_ns, sizeof(time_ns));
         if (p->imu_fifo >= 0 && !atomic_load(&p->imu_silent) &&
-            write(p->imu_fifo, imu, sizeof(imu)) != (ssize_t)sizeof(imu))
+            write(p->imu_fifo, imu_scan, sizeof(imu_scan)) != (ssize_t)sizeof(imu_scan))
                 p->samples_dropped++;
 }
 
@@ -256,6 +259,12 @@ static void lay_out_imu(const char *imu)
                                                 "anglvel_x", "anglvel_y", "anglvel_z" };
         static const char *const attrs[][2] = {
                 { "name", "plant-imu\n" },
+                /* the IIO core's timestamp: after the axes, s64, with the
+                 * clock attribute every buffered device with one gets */
+                { "scan_elements/in_timestamp_en", "0\n" },
+                { "scan_elements/in_timestamp_index", "6\n" },
+                { "scan_elements/in_timestamp_type", "le:s64/64>>0\n" },
+                { "current_timestamp_clock", "realtime\n" },
                 { "in_accel_scale", "0.01\n" },
                 { "in_anglvel_scale", "0.001\n" },
                 { "in_temp_raw", "3500\n" },
@@ -672,11 +681,11 @@ START_TEST(test_device_lost_and_back)
                         counted++;
                 }
         fprintf(stderr, "encoder removed while running: the motor's duty 0 %.1f ms after its "
-                        "last scan (%u stale periods at the default 1 kHz detect it); after "
+                        "last scan (EncoderStaleTime, 3 ms, detects it); after "
                         "ClearFault on the re-created devices, Speed %.0f ppm, the crank %.0f ppm "
                         "over %u revolutions, for %.0f ppm asked\n",
-                lost_ms, 3u, speed_ppm, sum_ppm / fmax(counted, 1), counted, ROUTINE_SPEED_PPM);
-        /* detection takes StalePeriods=3 periods without a new reading, the
+                lost_ms, speed_ppm, sum_ppm / fmax(counted, 1), counted, ROUTINE_SPEED_PPM);
+        /* detection takes EncoderStaleTime (3 ms) without a new reading, the
          * safe state is written in the period that detects it; the rest is
          * the VM's scheduling */
         ck_assert_double_le(lost_ms, 20.0);
@@ -787,6 +796,42 @@ START_TEST(test_bad_module_stops_the_daemon)
 }
 END_TEST
 
+/* The motor's driver stuck on (a shorted switch: the plant's crank driven
+ * at the full bus voltage whatever the PWM says): fault runaway, the duty
+ * written 0. The reaction is bounded from above by when the test sees the
+ * fault on the bus, in the plant's time (the model keeps to the clock). */
+START_TEST(test_stuck_driver_is_a_runaway)
+{
+        struct daemon_fixture f;
+        double stuck_s, seen_s, over_s = NAN;
+        char *text;
+
+        start_playing(&f);
+        usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
+        stuck_s = sim_gun_time_s(&plant.model);
+        sim_gun_set_motor_stuck(&plant.model, true);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 3000), "no fault");
+        seen_s = sim_gun_time_s(&plant.model);
+        fixture_expect_string(&f, "Fault", "runaway");
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
+        free(text);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        sim_gun_set_motor_stuck(&plant.model, false);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+
+        for (size_t i = 0; i < plant.n && isnan(over_s); i++)
+                if (plant.rev_end_s[i] > stuck_s && plant.rev_ppm[i] > 1.1 * ROUTINE_SPEED_PPM)
+                        over_s = plant.rev_end_s[i];
+        ck_assert_msg(!isnan(over_s), "the crank never outran its set-point");
+        fprintf(stderr, "stuck driver on the emulated board: fault seen on the bus %.0f ms after "
+                        "the driver stuck, %.0f ms after the crank's revolution passed %.0f ppm "
+                        "(RunawayTime 100 ms)\n",
+                (seen_s - stuck_s) * 1e3, (seen_s - over_s) * 1e3, 1.1 * ROUTINE_SPEED_PPM);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -800,6 +845,7 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_stop_while_a_device_is_missing);
         tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
+        tcase_add_test(tc, test_stuck_driver_is_a_runaway);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -485,6 +485,36 @@ START_TEST(test_imu_buffered_takes_the_last_scan)
 }
 END_TEST
 
+/* An IMU with a timestamp channel, as the IIO core lays it out for a
+ * buffered device (in_timestamp after the axes, s64 aligned to 8 bytes,
+ * and current_timestamp_clock at realtime): told to stamp with
+ * CLOCK_MONOTONIC, its sample's time is the scan's. */
+START_TEST(test_imu_buffered_timestamps)
+{
+        struct hw_imu_config c = imu_config(true);
+        struct imu imu;
+        struct imu_sample s;
+        unsigned char scan[24] = {0};
+        const int16_t axes[6] = { 981, -50, 200, 1000, -2000, 3000 };
+        int64_t time_ns = 7000000789;
+
+        fake_write(IMU "/scan_elements/in_timestamp_en", "0\n");
+        fake_write(IMU "/scan_elements/in_timestamp_index", "6\n");
+        fake_write(IMU "/scan_elements/in_timestamp_type", "le:s64/64>>0\n");
+        fake_write(IMU "/current_timestamp_clock", "realtime\n");
+        ck_assert_int_eq(iio_imu_open(&imu, &c, error, sizeof(error)), 0);
+        ck_assert_str_eq(fake_read(IMU "/current_timestamp_clock"), "monotonic");
+        ck_assert_str_eq(fake_read(IMU "/scan_elements/in_timestamp_en"), "1");
+        memcpy(scan, axes, sizeof(axes));
+        memcpy(scan + 16, &time_ns, sizeof(time_ns));
+        ck_assert_int_eq(write(imu_fifo, scan, sizeof(scan)), sizeof(scan));
+        ck_assert_int_eq(imu.ops->read(&imu, &s), 0);
+        ck_assert_uint_eq(s.time_ns, 7000000789);
+        ck_assert_double_eq_tol(s.accel_m_s2[2], 9.81, 1e-9);
+        imu.ops->close(&imu);
+}
+END_TEST
+
 START_TEST(test_imu_temperature_from_a_thermal_zone)
 {
         struct hw_imu_config c = imu_config(false);
@@ -604,6 +634,7 @@ static Suite *iio_suite(void)
         tcase_add_checked_fixture(imu, setup, teardown);
         tcase_add_test(imu, test_imu_raw_reads_scaled_and_mapped);
         tcase_add_test(imu, test_imu_buffered_takes_the_last_scan);
+        tcase_add_test(imu, test_imu_buffered_timestamps);
         tcase_add_test(imu, test_imu_temperature_from_a_thermal_zone);
         tcase_add_test(imu, test_imu_errors_name_the_key);
 #if HEAP_COUNT_WORKS

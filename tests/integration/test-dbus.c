@@ -275,6 +275,17 @@ START_TEST(test_unknown_routine_and_huge_name)
         assert_error("Start", "", "io.percussd.Error.NoSuchRoutine");
         assert_error("Start", huge, "io.percussd.Error.NoSuchRoutine");
         free(huge);
+        /* a control character is echoed as C writes it, never raw */
+        {
+                char *name = NULL, *message = NULL;
+
+                ck_assert_int_lt(fixture_call(&fixture, "Start", "calves\nStarted.\x1b[2J", &name,
+                                              &message), 0);
+                ck_assert_str_eq(message, "There is no routine \"calves\\nStarted.\\x1b[2J\"; the "
+                                          "Routines property lists them.");
+                free(name);
+                free(message);
+        }
         assert_error("Pause", NULL, "io.percussd.Error.NotRunning");
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 100));
 }
@@ -1319,6 +1330,19 @@ static void assert_clear_refused(void)
         free(name);
         free(message);
         assert_error("Start", "calves", "io.percussd.Error.Faulted");
+        /* "an over-temperature fault", "a stall fault" */
+        {
+                char *fault = fixture_get_string(&fixture, "Fault"), expected[96];
+
+                snprintf(expected, sizeof(expected), "The gun is stopped by %s %s fault: ",
+                         strchr("aeiou", fault[0]) ? "an" : "a", fault);
+                ck_assert_int_lt(fixture_call(&fixture, "Start", "calves", &name, &message), 0);
+                ck_assert_msg(strncmp(message, expected, strlen(expected)) == 0,
+                              "Faulted: \"%s\", expected it to begin \"%s\"", message, expected);
+                free(fault);
+                free(name);
+                free(message);
+        }
 }
 
 static char reload_dir[] = "/tmp/percussd-reload-XXXXXX";
@@ -1374,11 +1398,32 @@ static bool routines_has(const char *id)
         return found;
 }
 
+/* ProfileErrors, joined by " | ", or "" */
+static void profile_errors(char *out, size_t size)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **errors = NULL;
+        size_t used = 0;
+
+        ck_assert_int_ge(sd_bus_get_property_strv(fixture.bus, "io.percussd.Massager1",
+                                                  "/io/percussd/Massager1", "io.percussd.Massager1",
+                                                  "ProfileErrors", &error, &errors),
+                         0);
+        out[0] = '\0';
+        for (char **i = errors; i && *i; i++) {
+                used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s",
+                                         i == errors ? "" : " | ", *i);
+                free(*i);
+        }
+        free(errors);
+}
+
 /* Reload while a routine plays: a new file is loaded, a bad one is
- * skipped (the daemon's log says why), the session goes on untouched. */
+ * skipped (the daemon's log and ProfileErrors say why, file and line), the
+ * session goes on untouched. */
 START_TEST(test_reload_skips_bad_file_keeps_session)
 {
-        char *routine;
+        char *routine, errors[1024], expected[256];
 
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "running", 1000));
@@ -1388,10 +1433,17 @@ START_TEST(test_reload_skips_bad_file_keeps_session)
                    "duration = 30\nramp = 1\n");
         write_text(reload_dir, "broken.ini", "[routine]\ntitle = Broken\n\n[step 1]\nspeed = fast\n");
         ck_assert(!routines_has("extra"));
+        profile_errors(errors, sizeof(errors));
+        ck_assert_str_eq(errors, "");
 
         ck_assert_int_eq(fixture_call(&fixture, "Reload", NULL, NULL, NULL), 0);
         ck_assert(routines_has("extra"));
         ck_assert(!routines_has("broken"));
+        profile_errors(errors, sizeof(errors));
+        fprintf(stderr, "ProfileErrors after Reload: %s\n", errors);
+        snprintf(expected, sizeof(expected), "%s/broken.ini:", reload_dir);
+        ck_assert_msg(strncmp(errors, expected, strlen(expected)) == 0 && !strstr(errors, " | "),
+                      "ProfileErrors \"%s\"", errors);
         ck_assert(routines_has("calves"));
         ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
         routine = fixture_get_string(&fixture, "Routine");
@@ -1501,6 +1553,84 @@ START_TEST(test_simulator_object)
         simulator_bad("CutSensor", "sb", "gps", 1);
         simulator_bad("CutSensor", "s", "encoder");
         ck_assert_double_eq(simulator_double("ContactForce"), 30.0);
+}
+END_TEST
+
+/* Speed as PropertiesChanged carries it, in order. */
+struct speed_log {
+        double ppm[256];
+        unsigned count;
+};
+
+static bool log_speed(const char *name, sd_bus_message *m, void *userdata)
+{
+        struct speed_log *log = userdata;
+        double value;
+
+        if (strcmp(name, "Speed") != 0)
+                return false;
+        if (sd_bus_message_read(m, "v", "d", &value) >= 0 && log->count < 256)
+                log->ppm[log->count++] = value;
+        return true;
+}
+
+static int on_speed_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        (void)error;
+        walk_changed(m, log_speed, userdata);
+        return 0;
+}
+
+/* While the routine plays, Speed is the crank's mean over a revolution
+ * (the model's TrueMeanSpeed). After Stop the crank coasts down and
+ * telemetry goes on until it rests: the Speeds published fall, none is
+ * negative, the last is 0, and then nothing more comes while the gun
+ * rests. */
+START_TEST(test_telemetry_after_stop_ends_at_rest)
+{
+        static struct speed_log log;
+        sd_bus_slot *slot = NULL;
+        unsigned counter = 0;
+        double speed_ppm, true_ppm;
+
+        start_and_wait_running();
+        usleep(1500000); /* the ramp ends */
+        speed_ppm = fixture_get_double(&fixture, "Speed");
+        true_ppm = simulator_double("TrueMeanSpeed");
+        fprintf(stderr, "running: Speed %.0f ppm, TrueMeanSpeed %.0f ppm\n", speed_ppm, true_ppm);
+        ck_assert_msg(fabs(speed_ppm - true_ppm) <= 0.03 * true_ppm, "Speed %.0f, TrueMeanSpeed %.0f",
+                      speed_ppm, true_ppm);
+
+        log.count = 0;
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1",
+                                             "org.freedesktop.DBus.Properties",
+                                             "PropertiesChanged", on_speed_changed, &log),
+                         0);
+        ck_assert_int_eq(fixture_call(&fixture, "Stop", NULL, NULL, NULL), 0);
+        for (long deadline = fixture_now_ms() + 10000;
+             (log.count == 0 || log.ppm[log.count - 1] != 0.0) && fixture_now_ms() < deadline;)
+                if (sd_bus_process(fixture.bus, NULL) == 0)
+                        sd_bus_wait(fixture.bus, 20000);
+        fprintf(stderr, "after Stop: %u Speeds published, the first %.0f ppm, the last %.0f ppm\n",
+                log.count, log.count ? log.ppm[0] : NAN, log.count ? log.ppm[log.count - 1] : NAN);
+        ck_assert_uint_ge(log.count, 2);
+        ck_assert_double_gt(log.ppm[0], 100.0);
+        ck_assert_double_eq(log.ppm[log.count - 1], 0.0);
+        for (unsigned i = 0; i < log.count; i++)
+                ck_assert_double_ge(log.ppm[i], 0.0);
+        ck_assert_double_eq(fixture_get_double(&fixture, "Speed"), 0.0);
+        ck_assert_double_eq(fixture_get_double(&fixture, "Force"), 0.0);
+        ck_assert_double_lt(simulator_double("TrueMeanSpeed"), 100.0);
+        slot = sd_bus_slot_unref(slot);
+
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, "io.percussd.Massager1",
+                                             "/io/percussd/Massager1",
+                                             "org.freedesktop.DBus.Properties",
+                                             "PropertiesChanged", count_changed, &counter),
+                         0);
+        ck_assert_uint_eq(count_for(&counter, 1000), 0);
+        sd_bus_slot_unref(slot);
 }
 END_TEST
 
@@ -1652,6 +1782,19 @@ START_TEST(test_battery_from_the_simulator)
         ck_assert(fixture_wait_string(&fixture, "State", "running", 100));
         fixture_simulator(&fixture, "SetBattery", "d", 2.0);
         assert_fault("battery");
+        /* still critical: the fault stays */
+        {
+                char *name = NULL, *message = NULL;
+
+                ck_assert_int_lt(fixture_call(&fixture, "ClearFault", NULL, &name, &message), 0);
+                ck_assert_str_eq(name, "io.percussd.Error.FaultActive");
+                ck_assert_str_eq(message, "The fault is still there: the battery is at 2.0 %, at "
+                                          "or under its critical 3 % ([Power] CriticalPercent); "
+                                          "charge it first.");
+                free(name);
+                free(message);
+        }
+        ck_assert(fixture_wait_string(&fixture, "State", "fault", 100));
         fixture_simulator(&fixture, "SetBattery", "d", 100.0);
         ck_assert_int_eq(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL), 0);
         ck_assert(fixture_wait_string(&fixture, "State", "idle", 1000));
@@ -1681,6 +1824,7 @@ static Suite *dbus_suite(void)
         tcase_add_test(tc, test_telemetry_rate);
         tcase_add_test(tc, test_client_that_stops_reading_does_not_stall);
         tcase_add_test(tc, test_faults_from_the_simulator);
+        tcase_add_test(tc, test_telemetry_after_stop_ends_at_rest);
         tcase_add_test(tc, test_simulator_object);
         tcase_add_test(tc, test_battery_from_the_simulator);
         suite_add_tcase(s, tc);

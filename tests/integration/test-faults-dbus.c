@@ -310,10 +310,72 @@ START_TEST(test_fault_in_state)
 }
 END_TEST
 
+/* Waits, up to timeout_ms, for the simulated crank to turn slower than
+ * ppm: the model moves only while the control thread watches it. */
+static bool wait_true_speed_below(double ppm, int timeout_ms)
+{
+        long deadline = fixture_now_ms() + timeout_ms;
+
+        while (fixture_now_ms() < deadline) {
+                if (fabs(true_speed_ppm()) < ppm)
+                        return true;
+                usleep(20000);
+        }
+        return false;
+}
+
+/* A motor driver stuck on while a routine plays: fault runaway with a
+ * sentence that says so, the enable off; a clear refused while the driver
+ * still drives the crank, accepted once the crank, freed, has come to
+ * rest; the gun then plays again. */
+START_TEST(test_runaway)
+{
+        struct raised raised = {0};
+        sd_bus_slot *slot = NULL;
+        char *message;
+
+        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, &slot, BUS_NAME, BUS_PATH, BUS_INTERFACE,
+                                             "FaultRaised", on_fault_raised, &raised),
+                         0);
+        enter(RUNNING);
+        fixture_simulator(&fixture, "StickMotor", "b", true);
+        ck_assert_msg(fixture_wait_string(&fixture, "State", "fault", 2000), "no fault");
+        assert_string("Fault", "runaway", "stuck motor");
+        message = fixture_get_string(&fixture, "FaultMessage");
+        ck_assert_msg(sentence(message) && strstr(message, "stuck on"), "FaultMessage \"%s\"",
+                      message);
+        free(message);
+        ck_assert(wait_raised(&raised, 1000));
+        ck_assert_str_eq(raised.code, "runaway");
+        ck_assert_msg(!motor_enabled(), "the motor is still enabled");
+        ck_assert_msg(fixture_get_double(&fixture, "TargetSpeed") == 0.0, "TargetSpeed %g",
+                      fixture_get_double(&fixture, "TargetSpeed"));
+        assert_clear_refused("stuck motor");
+
+        fixture_simulator(&fixture, "StickMotor", "b", false);
+        ck_assert_msg(wait_true_speed_below(1.0, 10000), "the freed crank did not stop: %.0f ppm",
+                      true_speed_ppm());
+        ck_assert_msg(fixture_call(&fixture, "ClearFault", NULL, NULL, NULL) == 0,
+                      "ClearFault refused with the driver freed and the crank at rest");
+        ck_assert(fixture_wait_string(&fixture, "State", "idle", 500));
+        ck_assert_int_eq(fixture_call(&fixture, "Start", "quick", NULL, NULL), 0);
+        ck_assert(fixture_wait_string(&fixture, "State", "waiting", 3000));
+        assert_string("Fault", "", "after the clear");
+        ck_assert_int_eq(raised.count, 1);
+        sd_bus_slot_unref(slot);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("faults-dbus");
         TCase *tc = tcase_create("matrix");
+        TCase *runaway = tcase_create("runaway");
+
+        tcase_add_checked_fixture(runaway, setup, teardown);
+        tcase_set_timeout(runaway, 60);
+        tcase_add_test(runaway, test_runaway);
+        suite_add_tcase(s, runaway);
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);

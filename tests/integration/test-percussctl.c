@@ -239,6 +239,8 @@ START_TEST(test_status_idle)
         ck_assert_msg(strstr(c.out, "0.0 mm measured\n"), "status: %s", c.out);
         /* the simulated gun's pack starts full */
         ck_assert_msg(strstr(c.out, "Battery: 100 %\n"), "status: %s", c.out);
+        /* every shipped routine loads: no ProfileErrors to show */
+        ck_assert_msg(!strstr(c.out, "Skipped files"), "status: %s", c.out);
         ck_assert_uint_eq(c.err_len, 0);
         ctl_free(&c);
 

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The Debian packages: dpkg-buildpackage builds percussd and percussctl
+# The Debian packages: dpkg-buildpackage builds percussd, percussctl and
+# percussd-ble
 # from a copy of the source tree, lintian finds no error in them, every
 # file `meson install` puts down (debian/tmp, prefix /usr) is in one of
 # them at the same place, and `dpkg -i` in a throw-away overlay of a
@@ -35,13 +36,14 @@ tar -C "$src" --exclude='./build*' --exclude=./.git --exclude='./obj-*' -cf - . 
 # the unit tests ran in the suite already; the package build need not
 if (cd "$work/percussd" && DEB_BUILD_OPTIONS=nocheck timeout 900 dpkg-buildpackage -us -uc -b) \
      >"$work/build.log" 2>&1; then
-  ok "dpkg-buildpackage builds percussd and percussctl"
+  ok "dpkg-buildpackage builds percussd, percussctl and percussd-ble"
 else
   tail -n 30 "$work/build.log" | sed 's/^/# /'
   bail "dpkg-buildpackage failed"
 fi
-debs=("$work"/percussd_*.deb "$work"/percussctl_*.deb)
-[ -f "${debs[0]}" ] && [ -f "${debs[1]}" ] || bail "no percussd and percussctl .deb in $work"
+debs=("$work"/percussd_*.deb "$work"/percussctl_*.deb "$work"/percussd-ble_*.deb)
+[ -f "${debs[0]}" ] && [ -f "${debs[1]}" ] && [ -f "${debs[2]}" ] ||
+  bail "no percussd, percussctl and percussd-ble .deb in $work"
 
 lintian --fail-on error "$work"/percussd_*.changes >"$work/lintian.log" 2>&1
 status=$?
@@ -70,7 +72,7 @@ fi
 mkdir -p "$root/debs"
 cp "${debs[@]}" "$root/debs/"
 if timeout 300 chroot "$root" sh -c 'dpkg -i /debs/*.deb' >"$work/install.log" 2>&1; then
-  ok "dpkg -i installs both packages"
+  ok "dpkg -i installs the three packages"
 else
   sed 's/^/# /' "$work/install.log"
   not_ok "dpkg -i failed (above)"
@@ -85,6 +87,11 @@ check "and its group" getent_in_root group percussd
 check "the unit is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/percussd.service"
 check "/etc/percussd/percussd.conf is a conffile" \
   sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' percussd | grep -q /etc/percussd/percussd.conf"
+check "the percussd-ble postinst made its user" getent_in_root passwd percussd-ble
+check "in the percussd group" sh -c "chroot '$root' id -nG percussd-ble | grep -qw percussd"
+check "the percussd-ble unit is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/percussd-ble.service"
+check "/etc/percussd/percussd-ble.conf is a conffile" \
+  sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}' percussd-ble | grep -q /etc/percussd/percussd-ble.conf"
 
 echo "1..$n"
 exit $failed

@@ -39,6 +39,12 @@ expect "/lib/udev/rules.d/60-percussd.rules"
 expect "$datadir/dbus-1/system.d/io.percussd.Massager1.conf"
 expect "$datadir/dbus-1/interfaces/io.percussd.Massager1.xml"
 expect "$sysconfdir/percussd/percussd.conf"
+# percussd-ble, the Bluetooth LE bridge
+expect "$sbindir/percussd-ble"
+expect "$unitdir/percussd-ble.service"
+expect "$sysusersdir/percussd-ble.conf"
+expect "$datadir/dbus-1/system.d/io.percussd.Ble1.conf"
+expect "$sysconfdir/percussd/percussd-ble.conf"
 for p in calves quads glute-med post-run warm-up race-recovery manual; do
   expect "$datadir/percussd/profiles/$p.ini"
 done
@@ -47,7 +53,7 @@ for board in raspberry-pi beaglebone-black; do
   expect "$datadir/percussd/boards/$board.conf"
 done
 mandir=$(at "$(option mandir)")
-for page in man8/percussd.8 man1/percussctl.1 man5/percussd.conf.5 man5/percussd-profile.5; do
+for page in man8/percussd.8 man8/percussd-ble.8 man1/percussctl.1 man5/percussd.conf.5 man5/percussd-profile.5; do
   expect "$mandir/$page"
 done
 
@@ -61,14 +67,16 @@ else
   echo "not ok - percussd links libiio, or the IIO module does not"; failed=1
 fi
 
-# The installed configuration lists every key, each commented out with its default.
-conf="$dest$sysconfdir/percussd/percussd.conf"
-checks=$((checks + 1))
-if grep -q '^#[A-Z][A-Za-z]*=' "$conf" && ! grep -q '^[A-Z][A-Za-z]*=' "$conf"; then
-  echo "ok - percussd.conf: every key commented out with its default"
-else
-  echo "not ok - percussd.conf sets a key or shows none"; failed=1
-fi
+# The installed configurations list every key, each commented out with its default.
+for name in percussd.conf percussd-ble.conf; do
+  conf="$dest$sysconfdir/percussd/$name"
+  checks=$((checks + 1))
+  if grep -q '^#[A-Z][A-Za-z]*=' "$conf" && ! grep -q '^[A-Z][A-Za-z]*=' "$conf"; then
+    echo "ok - $name: every key commented out with its default"
+  else
+    echo "not ok - $name sets a key or shows none"; failed=1
+  fi
+done
 
 # The unit names the installed binary; verify checks that it is there, so
 # it reads a copy pointing into the DESTDIR (the rest is the unit as installed).
@@ -101,6 +109,32 @@ for line in Type=notify WatchdogSec= Restart=on-failure ExecStopPost= LimitRTPRI
             "DeviceAllow=char-iio rw" "DeviceAllow=char-gpiochip rw" ProtectSystem=strict; do
   checks=$((checks + 1))
   if grep -q "^$line" "$unit"; then echo "ok - unit: $line"; else echo "not ok - unit lacks $line"; failed=1; fi
+done
+# The bridge's unit: verify, an exposure of 2.0 at most, what it needs.
+ble_unit="$dest/percussd-ble.service"
+sed "s|^\(Exec[A-Za-z]*=\)$sbindir/|\1$dest$sbindir/|" "$dest$unitdir/percussd-ble.service" >"$ble_unit"
+checks=$((checks + 1))
+if out=$(MANPATH="$dest$mandir" systemd-analyze verify "$ble_unit" 2>&1) && [ -z "$out" ]; then
+  echo "ok - systemd-analyze verify percussd-ble.service"
+else
+  printf '%s\n' "$out" >&2
+  echo "not ok - systemd-analyze verify percussd-ble.service"
+  failed=1
+fi
+checks=$((checks + 1))
+report=$(systemd-analyze security --offline=yes --no-pager "$ble_unit" 2>&1) || true
+exposure=$(printf '%s\n' "$report" | sed -n 's/.*Overall exposure level for percussd-ble.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }'; then
+  echo "ok - systemd-analyze security percussd-ble.service: exposure $exposure (bar 2.0)"
+else
+  printf '%s\n' "$report" >&2
+  echo "not ok - systemd-analyze security percussd-ble.service: exposure ${exposure:-unknown} is above 2.0"
+  failed=1
+fi
+for line in Type=notify WatchdogSec= Restart=on-failure User=percussd-ble SupplementaryGroups=percussd \
+            After=bluetooth.service BusName=io.percussd.Ble1; do
+  checks=$((checks + 1))
+  if grep -q "^$line" "$ble_unit"; then echo "ok - percussd-ble unit: $line"; else echo "not ok - percussd-ble unit lacks $line"; failed=1; fi
 done
 echo "1..$((checks + 1))"
 exit $failed

@@ -174,6 +174,39 @@ check "the journal names the watchdog" \
 check "after the watchdog too, ExecStopPost= forced the actuators off" \
   test "$(inside journalctl -u percussd.service --no-pager -o cat 2>&1 | grep -c 'Safe stop: motor duty 0')" -ge 2
 
+# -- percussd-ble under the same systemd (no bluetoothd in a minbase) ---------
+ble_journal() { inside journalctl -u percussd-ble.service --no-pager -o cat 2>&1; }
+wait_ble_journal() { # $1: a line to wait for, $2: how many times at least
+  for _ in $(seq 100); do
+    [ "$(ble_journal | grep -c "$1")" -ge "${2:-1}" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+exposure=$(inside systemd-analyze security --no-pager percussd-ble.service 2>&1 |
+           sed -n 's/.*Overall exposure level for percussd-ble.service: \([0-9.]*\).*/\1/p')
+check "percussd-ble: systemd-analyze security in the container: exposure ${exposure:-unknown} (bar 2.0)" \
+  awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.0) }'
+check "percussd-ble: systemd-analyze verify in the container" \
+  test -z "$(inside systemd-analyze verify percussd-ble.service 2>&1 | grep -v "Command 'man ")"
+check "systemctl start percussd-ble (Type=notify: READY=1 came)" inside systemctl start percussd-ble.service
+ble_pid=$(inside systemctl show -P MainPID percussd-ble.service)
+check "percussd-ble runs as its own user" test "$(inside stat -c %U "/proc/$ble_pid")" = percussd-ble
+check "sysusers put percussd-ble in the percussd group" grep -qw percussd <<<"$(inside id -nG percussd-ble)"
+check "percussd-ble owns io.percussd.Ble1 under its D-Bus policy" quiet inside busctl --system status io.percussd.Ble1
+check "percussd-ble met percussd" wait_ble_journal '^percussd is on the bus: idle, 7 routines.$'
+check "percussd-ble waits for bluetoothd" wait_ble_journal 'bluetoothd is not there yet'
+check "systemctl status percussd-ble says so" \
+  test "$(inside systemctl show -P StatusText percussd-ble.service)" = "Waiting for bluetoothd."
+inside systemctl restart percussd.service
+check "percussd restarting: percussd-ble sees it leave" wait_ble_journal '^percussd left the bus'
+check "and meets it again, without restarting" wait_ble_journal '^percussd is on the bus: idle, 7 routines.$' 2
+check "percussd-ble is still the same process" test "$(inside systemctl show -P MainPID percussd-ble.service)" = "$ble_pid"
+ble_journal | tail -n 6 | sed 's/^/# /'
+check "systemctl stop percussd-ble" inside systemctl stop percussd-ble.service
+check "percussd-ble stopped cleanly (exit 0, not failed)" \
+  test "$(inside systemctl show -P Result percussd-ble.service)" = success
+
 journal=$(inside journalctl -u percussd.service --no-pager -o cat 2>&1)
 echo "$journal" | tail -n 12 | sed 's/^/# /'
 check "journalctl -u percussd shows readable lines" \

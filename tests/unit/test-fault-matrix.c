@@ -4,7 +4,7 @@
  * in, on the simulated gun in simulated time (one table): stall, drop,
  * sensor lost (encoder or IMU read error), a sensor returning garbage or a
  * frozen value, an actuator write error, an overrun streak, and the
- * sensor's clock jumping; in idle, ramping, running, paused or waiting
+ * sensor's clock jumping, a motor driver stuck on (runaway); in idle, ramping, running, paused or waiting
  * (motor off, position kept: the same for the loop) and already faulted.
  *
  * Each case: the gun is brought into the state, the fault injected, and
@@ -39,6 +39,7 @@ enum injection {
         OVERRUN_STREAK,
         CLOCK_JUMP_BACK,
         CLOCK_JUMP_AHEAD,
+        MOTOR_STUCK,
         FAULTS
 };
 
@@ -54,7 +55,7 @@ enum state {
 static const char *const fault_names[FAULTS] = {
         "stall", "drop", "encoder lost", "IMU lost", "encoder garbage", "IMU garbage",
         "encoder frozen", "motor write error", "stroke write error", "overrun streak",
-        "clock jump back", "clock jump ahead",
+        "clock jump back", "clock jump ahead", "motor stuck on",
 };
 static const char *const state_names[STATES] = { "idle", "ramping", "running", "paused",
                                                  "faulted" };
@@ -64,6 +65,7 @@ static const char *const state_names[STATES] = { "idle", "ramping", "running", "
 static const struct {
         enum fault driven, stopped;
         bool clear_refused;     /* while the cause persists, with the motor off after it */
+        unsigned reaction_max_periods; /* 0: REACTION_MAX_PERIODS */
 } expected[FAULTS] = {
         [STALL] = { FAULT_STALL, FAULT_NONE, false },
         [DROP] = { FAULT_DROP, FAULT_NONE, false },
@@ -77,10 +79,15 @@ static const struct {
         [OVERRUN_STREAK] = { FAULT_OVERRUN, FAULT_OVERRUN, false },
         [CLOCK_JUMP_BACK] = { FAULT_NONE, FAULT_NONE, false },
         [CLOCK_JUMP_AHEAD] = { FAULT_NONE, FAULT_NONE, false },
+        /* stuck on, the crank turns whatever the loop does: driven, it
+         * outruns its set-point; stopped, it does not stay at rest */
+        /* 100 ms from when the crank's revolution passes the ceiling, which
+         * the stuck driver takes a few tens of ms to reach from any state */
+        [MOTOR_STUCK] = { FAULT_RUNAWAY, FAULT_RUNAWAY, true, 160 },
 };
 
 #define PERIODS_PER_S SIM_RIG_HZ
-#define REACTION_MAX_PERIODS 100        /* stall and drop: 100 ms (QUALITY.md) */
+#define REACTION_MAX_PERIODS 100        /* stall, drop, runaway: 100 ms (QUALITY.md) */
 
 static struct sim_rig t;
 static struct setpoint sp;
@@ -175,6 +182,9 @@ static void inject(enum injection fault, bool on)
         case STROKE_WRITE_ERROR:
                 t.stroke_error = on ? -EIO : 0;
                 break;
+        case MOTOR_STUCK:
+                sim_gun_set_motor_stuck(&t.model, on);
+                break;
         case OVERRUN_STREAK:
         case CLOCK_JUMP_BACK:
         case CLOCK_JUMP_AHEAD:
@@ -244,7 +254,9 @@ START_TEST(test_fault_in_state)
                 return;
         }
 
-        while (t.tm.fault == FAULT_NONE && periods < REACTION_MAX_PERIODS) {
+        while (t.tm.fault == FAULT_NONE &&
+               periods < (expected[fault].reaction_max_periods ? expected[fault].reaction_max_periods :
+                                                                 REACTION_MAX_PERIODS)) {
                 faulty_period(fault);
                 periods++;
                 if (t.tm.fault == FAULT_NONE)
@@ -268,7 +280,7 @@ START_TEST(test_fault_in_state)
         /* the cause gone, a clear is accepted and the motor may run again */
         inject(fault, false);
         t.encoder_time_jump_ns = 0;
-        run(PERIODS_PER_S / 2); /* the gun lands, the crank stops */
+        run(PERIODS_PER_S * 2); /* the gun lands, the crank stops, also from a runaway */
         sim_gun_set_jammed(&t.model, false);
         sp.fault_clears++;
         run(10);

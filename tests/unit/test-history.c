@@ -2,7 +2,7 @@
 /*
  * The session history and its settings, on real files in a temporary
  * directory: round trips, pruning, bad input, damaged files, and a writer
- * killed at random moments.
+ * killed at chosen points inside SQLite's I/O.
  */
 #include <check.h>
 #include <errno.h>
@@ -336,22 +336,205 @@ END_TEST
 
 /*
  * Crash safety. A child adds entries in a loop and reports each one on a
- * pipe once history_add() has returned; the parent kills it with SIGKILL
- * after a pseudo-random delay (fixed seed, so every run does the same
- * number of kills), then opens the file and checks it: every entry is
- * whole, the sequence has no hole, and nothing the child was told is
- * stored is missing. At most the entry in flight at the kill is absent,
- * or present though not yet reported.
+ * pipe once history_add() has returned. It is stopped at a chosen point:
+ * a SQLite VFS laid over the default one counts the writes, syncs and
+ * truncations the child's SQLite makes and, at the chosen one, has the
+ * child stop itself (SIGSTOP) before it is done; the parent then kills it
+ * with SIGKILL there. The points go from the first write of the file's
+ * creation to well past a hundred entries, so that every kill lands inside
+ * an I/O of SQLite's (in the WAL, its header, a sync, a checkpoint into
+ * the database), whatever the machine's speed. The parent then opens the
+ * file and checks it: every entry is whole, the sequence has no hole, and
+ * nothing the child was told is stored is missing. At most the entry in
+ * flight at the kill is absent, or present though not yet reported.
  */
 #define CRASH_KILLS 50
+/* The child stops at its (1 + CRASH_STRIDE × kill number)th I/O. */
+#define CRASH_STRIDE 7
 
-static uint32_t next_random(uint32_t *state)
+/* The VFS that stops its process at the stop_at'th write, sync or
+ * truncation (counted over every file SQLite opens through it). */
+static sqlite3_vfs *real_vfs;
+static unsigned io_count, stop_at;
+
+struct stopping_file {
+        sqlite3_file base;
+        sqlite3_file *real;     /* placed right after this struct */
+};
+
+static void count_io(void)
 {
-        /* xorshift32: deterministic, good enough to spread the delays */
-        *state ^= *state << 13;
-        *state ^= *state >> 17;
-        *state ^= *state << 5;
-        return *state;
+        if (++io_count == stop_at)
+                raise(SIGSTOP);
+}
+
+#define REAL(f) (((struct stopping_file *)(f))->real)
+
+static int sf_close(sqlite3_file *f)
+{
+        return REAL(f)->pMethods ? REAL(f)->pMethods->xClose(REAL(f)) : SQLITE_OK;
+}
+static int sf_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+        return REAL(f)->pMethods->xRead(REAL(f), buf, n, off);
+}
+static int sf_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+        count_io();
+        return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
+}
+static int sf_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+        count_io();
+        return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int sf_sync(sqlite3_file *f, int flags)
+{
+        count_io();
+        return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int sf_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+        return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int sf_lock(sqlite3_file *f, int lock)
+{
+        return REAL(f)->pMethods->xLock(REAL(f), lock);
+}
+static int sf_unlock(sqlite3_file *f, int lock)
+{
+        return REAL(f)->pMethods->xUnlock(REAL(f), lock);
+}
+static int sf_check_reserved_lock(sqlite3_file *f, int *out)
+{
+        return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int sf_file_control(sqlite3_file *f, int op, void *arg)
+{
+        return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int sf_sector_size(sqlite3_file *f)
+{
+        return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int sf_device_characteristics(sqlite3_file *f)
+{
+        return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int sf_shm_map(sqlite3_file *f, int page, int size, int extend, void volatile **out)
+{
+        return REAL(f)->pMethods->xShmMap(REAL(f), page, size, extend, out);
+}
+static int sf_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+        return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+static void sf_shm_barrier(sqlite3_file *f)
+{
+        REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int sf_shm_unmap(sqlite3_file *f, int delete_flag)
+{
+        return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag);
+}
+
+/* Version 2: the WAL's shared memory, not version 3's memory mapping
+ * (SQLite then reads through xRead). */
+static const sqlite3_io_methods stopping_methods = {
+        .iVersion = 2,
+        .xClose = sf_close,
+        .xRead = sf_read,
+        .xWrite = sf_write,
+        .xTruncate = sf_truncate,
+        .xSync = sf_sync,
+        .xFileSize = sf_file_size,
+        .xLock = sf_lock,
+        .xUnlock = sf_unlock,
+        .xCheckReservedLock = sf_check_reserved_lock,
+        .xFileControl = sf_file_control,
+        .xSectorSize = sf_sector_size,
+        .xDeviceCharacteristics = sf_device_characteristics,
+        .xShmMap = sf_shm_map,
+        .xShmLock = sf_shm_lock,
+        .xShmBarrier = sf_shm_barrier,
+        .xShmUnmap = sf_shm_unmap,
+};
+
+static int stopping_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
+                         int *out_flags)
+{
+        struct stopping_file *sf = (struct stopping_file *)f;
+        int rc;
+
+        (void)vfs;
+        sf->real = (sqlite3_file *)(sf + 1);
+        rc = real_vfs->xOpen(real_vfs, name, sf->real, flags, out_flags);
+        /* a failed open leaves nothing to close */
+        sf->base.pMethods = rc == SQLITE_OK ? &stopping_methods : NULL;
+        return rc;
+}
+
+static int stopping_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+        (void)vfs;
+        return real_vfs->xDelete(real_vfs, name, sync_dir);
+}
+static int stopping_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+        (void)vfs;
+        return real_vfs->xAccess(real_vfs, name, flags, out);
+}
+static int stopping_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+        (void)vfs;
+        return real_vfs->xFullPathname(real_vfs, name, n, out);
+}
+static int stopping_randomness(sqlite3_vfs *vfs, int n, char *out)
+{
+        (void)vfs;
+        return real_vfs->xRandomness(real_vfs, n, out);
+}
+static int stopping_sleep(sqlite3_vfs *vfs, int us)
+{
+        (void)vfs;
+        return real_vfs->xSleep(real_vfs, us);
+}
+static int stopping_current_time(sqlite3_vfs *vfs, double *out)
+{
+        (void)vfs;
+        return real_vfs->xCurrentTime(real_vfs, out);
+}
+static int stopping_get_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+        (void)vfs;
+        return real_vfs->xGetLastError ? real_vfs->xGetLastError(real_vfs, n, out) : 0;
+}
+
+/* In the child: every database history_open() opens from now on goes
+ * through the stopping VFS. */
+static void install_stopping_vfs(unsigned stop_at_io)
+{
+        static sqlite3_vfs vfs;
+
+        real_vfs = sqlite3_vfs_find(NULL);
+        stop_at = stop_at_io;
+        io_count = 0;
+        vfs = (sqlite3_vfs){
+                .iVersion = 1,
+                .szOsFile = (int)sizeof(struct stopping_file) + real_vfs->szOsFile,
+                .mxPathname = real_vfs->mxPathname,
+                .zName = "stopping",
+                .xOpen = stopping_open,
+                .xDelete = stopping_delete,
+                .xAccess = stopping_access,
+                .xFullPathname = stopping_full_pathname,
+                .xRandomness = stopping_randomness,
+                .xSleep = stopping_sleep,
+                .xCurrentTime = stopping_current_time,
+                .xGetLastError = stopping_get_last_error,
+        };
+        if (sqlite3_vfs_register(&vfs, 1) != SQLITE_OK)
+                _exit(EXIT_FAILURE);
 }
 
 /* The newest entry's number, 0 when empty; checks every entry on the way. */
@@ -374,13 +557,12 @@ static uint32_t check_intact(void)
         return newest;
 }
 
-static _Noreturn void writer(int fd, uint32_t first)
+static _Noreturn void writer(int fd, uint32_t first, unsigned stop_at_io)
 {
         struct history *h = NULL;
 
-        uint32_t opened = 0;
-
-        if (history_open(path, &h) < 0 || write(fd, &opened, sizeof(opened)) != sizeof(opened))
+        install_stopping_vfs(stop_at_io);
+        if (history_open(path, &h) < 0)
                 _exit(EXIT_FAILURE);
         for (uint32_t i = first;; i++) {
                 struct history_entry e = entry(i);
@@ -392,7 +574,7 @@ static _Noreturn void writer(int fd, uint32_t first)
 
 START_TEST(test_killed_writer_leaves_intact_history)
 {
-        uint32_t seed = 0x5eed1234u, newest = 0;
+        uint32_t newest = 0;
         unsigned kills_with_progress = 0;
 
         for (unsigned kill_no = 0; kill_no < CRASH_KILLS; kill_no++) {
@@ -405,25 +587,18 @@ START_TEST(test_killed_writer_leaves_intact_history)
                 ck_assert_int_ge(pid, 0);
                 if (pid == 0) {
                         close(fds[0]);
-                        writer(fds[1], newest + 1);
+                        writer(fds[1], newest + 1, 1 + CRASH_STRIDE * kill_no);
                 }
                 close(fds[1]);
 
-                /* 0 to 30 ms: every other kill from the fork, so sometimes
-                 * while it is still opening, the others from the moment it
-                 * has opened (however slow the machine, under qemu too) */
-                if (kill_no % 2 == 1) {
-                        uint32_t opened;
-
-                        ck_assert_int_eq(read(fds[0], &opened, sizeof(opened)), sizeof(opened));
-                        ck_assert_uint_eq(opened, 0);
-                }
-                usleep(next_random(&seed) % 30000);
+                /* stopped at its chosen I/O, then killed there */
+                ck_assert_int_eq(waitpid(pid, &status, WUNTRACED), pid);
+                ck_assert_msg(WIFSTOPPED(status),
+                              "kill %u: the writer ended (status %d) before its I/O number %u",
+                              kill_no, status, 1 + CRASH_STRIDE * kill_no);
                 ck_assert_int_eq(kill(pid, SIGKILL), 0);
                 ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-                ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-                              "the writer stopped by itself (status %d) before kill %u",
-                              status, kill_no);
+                ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
                 while (read(fds[0], &i, sizeof(i)) == sizeof(i))
                         reported = i;
                 close(fds[0]);
@@ -441,8 +616,10 @@ START_TEST(test_killed_writer_leaves_intact_history)
                 }
                 newest = now_newest;
         }
-        /* the kills did land while it was writing, not only while opening */
-        ck_assert_uint_gt(kills_with_progress, CRASH_KILLS / 4);
+        fprintf(stderr, "killed writer: %u kills, %u after it had stored an entry, %u entries\n",
+                CRASH_KILLS, kills_with_progress, newest);
+        /* the same points every run: the same figures */
+        ck_assert_uint_gt(kills_with_progress, CRASH_KILLS / 2);
         ck_assert_uint_gt(newest, 100);
 }
 END_TEST

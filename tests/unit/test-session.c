@@ -329,6 +329,34 @@ START_TEST(test_manual_is_open_ended)
 END_TEST
 
 /* Gestures: what a thumb does to the main button, in µs. */
+/* plus and minus held together 3 s: one chord, reported while both are
+ * down; a release before the hold or a second hold later starts afresh. */
+START_TEST(test_chord_plus_minus)
+{
+        struct chord_detector c = { 0 };
+        const uint64_t t = 10 * SEC;
+
+        chord_feed(&c, 0, true, t);
+        ck_assert_uint_eq(chord_deadline(&c), 0);
+        chord_feed(&c, 1, true, t + 200000);
+        ck_assert_uint_eq(chord_deadline(&c), t + 200000 + GESTURE_CHORD_HOLD_US);
+        ck_assert(!chord_timeout(&c, t + 2 * SEC));
+        chord_feed(&c, 1, false, t + 2 * SEC);
+        ck_assert_uint_eq(chord_deadline(&c), 0);
+        ck_assert(!chord_timeout(&c, t + 4 * SEC));
+
+        chord_feed(&c, 1, true, t + 5 * SEC);
+        ck_assert(!chord_timeout(&c, t + 5 * SEC + GESTURE_CHORD_HOLD_US - 1));
+        ck_assert(chord_timeout(&c, t + 5 * SEC + GESTURE_CHORD_HOLD_US));
+        ck_assert_uint_eq(chord_deadline(&c), 0);
+        ck_assert(!chord_timeout(&c, t + 20 * SEC));
+
+        chord_feed(&c, 0, false, t + 21 * SEC);
+        chord_feed(&c, 0, true, t + 22 * SEC);
+        ck_assert(chord_timeout(&c, t + 22 * SEC + GESTURE_CHORD_HOLD_US));
+}
+END_TEST
+
 START_TEST(test_gestures)
 {
         struct gesture_detector g;
@@ -567,6 +595,7 @@ static Suite *session_suite(void)
         tcase_add_test(engine, test_auto_off_when_paused_or_waiting);
         suite_add_tcase(s, engine);
         tcase_add_test(buttons, test_gestures);
+        tcase_add_test(buttons, test_chord_plus_minus);
         suite_add_tcase(s, buttons);
         return s;
 }
