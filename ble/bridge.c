@@ -102,7 +102,8 @@ static const struct massager_listener massager_listener = {
 
 static void respond(struct bridge *b, enum control_result result)
 {
-        uint8_t response[CONTROL_RESPONSE_SIZE] = { CONTROL_RESPONSE, b->control_request.opcode,
+        uint8_t response[CONTROL_RESPONSE_SIZE] = { CONTROL_RESPONSE,
+                                                    (uint8_t)b->control_request.opcode,
                                                     (uint8_t)result };
 
         (void)gatt_indicate(&b->gatt, GATT_CONTROL_POINT, response, sizeof(response));
