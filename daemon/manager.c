@@ -357,9 +357,12 @@ static int open_gun(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
                                        m->options.config_file, error);
-        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s, battery %s.",
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, stroke sensor %s, buttons %s, "
+                 "LEDs %s, battery %s.",
                  m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
-                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name,
+                 m->gun.stroke.ops->name,
+                 m->gun.stroke_sensor.ops ? m->gun.stroke_sensor.ops->name : "none",
+                 m->gun.buttons.ops->name, m->gun.leds.ops->name,
                  m->gun.battery.ops ? m->gun.battery.ops->name : "none");
         return 0;
 }
