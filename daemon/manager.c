@@ -14,6 +14,7 @@
 #include "drivers/hw-drivers.h"
 #include "power.h"
 #include "service-status.h"
+#include "stroke-sensor-watch.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
@@ -385,7 +386,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         MANAGER_REPORT(m, telemetry);
-        if (manager_check_speed_limit(m))
+        if (manager_check_speed_limit(m) | manager_check_stroke_sensor(m))
                 MANAGER_REPORT(m, notice_changed);
         manager_check_heartbeat(m);
         manager_check_temperature(m);
