@@ -121,6 +121,22 @@ static char *wait_notice(const char *words)
         return notice;
 }
 
+/* percussctl status's Stroke line, as a person sees it. */
+static void expect_status_stroke(const char *words)
+{
+        char command[256], out[4096] = "";
+        size_t used = 0;
+        FILE *p;
+
+        snprintf(command, sizeof(command), "%s --address=%s status", PERCUSSCTL_PATH, fixture.address);
+        p = popen(command, "r");
+        ck_assert_ptr_nonnull(p);
+        while (used + 1 < sizeof(out) && fgets(out + used, (int)(sizeof(out) - used), p))
+                used = strlen(out);
+        ck_assert_int_eq(pclose(p), 0);
+        ck_assert_msg(strstr(out, words), "percussctl status does not say \"%s\":\n%s", words, out);
+}
+
 static void press_40_n(void)
 {
         ck_assert_int_eq(fixture_call(&fixture, "Start", "calves", NULL, NULL), 0);
@@ -146,6 +162,7 @@ START_TEST(test_sensor_holds_40_n)
         ck_assert_msg(isfinite(error_mm), "TrueAmplitude not within 0.3 mm of TargetAmplitude: %+.3f mm",
                       stroke_error_mm());
         fixture_expect_string(&fixture, "AmplitudeSource", "sensor");
+        expect_status_stroke(" mm measured (sensor)\n");
 
         /* the sensor goes silent mid-routine: held, told, no fault */
         fixture_simulator(&fixture, "CutSensor", "sb", "stroke", 1);
@@ -180,6 +197,7 @@ START_TEST(test_without_sensor_held)
                         "Amplitude %.2f mm (held)\n", error_mm, fixture_get_double(&fixture, "Amplitude"));
         ck_assert_msg(isfinite(error_mm), "TrueAmplitude − TargetAmplitude %+.3f mm, -2 mm expected",
                       stroke_error_mm());
+        expect_status_stroke(" mm measured (held: measured in the air)\n");
         /* a gun without the sensor has none to cut */
         name = cut_sensor_error("stroke");
         ck_assert_ptr_nonnull(name);
