@@ -309,19 +309,33 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
          * own force tells a light press at once, before the IMU's average
          * of pressed revolutions could be taken for the stroke */
         if (cp->in_contact || !(cp->force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n) ||
-            !(cp->force_estimator.revolution_force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n))
+            !(cp->force_estimator.revolution_force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n)) {
+                if (cp->free_revolutions > 0 && !sensor_fitted) {
+                        unsigned back = cp->free_revolutions < STROKE_UNLEARN_REVOLUTIONS ?
+                                                cp->free_revolutions : STROKE_UNLEARN_REVOLUTIONS;
+
+                        cp->stroke_control.trim_mm = cp->before_trim_mm[back - 1];
+                        cp->amplitude_offset_mm = cp->before_offset_mm[back - 1];
+                }
                 cp->free_revolutions = 0;
-        else
+        } else
                 cp->free_revolutions++;
         if (sensor_fitted) {
                 check_stroke_sensor(cp);
                 return;
         }
+        memmove(&cp->before_trim_mm[1], &cp->before_trim_mm[0],
+                (STROKE_UNLEARN_REVOLUTIONS - 1) * sizeof(double));
+        memmove(&cp->before_offset_mm[1], &cp->before_offset_mm[0],
+                (STROKE_UNLEARN_REVOLUTIONS - 1) * sizeof(double));
+        cp->before_trim_mm[0] = cp->stroke_control.trim_mm;
+        cp->before_offset_mm[0] = cp->amplitude_offset_mm;
         /* half way to ContactForce the head may be meeting the skin (the
          * revolution the hand presses in): nothing is learnt from it, and
          * the figure published holds */
         if (stroke_control_correct(&cp->stroke_control, se->stroke_mm,
-                                   cp->in_contact || cp->free_revolutions <= STROKE_ESTIMATOR_REVOLUTIONS)) {
+                                   cp->in_contact || !(cp->force_n < CONTACT_MAYBE_SHARE *
+                                                                       cp->stroke_control.p.contact_force_n))) {
                 cp->amplitude_mm = se->stroke_mm;
                 cp->amplitude_offset_mm = se->stroke_mm - cp->stroke_control.target_mm;
         } else if (cp->in_contact && cp->amplitude_mm > 0.0) {

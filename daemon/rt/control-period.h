@@ -27,6 +27,11 @@
 #define STROKE_SENSOR_FILTER_S 0.02
 /* In the air, the IMU checks the sensor: a disagreement past this is told. */
 #define STROKE_SENSOR_CHECK_MM 0.5
+/* The first revolution the head meets the skin shows in the IMU's
+ * harmonic before the force or the quadrature tell; the next one does not
+ * hide it. So when a press is seen, what the amplitude loop learnt in the
+ * revolutions just before is taken back. */
+#define STROKE_UNLEARN_REVOLUTIONS 2
 
 /* The loops' and estimators' parameters, from the settings. */
 struct control_params {
@@ -83,6 +88,9 @@ struct control_period {
         uint64_t sensor_time_ns;    /* of the last new reading */
         int sensor_errno;           /* why it is not used now; 0: it reads */
         unsigned free_revolutions;  /* the IMU's, in a row, in the air */
+        /* the trim and the offset before each of the last revolutions, the last first */
+        double before_trim_mm[STROKE_UNLEARN_REVOLUTIONS];
+        double before_offset_mm[STROKE_UNLEARN_REVOLUTIONS];
         double sensor_imu_mm;       /* what the IMU measured when it last checked the sensor */
         bool sensor_disagrees;      /* … off by more than STROKE_SENSOR_CHECK_MM */
         enum amplitude_source amplitude_source;
