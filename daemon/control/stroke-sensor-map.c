@@ -41,13 +41,16 @@ int stroke_sensor_map_check(const struct stroke_sensor_map *map, unsigned *bad_p
 
 bool stroke_sensor_map_stroke(const struct stroke_sensor_map *map, double volts, double *stroke_mm)
 {
-        unsigned last = map->count - 1, segment = 0;
-        double first_v = map->volts[0], last_v = map->volts[last];
-        double margin_v = STROKE_SENSOR_MAP_MARGIN * fabs(last_v - first_v);
-        double low_v = fmin(first_v, last_v) - margin_v, high_v = fmax(first_v, last_v) + margin_v;
-        double ratio;
+        unsigned last, segment = 0;
+        double first_v, last_v, margin_v, ratio;
 
-        if (map->count < 2 || !(volts >= low_v && volts <= high_v))
+        if (map->count < 2 || map->count > STROKE_SENSOR_MAP_POINTS)
+                return false;
+        last = map->count - 1;
+        first_v = map->volts[0];
+        last_v = map->volts[last];
+        margin_v = STROKE_SENSOR_MAP_MARGIN * fabs(last_v - first_v);
+        if (!(volts >= fmin(first_v, last_v) - margin_v && volts <= fmax(first_v, last_v) + margin_v))
                 return false;
         /* the segment the reading falls in; the end ones carry on past the ends */
         while (segment + 1 < last &&

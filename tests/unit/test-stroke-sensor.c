@@ -235,6 +235,7 @@ START_TEST(test_map_check)
         ck_assert_int_eq(stroke_sensor_map_check(&backwards, &bad), -EINVAL);
         ck_assert_uint_eq(bad, 2);
         ck_assert_int_eq(stroke_sensor_map_check(&one, &bad), -EINVAL);
+        ck_assert(!stroke_sensor_map_stroke(&one, 0.5, &mm));
 
         ck_assert(stroke_sensor_map_stroke(&rising, 2.0, &mm));
         ck_assert_double_eq_tol(mm, 13.0, 1e-9);
