@@ -41,26 +41,34 @@ static void why_held(const struct manager *m, char *notice, size_t size)
                          strerror(tm->stroke_sensor_errno));
 }
 
+/* Told once per cause, with the figures of the moment it began: not again
+ * for each reading of a sensor that stays out of its map. */
 bool manager_check_stroke_sensor(struct manager *m)
 {
         const struct telemetry *tm = &m->telemetry;
-        char notice[sizeof(m->stroke_sensor_notice)] = "";
+        int cause = 0;
 
         if (!m->gun.stroke_sensor.ops)
                 return false;
         if (tm->motor_on && tm->stroke_sensor_errno != 0)
-                why_held(m, notice, sizeof(notice));
+                cause = tm->stroke_sensor_errno;
         else if (tm->stroke_sensor_disagrees)
-                snprintf(notice, sizeof(notice), "In the air the IMU measures a %.1f mm stroke where the "
-                         "stroke sensor reads %.1f mm: check how the sensor is fitted, or run "
-                         "Calibrate to measure its map again.", tm->stroke_sensor_imu_mm,
-                         tm->amplitude_mm);
-        if (strcmp(notice, m->stroke_sensor_notice) == 0)
+                cause = STROKE_SENSOR_DISAGREES;
+        if (cause == m->stroke_sensor_cause)
                 return false;
-        if (notice[0])
-                log_warning("%s", notice);
+        m->stroke_sensor_cause = cause;
+        if (cause == STROKE_SENSOR_DISAGREES)
+                snprintf(m->stroke_sensor_notice, sizeof(m->stroke_sensor_notice), "In the air the IMU "
+                         "measures a %.1f mm stroke where the stroke sensor reads %.1f mm: check how the "
+                         "sensor is fitted, or run Calibrate to measure its map again.",
+                         tm->stroke_sensor_imu_mm, tm->amplitude_mm);
+        else if (cause != 0)
+                why_held(m, m->stroke_sensor_notice, sizeof(m->stroke_sensor_notice));
         else
+                m->stroke_sensor_notice[0] = '\0';
+        if (cause != 0)
+                log_warning("%s", m->stroke_sensor_notice);
+        else if (tm->motor_on)
                 log_notice("The stroke sensor reads again: Amplitude is measured by it.");
-        snprintf(m->stroke_sensor_notice, sizeof(m->stroke_sensor_notice), "%s", notice);
         return true;
 }

@@ -12,5 +12,9 @@
 
 struct manager;
 
+/* manager.stroke_sensor_cause when the IMU disagrees with the sensor in
+ * the air (the other causes are the sensor's positive errno). */
+#define STROKE_SENSOR_DISAGREES (-1)
+
 /* From the newest telemetry; true when the notice changed. */
 bool manager_check_stroke_sensor(struct manager *m);
