@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "daemon/session/ini-file.h"
 #include "drivers/hw-config.h"
+#include "stroke-sensor-map-text.h"
 
 /* Every figure the file holds: its key there and in GetCalibration. */
 struct field {
@@ -86,6 +87,13 @@ int calibration_file_save(const char *path, const struct calibration_record *rec
                 fprintf(f, "%s=%.9g\n", fields[i].key, field_value(rec, &fields[i]));
         fprintf(f, "EncoderReversed=%s\nIMUAxes=%s\n", rec->result.frame.encoder_reversed ? "yes" : "no",
                 axes);
+        /* a gun without a stroke sensor has no map to keep */
+        if (rec->result.stroke_sensor_measured) {
+                char map[192];
+
+                stroke_sensor_map_format(&rec->result.stroke_sensor_map, map, sizeof(map));
+                fprintf(f, "StrokeSensorMap=%s\n", map);
+        }
         if (fflush(f) != 0 || fsync(fd) < 0)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
@@ -188,6 +196,14 @@ static int on_key(struct ini_file *f, const char *key, const char *value)
                 l->axes = true;
                 return 0;
         }
+        if (strcmp(key, "StrokeSensorMap") == 0) {
+                char why[192];
+
+                if (stroke_sensor_map_parse(&l->rec.result.stroke_sensor_map, value, why, sizeof(why)) < 0)
+                        return ini_file_error(f, f->line, -EINVAL, "%s \"%s\": %s", key, value, why);
+                l->rec.result.stroke_sensor_measured = true;
+                return 0;
+        }
         for (size_t i = 0; i < FIELDS; i++)
                 if (strcmp(key, fields[i].key) == 0) {
                         r = parse_double(f, key, value, fields[i].min, fields[i].max,
@@ -285,6 +301,12 @@ void calibration_apply_settings(const struct calibration_record *rec, struct set
                 log_info("%s: [IMU] Axes wins over the axes Calibrate measured.", config_path);
         else
                 memcpy(p->frame.imu_axes, res->frame.imu_axes, sizeof(p->frame.imu_axes));
+        if (!res->stroke_sensor_measured)
+                return;
+        if (settings_key_set(c, "StrokeSensor", "Map"))
+                log_info("%s: [StrokeSensor] Map wins over the map Calibrate measured.", config_path);
+        else
+                p->stroke_sensor_map = res->stroke_sensor_map;
 }
 
 const char *calibration_record_field(const struct calibration_record *rec, size_t i, double *value)
@@ -293,9 +315,22 @@ const char *calibration_record_field(const struct calibration_record *rec, size_
                 *value = field_value(rec, &fields[i]);
                 return fields[i].name;
         }
+        static const char *const sensor_names[4] = {
+                "stroke_sensor_min_stroke_v", "stroke_sensor_min_stroke_mm",
+                "stroke_sensor_max_stroke_v", "stroke_sensor_max_stroke_mm",
+        };
+        const struct stroke_sensor_map *map = &rec->result.stroke_sensor_map;
+
         if (i == FIELDS) {
                 *value = rec->result.frame.encoder_reversed;
                 return "encoder_reversed";
+        }
+        /* the sensor's map at the actuator's two ends, where Calibrate measured it */
+        if (rec->result.stroke_sensor_measured && i - FIELDS - 1 < 4 && map->count >= 2) {
+                unsigned point = (i - FIELDS - 1) / 2 ? map->count - 1 : 0;
+
+                *value = (i - FIELDS - 1) % 2 ? map->stroke_mm[point] : map->volts[point];
+                return sensor_names[i - FIELDS - 1];
         }
         return NULL;
 }

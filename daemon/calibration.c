@@ -253,6 +253,8 @@ const char *manager_notice(const struct manager *m)
 
         if (m->speed_notice[0])
                 return m->speed_notice;
+        if (m->stroke_sensor_notice[0])
+                return m->stroke_sensor_notice;
         if (cal->status != CALIBRATION_STATUS_RUNNING)
                 return cal->message;
         switch (cal->sequence.state) {

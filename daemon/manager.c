@@ -14,6 +14,7 @@
 #include "drivers/hw-drivers.h"
 #include "power.h"
 #include "service-status.h"
+#include "stroke-sensor-watch.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
@@ -357,9 +358,12 @@ static int open_gun(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "%s: %s. The motor stays off; percussd stops.",
                                        m->options.config_file, error);
-        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, buttons %s, LEDs %s, battery %s.",
+        log_info("Gun: encoder %s, IMU %s, motor %s, stroke %s, stroke sensor %s, buttons %s, "
+                 "LEDs %s, battery %s.",
                  m->gun.encoder.ops->name, m->gun.imu.ops->name, m->gun.motor.ops->name,
-                 m->gun.stroke.ops->name, m->gun.buttons.ops->name, m->gun.leds.ops->name,
+                 m->gun.stroke.ops->name,
+                 m->gun.stroke_sensor.ops ? m->gun.stroke_sensor.ops->name : "none",
+                 m->gun.buttons.ops->name, m->gun.leds.ops->name,
                  m->gun.battery.ops ? m->gun.battery.ops->name : "none");
         return 0;
 }
@@ -382,7 +386,7 @@ static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userda
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         MANAGER_REPORT(m, telemetry);
-        if (manager_check_speed_limit(m))
+        if (manager_check_speed_limit(m) | manager_check_stroke_sensor(m))
                 MANAGER_REPORT(m, notice_changed);
         manager_check_heartbeat(m);
         manager_check_temperature(m);

@@ -134,6 +134,8 @@ struct manager {
         char power_refusal[256];
         double bus_voltage_v;           /* the pack's as last measured; 0: no gauge gives it */
         char speed_notice[192];         /* a step's speed capped at SpeedLimit, or "" */
+        char stroke_sensor_notice[768]; /* why Amplitude is held, or "" (stroke-sensor-watch.h) */
+        int stroke_sensor_cause;        /* what stroke_sensor_notice tells: an errno, or 0 */
         struct manager_calibration calibration;
 };
 

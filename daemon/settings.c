@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/session/ini-file.h"
+#include "stroke-sensor-map-text.h"
 #include "drivers/battery-curve.h"
 #include "common/log.h"
 
@@ -27,6 +28,7 @@ enum key_type {
         KEY_DRIVER,     /* enum hw_driver: "simulated" or the real driver, named in unit */
         KEY_AXES,       /* int[3], see hw_parse_axes() */
         KEY_DEGREES,    /* stored as rad */
+        KEY_STROKE_MAP, /* struct stroke_sensor_map, see stroke-sensor-map-text.h */
 };
 
 struct key {
@@ -121,6 +123,11 @@ static const struct key keys[] = {
         { "Stroke", "PulseMax", KEY_NS, FIELD(hw.stroke.pulse_max_ns), 0, 1e9, "ns" },
         { "Stroke", "StrokeMin", KEY_DOUBLE, FIELD(hw.stroke.min_mm), 0, 100, "mm" },
         { "Stroke", "StrokeMax", KEY_DOUBLE, FIELD(hw.stroke.max_mm), 0, 100, "mm" },
+        { "StrokeSensor", "Driver", KEY_DRIVER, FIELD(hw.stroke_sensor.driver), 0, 0, "iio|none" },
+        { "StrokeSensor", "Device", KEY_STRING, FIELD(hw.stroke_sensor.device), 0, HW_NAME_MAX, "" },
+        { "StrokeSensor", "Channel", KEY_STRING, FIELD(hw.stroke_sensor.channel), 0, HW_NAME_MAX, "" },
+        { "StrokeSensor", "Buffered", KEY_BOOL, FIELD(hw.stroke_sensor.buffered), 0, 1, "" },
+        { "StrokeSensor", "Map", KEY_STROKE_MAP, FIELD(control.stroke_sensor_map), 0, 0, "V:mm" },
         { "Buttons", "Driver", KEY_DRIVER, FIELD(hw.buttons.driver), 0, 0, "gpio" },
         { "Buttons", "MainLine", KEY_STRING, FIELD(hw.buttons.lines[0]), 0, HW_NAME_MAX, "" },
         { "Buttons", "PlusLine", KEY_STRING, FIELD(hw.buttons.lines[1]), 0, HW_NAME_MAX, "" },
@@ -154,6 +161,11 @@ static const struct key keys[] = {
         { "Simulator", "BodyMass", KEY_DOUBLE, FIELD(simulator.body_mass_kg), 0.1, 5, "kg" },
         { "Simulator", "StrokeMin", KEY_DOUBLE, FIELD(simulator.stroke_min_mm), 0, 100, "mm" },
         { "Simulator", "StrokeMax", KEY_DOUBLE, FIELD(simulator.stroke_max_mm), 0, 100, "mm" },
+        { "Simulator", "StrokeCompliance", KEY_DOUBLE, FIELD(simulator.stroke_compliance_mm_per_n), 0, 1, "mm/N" },
+        { "Simulator", "StrokeSensor", KEY_BOOL, FIELD(simulator.stroke_sensor), 0, 1, "" },
+        { "Simulator", "StrokeSensorScale", KEY_DOUBLE, FIELD(simulator.stroke_sensor_v_per_mm), -10, 10, "V/mm" },
+        { "Simulator", "StrokeSensorOffset", KEY_DOUBLE, FIELD(simulator.stroke_sensor_offset_v), -10, 10, "V" },
+        { "Simulator", "StrokeSensorNoise", KEY_DOUBLE, FIELD(simulator.stroke_sensor_noise_v), 0, 1, "V" },
         { "Simulator", "TissueStiffness", KEY_DOUBLE, FIELD(simulator.tissue_stiffness_n_per_m), 10, 1e6, "N/m" },
         { "Simulator", "TissueDamping", KEY_DOUBLE, FIELD(simulator.tissue_damping_n_s_per_m), 0, 1e4, "N·s/m" },
         { "Simulator", "EncoderCounts", KEY_UNSIGNED, FIELD(simulator.encoder_counts), 16, 1 << 24, "" },
@@ -225,6 +237,7 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
                 break;
         case KEY_DRIVER:
         case KEY_AXES:
+        case KEY_STROKE_MAP:
                 return -EMEDIUMTYPE;
         }
         return 0;
@@ -277,8 +290,8 @@ static int on_section(struct ini_file *f, const char *name, int name_len)
                 if (strcmp(keys[i].section, p->section) == 0)
                         return 0;
         return skip(p, "unknown section [%s]; expected [Daemon], [Control], [Amplitude], [Force], "
-                       "[Safety], [Recovery], [Power], [Encoder], [IMU], [Motor], [Stroke], [Buttons], "
-                       "[LEDs], [Battery] or [Simulator]", p->section);
+                       "[Safety], [Recovery], [Power], [Encoder], [IMU], [Motor], [Stroke], "
+                       "[StrokeSensor], [Buttons], [LEDs], [Battery] or [Simulator]", p->section);
 }
 
 static int parse_number(struct parse *p, const struct key *k, const char *value, double *ret)
@@ -380,6 +393,14 @@ static int apply_key(struct ini_file *f, const char *name, const char *value)
                                     "\"x,y,z\" or \"-z,y,x\"", name, value);
                 return 0;
         }
+        if (k->type == KEY_STROKE_MAP) {
+                char error[192];
+
+                if (stroke_sensor_map_parse((struct stroke_sensor_map *)(void *)field, value, error,
+                                            sizeof(error)) < 0)
+                        return skip(p, "%s \"%s\": %s", name, value, error);
+                return 0;
+        }
         if (k->type == KEY_INT_OR_ANY && strcmp(value, "any") == 0) {
                 *(int *)(void *)field = -1;
                 return 0;
@@ -412,6 +433,7 @@ static int apply_key(struct ini_file *f, const char *name, const char *value)
         case KEY_STRING:
         case KEY_DRIVER:
         case KEY_AXES:
+        case KEY_STROKE_MAP:
                 break;
         }
         return 0;
@@ -512,6 +534,9 @@ static bool fix_simulator(struct settings *c, const char *path)
         char error[256];
 
         s->pack_cells = c->hw.battery.cells;
+        /* a board that leaves its stroke sensor to the simulated gun gets one */
+        if (c->hw.stroke_sensor.driver == HW_SIMULATED)
+                s->stroke_sensor = true;
         if (battery_curve_parse(&curve, c->hw.battery.curve, error, sizeof(error)) == 0)
                 s->pack_curve = curve;
         else

@@ -91,6 +91,27 @@ struct stroke {
         double min_mm, max_mm; /* stroke at position 0 and 1 */
 };
 
+/* Stroke-position sensor: a potentiometer or Hall sensor on the stroke
+ * mechanism, after whatever yields under load, read as a voltage (an IIO
+ * voltage channel, in_voltageN_raw × scale, in V here). What the volts
+ * mean in mm is the daemon's map, measured by Calibrate. A gun without
+ * one has no ops. */
+struct stroke_sensor_sample {
+        uint64_t time_ns;       /* CLOCK_MONOTONIC time of the reading */
+        double volts;
+};
+
+struct stroke_sensor;
+struct stroke_sensor_ops {
+        const char *name;
+        int (*read)(struct stroke_sensor *sensor, struct stroke_sensor_sample *out); /* RT */
+        void (*close)(struct stroke_sensor *sensor);
+};
+struct stroke_sensor {
+        const struct stroke_sensor_ops *ops;
+        void *data;
+};
+
 struct button_event {
         uint64_t time_ns;
         unsigned index; /* into buttons.names */
@@ -153,6 +174,7 @@ struct gun {
         struct imu imu;
         struct motor motor;
         struct stroke stroke;
+        struct stroke_sensor stroke_sensor; /* ops NULL: none fitted */
         struct buttons buttons;
         struct leds leds;
         struct battery battery;

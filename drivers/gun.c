@@ -9,6 +9,8 @@ void gun_close(struct gun *gun)
                 gun->leds.ops->close(&gun->leds);
         if (gun->buttons.ops && gun->buttons.ops->close)
                 gun->buttons.ops->close(&gun->buttons);
+        if (gun->stroke_sensor.ops && gun->stroke_sensor.ops->close)
+                gun->stroke_sensor.ops->close(&gun->stroke_sensor);
         if (gun->stroke.ops && gun->stroke.ops->close)
                 gun->stroke.ops->close(&gun->stroke);
         if (gun->motor.ops && gun->motor.ops->close)

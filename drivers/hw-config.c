@@ -36,6 +36,7 @@ void hw_config_defaults(struct hw_config *c)
                         .min_mm = 4,
                         .max_mm = 16,
                 },
+                .stroke_sensor = { .driver = HW_NONE, .channel = "voltage0" },
                 /* a button to ground with the pull-up on */
                 .buttons = { .active_low = true },
                 /* a 6S Li-ion pack, as the simulated gun's 24 V */

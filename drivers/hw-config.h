@@ -67,6 +67,15 @@ struct hw_motor_config {
         struct hw_gpio_line enable, direction, brake;
 };
 
+/* HW_REAL: an IIO voltage channel (iio-stroke-sensor.c); HW_NONE: the gun
+ * has no stroke sensor. */
+struct hw_stroke_sensor_config {
+        enum hw_driver driver;
+        char device[HW_NAME_MAX];       /* IIO device name */
+        char channel[HW_NAME_MAX];      /* voltage0 */
+        bool buffered;                  /* scan elements and /dev/iio:deviceN, else raw reads */
+};
+
 struct hw_stroke_config {
         enum hw_driver driver;
         struct hw_pwm pwm;
@@ -105,6 +114,7 @@ struct hw_config {
         struct hw_imu_config imu;
         struct hw_motor_config motor;
         struct hw_stroke_config stroke;
+        struct hw_stroke_sensor_config stroke_sensor;
         struct hw_buttons_config buttons;
         struct hw_leds_config leds;
         struct hw_battery_config battery;

@@ -31,6 +31,8 @@ int counter_encoder_open(struct encoder *enc, const struct hw_encoder_config *co
                          size_t error_size);
 int iio_imu_open(struct imu *imu, const struct hw_imu_config *config, char *error,
                  size_t error_size);
+int iio_stroke_sensor_open(struct stroke_sensor *sensor, const struct hw_stroke_sensor_config *config,
+                           char *error, size_t error_size);
 
 /* Lines left empty in the configuration are left out of names and count
  * (the main button is required). */
@@ -54,7 +56,7 @@ int iio_voltage_battery_open(struct battery *battery, const struct hw_battery_co
 int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *simulated,
                 unsigned control_hz, char *error, size_t error_size);
 
-/* The control thread's kinds (encoder, IMU, motor, stroke) the
+/* The control thread's kinds (encoder, IMU, motor, stroke, stroke sensor) the
  * configuration names real: opened into gun, the other kinds of gun left
  * as they are; on failure, with the open function's sentence in error,
  * those kinds are all closed again. A device that went away and came back

@@ -29,6 +29,7 @@ static int load_iio(const struct hw_config *config, const struct iio_module **ii
 {
         const char *key = config->encoder.driver == HW_REAL ? "[Encoder] Driver=iio" :
                           config->imu.driver == HW_REAL ? "[IMU] Driver=iio" :
+                          config->stroke_sensor.driver == HW_REAL ? "[StrokeSensor] Driver=iio" :
                           config->battery.driver == HW_IIO_VOLTAGE ? "[Battery] Driver=iio" : NULL;
 
         return key ? iio_module_load(config->module_dir, key, iio, error, error_size) : 0;
@@ -54,6 +55,9 @@ int hw_gun_open_control(struct gun *gun, const struct hw_config *config, unsigne
                 r = pwm_motor_open(&gun->motor, &config->motor, error, error_size);
         if (r >= 0 && config->stroke.driver == HW_REAL)
                 r = pwm_stroke_open(&gun->stroke, &config->stroke, error, error_size);
+        if (r >= 0 && config->stroke_sensor.driver == HW_REAL)
+                r = iio->stroke_sensor_open(&gun->stroke_sensor, &config->stroke_sensor, error,
+                                            error_size);
         if (r < 0)
                 hw_gun_close_control(gun, config);
         return r;
@@ -61,6 +65,11 @@ int hw_gun_open_control(struct gun *gun, const struct hw_config *config, unsigne
 
 void hw_gun_close_control(struct gun *gun, const struct hw_config *config)
 {
+        if (real(config->stroke_sensor.driver)) {
+                if (gun->stroke_sensor.ops)
+                        gun->stroke_sensor.ops->close(&gun->stroke_sensor);
+                gun->stroke_sensor = (struct stroke_sensor){0};
+        }
         if (real(config->stroke.driver)) {
                 if (gun->stroke.ops)
                         gun->stroke.ops->close(&gun->stroke);
@@ -115,6 +124,8 @@ int hw_gun_open(struct gun *gun, const struct hw_config *config, struct gun *sim
         take(config->imu.driver, &gun->imu, &unused.imu, sizeof(gun->imu));
         take(config->motor.driver, &gun->motor, &unused.motor, sizeof(gun->motor));
         take(config->stroke.driver, &gun->stroke, &unused.stroke, sizeof(gun->stroke));
+        take(config->stroke_sensor.driver, &gun->stroke_sensor, &unused.stroke_sensor,
+             sizeof(gun->stroke_sensor));
         take(config->buttons.driver, &gun->buttons, &unused.buttons, sizeof(gun->buttons));
         take(config->leds.driver, &gun->leds, &unused.leds, sizeof(gun->leds));
         take(config->battery.driver, &gun->battery, &unused.battery, sizeof(gun->battery));

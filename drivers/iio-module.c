@@ -13,4 +13,5 @@ __attribute__((visibility("default"))) const struct iio_module percussd_iio_modu
         .encoder_open = iio_encoder_open,
         .imu_open = iio_imu_open,
         .voltage_battery_open = iio_voltage_battery_open,
+        .stroke_sensor_open = iio_stroke_sensor_open,
 };

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * The IIO drivers (encoder, IMU, battery voltage) live in a module of their
+ * The IIO drivers (encoder, IMU, stroke sensor, battery voltage) live in a module of their
  * own, percussd-iio.so, which percussd opens only when the configuration
  * names one of them: libiio brings libxml2 (and ICU), libstdc++, libusb,
  * libudev, avahi and libdbus, over 2 MiB of resident memory a gun without
@@ -19,7 +19,7 @@
 #define IIO_MODULE_SYMBOL "percussd_iio_module"
 /* Raised whenever this table, or what its functions pass (driver.h,
  * hw-config.h), changes. */
-#define IIO_MODULE_VERSION 1
+#define IIO_MODULE_VERSION 2
 
 struct iio_module {
         unsigned version;
@@ -33,6 +33,9 @@ struct iio_module {
                         size_t error_size);
         int (*voltage_battery_open)(struct battery *battery, const struct hw_battery_config *config,
                                     char *error, size_t error_size);
+        int (*stroke_sensor_open)(struct stroke_sensor *sensor,
+                                  const struct hw_stroke_sensor_config *config, char *error,
+                                  size_t error_size);
 };
 
 /* Opens dir/percussd-iio.so (dir NULL: MODULE_DIR, where it is installed)

@@ -59,6 +59,26 @@ static const char *step_of(char *buf, size_t size, json_object *props)
         return buf;
 }
 
+/* Where the measured stroke comes from (AmplitudeSource), as a person
+ * reads it after the figure; "" with the motor off or from a daemon
+ * without the property. */
+static const char *amplitude_source(json_object *props)
+{
+        static const struct {
+                const char *source, *words;
+        } sources[] = {
+                { "sensor", " (sensor)" },
+                { "imu", " (IMU)" },
+                { "held", " (held: measured in the air)" },
+        };
+        const char *source = prop_string(props, "AmplitudeSource");
+
+        for (size_t i = 0; source && i < sizeof(sources) / sizeof(sources[0]); i++)
+                if (strcmp(source, sources[i].source) == 0)
+                        return sources[i].words;
+        return "";
+}
+
 static void print_motion(FILE *out, json_object *props)
 {
         char target[32], measured[32];
@@ -67,9 +87,10 @@ static void print_motion(FILE *out, json_object *props)
              quantity(target, sizeof(target), props, "TargetSpeed", 0, "ppm"),
              quantity(measured, sizeof(measured), props, "Speed", 0, "ppm"));
         if (has(props, "TargetAmplitude") || has(props, "Amplitude"))
-                line(out, "Stroke", "%s target, %s measured",
+                line(out, "Stroke", "%s target, %s measured%s",
                      quantity(target, sizeof(target), props, "TargetAmplitude", 1, "mm"),
-                     quantity(measured, sizeof(measured), props, "Amplitude", 1, "mm"));
+                     quantity(measured, sizeof(measured), props, "Amplitude", 1, "mm"),
+                     amplitude_source(props));
         if (has(props, "Force"))
                 line(out, "Force", "%s", quantity(measured, sizeof(measured), props, "Force", 1, "N"));
 }

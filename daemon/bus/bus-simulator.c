@@ -166,10 +166,12 @@ static int method_cut_sensor(sd_bus_message *message, void *userdata, sd_bus_err
                 atomic_store(&m->sim_gun.encoder_cut, cut);
         else if (strcmp(sensor, "imu") == 0)
                 atomic_store(&m->sim_gun.imu_cut, cut);
+        else if (strcmp(sensor, "stroke") == 0 && m->sim_gun.p.stroke_sensor)
+                atomic_store(&m->sim_gun.stroke_sensor_cut, cut);
         else
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "The gun has no sensor \"%.64s\"; it has encoder and imu.",
-                                         sensor);
+                                         "The gun has no sensor \"%.64s\"; it has encoder and imu%s.",
+                                         sensor, m->sim_gun.p.stroke_sensor ? " and stroke" : "");
         return sd_bus_reply_method_return(message, NULL);
 }
 

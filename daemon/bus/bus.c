@@ -81,6 +81,8 @@ BUS_DEFINE_PROPERTY_GET(property_get_bus_voltage, "d", double,
                         m->bus_voltage_v > 0.0 ? m->bus_voltage_v : m->settings.control.force.bus_voltage_v)
 BUS_DEFINE_PROPERTY_GET(property_get_speed_limit, "d", double, fresh_telemetry(m)->speed_limit_ppm)
 BUS_DEFINE_PROPERTY_GET(property_get_notice, "s", const char *, manager_notice(m))
+BUS_DEFINE_PROPERTY_GET(property_get_amplitude_source, "s", const char *,
+                        amplitude_source_to_string(fresh_telemetry(m)->amplitude_source))
 
 static int property_get_routines(sd_bus *bus, const char *path, const char *interface,
                                  const char *property, sd_bus_message *reply, void *userdata,
@@ -551,6 +553,7 @@ static const sd_bus_vtable massager_vtable[] = {
         PROPERTY("Charging", "b", property_get_charging),
         PROPERTY("LastRace", "t", property_get_last_race),
         PROPERTY("MaxIntensity", "u", property_get_max_intensity),
+        PROPERTY("AmplitudeSource", "s", property_get_amplitude_source),
         PROPERTY("BusVoltage", "d", property_get_bus_voltage),
         PROPERTY("SpeedLimit", "d", property_get_speed_limit),
         PROPERTY("Notice", "s", property_get_notice),
@@ -723,7 +726,7 @@ static void on_telemetry(void *userdata)
         double elapsed_s = session_elapsed_s(&m->session);
         double remaining_s = session_step_remaining_s(&m->session);
         double celsius = manager_board_temperature(m);
-        char *names[11];
+        char *names[12];
         size_t n = 0;
 
         if (m->telemetry.speed_ppm != a->published.speed_ppm)
@@ -732,6 +735,8 @@ static void on_telemetry(void *userdata)
                 names[n++] = (char *)"Amplitude";
         if (m->telemetry.force_n != a->published.force_n)
                 names[n++] = (char *)"Force";
+        if (m->telemetry.amplitude_source != a->published.amplitude_source)
+                names[n++] = (char *)"AmplitudeSource";
         if (elapsed_s != a->published_elapsed_s)
                 names[n++] = (char *)"Elapsed";
         if (remaining_s != a->published_step_remaining_s)

@@ -10,6 +10,8 @@ void stroke_control_params_default(struct stroke_control_params *p)
                 .trim_max_mm = 2.0,
                 .contact_force_n = 2.0,
                 .settle_s = 0.3,
+                .sensor_ki_per_s = 5.0,
+                .sensor_trim_max_mm = 4.0,
         };
 }
 
@@ -47,4 +49,14 @@ bool stroke_control_correct(struct stroke_control *ctl, double estimate_mm, bool
                             fmax(-ctl->p.trim_max_mm,
                                  ctl->trim_mm + ctl->p.ki_per_revolution * (ctl->target_mm - estimate_mm)));
         return true;
+}
+
+void stroke_control_close(struct stroke_control *ctl, double measured_mm, double dt_s)
+{
+        double limit_mm = ctl->p.sensor_trim_max_mm;
+
+        if (ctl->settling_s > 0.0)
+                return;
+        ctl->trim_mm = fmin(limit_mm, fmax(-limit_mm, ctl->trim_mm + ctl->p.sensor_ki_per_s * dt_s *
+                                                                         (ctl->target_mm - measured_mm)));
 }

@@ -14,6 +14,13 @@
  * actuator is still moving after a new target, and not while the user
  * presses the head into the muscle (see stroke-estimator.h); it is held
  * meanwhile, so the stroke stays where the free-running gun put it.
+ *
+ * With a stroke-position sensor the trim learns from the sensor instead,
+ * every period, in the air and pressed (stroke_control_close): a
+ * mechanism that yields under the push loses stroke the IMU cannot see,
+ * and only a sensor after the yielding part can give it back. Its own
+ * gain and wider limit: a 0.05 mm/N mechanism loses 2 mm at 40 N on top
+ * of what the actuator's map gets wrong.
  * One plain function per period and one per estimate: no I/O.
  */
 
@@ -24,6 +31,8 @@ struct stroke_control_params {
         double trim_max_mm;             /* 2 mm: the most the trim may move the stroke */
         double contact_force_n;         /* 2 N: a force estimate above it is contact */
         double settle_s;                /* 0.3 s: after a new target, the actuator and the average settle */
+        double sensor_ki_per_s;         /* 5 /s: share of the sensor's error taken out per second */
+        double sensor_trim_max_mm;      /* 4 mm: the most the sensor's loop may move the stroke */
 };
 
 struct stroke_control {
@@ -41,6 +50,11 @@ void stroke_control_restart(struct stroke_control *ctl);
 
 /* Every period: the stroke to command, mm. */
 double stroke_control_step(struct stroke_control *ctl, double target_mm, double dt_s);
+
+/* Every period with a good stroke-sensor reading, filtered: the trim
+ * learns from it (not while the actuator settles on a new target: its
+ * lag is no error of the map). */
+void stroke_control_close(struct stroke_control *ctl, double measured_mm, double dt_s);
 
 /* A new estimate (once per revolution), and whether the head touched
  * something during it; returns true when the trim learnt from it. */

@@ -129,3 +129,11 @@ void identify_end_revolution(struct identify_sums *sums, unsigned end, double in
         sums->end_in_phase_m_s2[end] += in_phase_m_s2;
         sums->end_head_s2[end] += head_in_phase_s2;
 }
+
+void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts)
+{
+        if (end > 1)
+                return;
+        sums->end_sensor_samples[end]++;
+        sums->end_sensor_v[end] += volts;
+}

@@ -30,6 +30,8 @@ void control_params_default(struct control_params *p)
 {
         *p = (struct control_params){
                 .stroke_estimator = { .gain = 20.0, .contact_m_s2 = 0.4 },
+                /* the simulated gun's sensor: 0.25 V + 0.15 V/mm */
+                .stroke_sensor_map = { .count = 2, .volts = { 0.85, 2.65 }, .stroke_mm = { 4.0, 16.0 } },
                 .force = {
                         .bus_voltage_v = 24.0,
                         .resistance_ohm = 0.4,
@@ -72,6 +74,7 @@ void control_period_init(struct control_period *cp, const struct control_params 
         cp->nominal_bus_voltage_v = params->force.bus_voltage_v;
         cp->ff_duty_per_ppm = params->speed.ff_duty_per_ppm;
         cp->ff_duty_offset = params->speed.ff_duty_offset;
+        cp->sensor_map = params->stroke_sensor_map;
 }
 
 /* The estimates start again with the motor: what the last run measured
@@ -86,6 +89,8 @@ static void restart_estimates(struct control_period *cp)
         cp->amplitude_mm = 0.0;
         cp->force_n = 0.0;
         cp->in_contact = false;
+        cp->free_revolutions = 0;
+        cp->sensor_known = false;
 }
 
 void control_period_reset(struct control_period *cp)
@@ -182,10 +187,80 @@ static int follow_setpoint(struct control_period *cp, struct gun *gun, const str
         return 0;
 }
 
+/* In the air, once the IMU's average holds only free revolutions, its
+ * stroke and the sensor's must agree: a sensor that slipped on its shaft
+ * or a map from another gun would otherwise steer the stroke wrong with
+ * nothing to tell. */
+static void check_stroke_sensor(struct control_period *cp)
+{
+        const struct stroke_estimator *se = &cp->stroke_estimator;
+
+        if (cp->free_revolutions <= STROKE_ESTIMATOR_REVOLUTIONS || cp->stroke_control.settling_s > 0.0 ||
+            cp->sensor_errno != 0 || !cp->sensor_known)
+                return;
+        cp->sensor_imu_mm = se->stroke_mm;
+        cp->sensor_disagrees = fabs(se->stroke_mm - cp->sensor_mm) > STROKE_SENSOR_CHECK_MM;
+}
+
+/* The stroke sensor, every period: a new reading into the filter, or why
+ * there is none. Returns whether the sensor gave a new reading (in
+ * sensor_volts), in its map's range or not. */
+static bool read_stroke_sensor(struct control_period *cp, struct gun *gun, uint64_t now_ns)
+{
+        struct stroke_sensor_sample sample;
+        double stroke_mm;
+        int r = gun->stroke_sensor.ops->read(&gun->stroke_sensor, &sample);
+
+        if (r >= 0 && cp->sensor_time_ns != 0 && sample.time_ns == cp->sensor_time_ns) {
+                if (cp->sensor_errno == 0 &&
+                    (double)(now_ns - cp->sensor_time_ns) * 1e-9 > STROKE_SENSOR_STALE_S)
+                        cp->sensor_errno = ETIMEDOUT;
+                return false;
+        }
+        if (r < 0) {
+                cp->sensor_errno = -r;
+                return false;
+        }
+        cp->sensor_time_ns = sample.time_ns;
+        cp->sensor_volts = sample.volts;
+        if (!stroke_sensor_map_stroke(&cp->sensor_map, sample.volts, &stroke_mm)) {
+                cp->sensor_errno = ERANGE;
+                return true;
+        }
+        if (!cp->sensor_known || cp->sensor_errno != 0)
+                cp->sensor_mm = stroke_mm;
+        else
+                cp->sensor_mm += (stroke_mm - cp->sensor_mm) * fmin(1.0, cp->period_s / STROKE_SENSOR_FILTER_S);
+        cp->sensor_known = true;
+        cp->sensor_errno = 0;
+        return true;
+}
+
+/* What Amplitude says this period, and where it comes from. */
+static void publish_amplitude(struct control_period *cp, const struct gun *gun)
+{
+        if (!cp->motor_on) {
+                cp->amplitude_source = AMPLITUDE_NONE;
+                return;
+        }
+        if (!gun->stroke_sensor.ops) {
+                cp->amplitude_source = cp->in_contact ? AMPLITUDE_HELD : AMPLITUDE_IMU;
+                return;
+        }
+        if (cp->sensor_errno == 0 && cp->sensor_known) {
+                cp->amplitude_source = AMPLITUDE_SENSOR;
+                cp->amplitude_mm = cp->sensor_mm;
+                cp->amplitude_offset_mm = cp->sensor_mm - cp->stroke_control.target_mm;
+        } else {
+                cp->amplitude_source = AMPLITUDE_HELD;
+                cp->amplitude_mm = cp->stroke_control.target_mm + cp->amplitude_offset_mm;
+        }
+}
+
 /* Stroke and force, from this period's samples; once per revolution the
  * amplitude loop learns from them. The estimators want the crank's
  * absolute angle (the head is at the bottom at 0): an angle channel. */
-static void estimate(struct control_period *cp, const struct setpoint *sp,
+static void estimate(struct control_period *cp, const struct setpoint *sp, bool sensor_fitted,
                      const struct encoder_sample *sample, const struct imu_sample *imu)
 {
         const struct stroke_estimator *se = &cp->stroke_estimator;
@@ -230,6 +305,31 @@ static void estimate(struct control_period *cp, const struct setpoint *sp,
         lever_mm = cp->amplitude_mm > 0.0 ? cp->amplitude_mm : cp->stroke_control.target_mm;
         cp->force_n = force_estimator_end_revolution(&cp->force_estimator, se->revolution_s, lever_mm);
         cp->in_contact = se->contact || !(cp->force_n < cp->stroke_control.p.contact_force_n);
+        /* the force meter is smoothed over half a second: the revolution's
+         * own force tells a light press at once, before the IMU's average
+         * of pressed revolutions could be taken for the stroke */
+        if (cp->in_contact || !(cp->force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n) ||
+            !(cp->force_estimator.revolution_force_n < CONTACT_MAYBE_SHARE * cp->stroke_control.p.contact_force_n)) {
+                if (cp->free_revolutions > 0 && !sensor_fitted) {
+                        unsigned back = cp->free_revolutions < STROKE_UNLEARN_REVOLUTIONS ?
+                                                cp->free_revolutions : STROKE_UNLEARN_REVOLUTIONS;
+
+                        cp->stroke_control.trim_mm = cp->before_trim_mm[back - 1];
+                        cp->amplitude_offset_mm = cp->before_offset_mm[back - 1];
+                }
+                cp->free_revolutions = 0;
+        } else
+                cp->free_revolutions++;
+        if (sensor_fitted) {
+                check_stroke_sensor(cp);
+                return;
+        }
+        memmove(&cp->before_trim_mm[1], &cp->before_trim_mm[0],
+                (STROKE_UNLEARN_REVOLUTIONS - 1) * sizeof(double));
+        memmove(&cp->before_offset_mm[1], &cp->before_offset_mm[0],
+                (STROKE_UNLEARN_REVOLUTIONS - 1) * sizeof(double));
+        cp->before_trim_mm[0] = cp->stroke_control.trim_mm;
+        cp->before_offset_mm[0] = cp->amplitude_offset_mm;
         /* half way to ContactForce the head may be meeting the skin (the
          * revolution the hand presses in): nothing is learnt from it, and
          * the figure published holds */
@@ -253,6 +353,10 @@ static int drive_stroke(struct control_period *cp, struct gun *gun, double targe
                                           stroke_control_step(&cp->stroke_control, target_mm,
                                                               cp->period_s));
         int r;
+
+        /* a failed sensor freezes the trim: the actuator keeps its position */
+        if (gun->stroke_sensor.ops && cp->sensor_errno == 0 && cp->sensor_known)
+                stroke_control_close(&cp->stroke_control, cp->sensor_mm, cp->period_s);
 
         if (position == cp->stroke_position)
                 return 0;
@@ -389,6 +493,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
 {
         struct encoder_sample sample;
         struct imu_sample imu;
+        bool sensor_read = false;
         double duty = 0.0;
         double bus_voltage_v = sp->bus_voltage_v > 0.0 ? sp->bus_voltage_v : cp->nominal_bus_voltage_v;
         const struct sensor_frame *frame;
@@ -441,6 +546,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                         sensor_frame_imu(&cp->frame, driver.gyro_rad_s, imu.gyro_rad_s);
                 }
         }
+        /* not a motor fault: a sensor that fails leaves the amplitude held */
+        if (r >= 0 && gun->stroke_sensor.ops)
+                sensor_read = read_stroke_sensor(cp, gun, sample.time_ns);
         if (r >= 0) {
                 enum fault verdict;
 
@@ -470,7 +578,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
                     gun->encoder.quantity == ENCODER_ANGLE && imu.time_ns != cp->imu_time_ns) {
                         cp->imu_time_ns = imu.time_ns;
-                        estimate(cp, sp, &sample, &imu);
+                        estimate(cp, sp, gun->stroke_sensor.ops != NULL, &sample, &imu);
                 }
         }
 
@@ -503,6 +611,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 }
         }
 
+        if (sensor_read && cp->fault == FAULT_NONE &&
+            (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX))
+                identify_end_sensor(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX, cp->sensor_volts);
         if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
             gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
@@ -521,6 +632,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         else
                 identify_history_reset(&cp->identify_history);
 
+        publish_amplitude(cp, gun);
         tm->setpoint_generation = cp->generation;
         tm->motor_on = cp->motor_on;
         tm->setpoint_speed_ppm = cp->motor_on ? cp->speed_control.setpoint_ppm : 0.0;
@@ -531,6 +643,11 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         tm->stroke_mm = sp->stroke_mm;
         tm->amplitude_mm = cp->motor_on ? cp->amplitude_mm : 0.0;
         tm->force_n = cp->motor_on ? fmax(0.0, cp->force_estimator.meter_n) : 0.0;
+        tm->amplitude_source = cp->amplitude_source;
+        tm->stroke_sensor_errno = gun->stroke_sensor.ops ? cp->sensor_errno : 0;
+        tm->stroke_sensor_volts = cp->sensor_volts;
+        tm->stroke_sensor_imu_mm = cp->sensor_imu_mm;
+        tm->stroke_sensor_disagrees = cp->sensor_disagrees;
         tm->fault = cp->fault;
         tm->fault_errno = cp->fault_errno;
         tm->fault_sensor = cp->fault_sensor;

@@ -7,6 +7,7 @@
  * on the simulated gun in simulated time. No allocation, no stdio.
  */
 
+#include "daemon/control/amplitude-source.h"
 #include "daemon/control/control-speed.h"
 #include "daemon/control/control-stroke.h"
 #include "drivers/driver.h"
@@ -17,6 +18,20 @@
 #include "daemon/control/safety.h"
 #include "daemon/control/speed-estimator.h"
 #include "daemon/control/stroke-estimator.h"
+#include "daemon/control/stroke-sensor-map.h"
+
+/* A stroke sensor that gives no new reading for this long is silent. An
+ * ADS1115 at its fastest gives one every 1.2 ms. */
+#define STROKE_SENSOR_STALE_S 0.05
+/* The sensor's readings are smoothed over this: its noise, not the stroke. */
+#define STROKE_SENSOR_FILTER_S 0.02
+/* In the air, the IMU checks the sensor: a disagreement past this is told. */
+#define STROKE_SENSOR_CHECK_MM 0.5
+/* The first revolution the head meets the skin shows in the IMU's
+ * harmonic before the force or the quadrature tell; the next one does not
+ * hide it. So when a press is seen, what the amplitude loop learnt in the
+ * revolutions just before is taken back. */
+#define STROKE_UNLEARN_REVOLUTIONS 2
 
 /* The loops' and estimators' parameters, from the settings. */
 struct control_params {
@@ -25,6 +40,7 @@ struct control_params {
         struct stroke_estimator_params stroke_estimator;
         struct force_estimator_params force;
         struct sensor_frame frame;
+        struct stroke_sensor_map stroke_sensor_map; /* volts → mm, when the gun has a sensor */
 };
 
 struct control_period {
@@ -63,6 +79,21 @@ struct control_period {
         unsigned contact_revolutions; /* in a row with the head's quadrature past the mark */
         double ripple_cos_ppm, ripple_sin_ppm; /* the crank speed's second harmonic */
         uint64_t imu_time_ns;       /* of the IMU sample the estimators last took */
+
+        /* the stroke sensor */
+        struct stroke_sensor_map sensor_map;
+        bool sensor_known;          /* sensor_mm holds a reading */
+        double sensor_mm;           /* filtered */
+        double sensor_volts;        /* the last reading, also one out of range */
+        uint64_t sensor_time_ns;    /* of the last new reading */
+        int sensor_errno;           /* why it is not used now; 0: it reads */
+        unsigned free_revolutions;  /* the IMU's, in a row, in the air */
+        /* the trim and the offset before each of the last revolutions, the last first */
+        double before_trim_mm[STROKE_UNLEARN_REVOLUTIONS];
+        double before_offset_mm[STROKE_UNLEARN_REVOLUTIONS];
+        double sensor_imu_mm;       /* what the IMU measured when it last checked the sensor */
+        bool sensor_disagrees;      /* … off by more than STROKE_SENSOR_CHECK_MM */
+        enum amplitude_source amplitude_source;
 };
 
 /* The defaults: those of the simulated gun. */

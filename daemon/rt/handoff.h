@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/control/amplitude-source.h"
 #include "daemon/control/fault.h"
 #include "daemon/control/identify.h"
 #include "daemon/control/pattern.h"
@@ -59,6 +60,12 @@ struct telemetry {
         double stroke_mm;           /* commanded stroke */
         double amplitude_mm;        /* measured stroke, peak to peak; 0 until known or when off */
         double force_n;             /* estimated force the user presses with; 0 when off */
+        enum amplitude_source amplitude_source; /* where amplitude_mm comes from */
+        int stroke_sensor_errno;    /* positive errno: why the stroke sensor is not used (ERANGE:
+                                     * out of its map, ETIMEDOUT: silent); 0: it reads or there is none */
+        double stroke_sensor_volts; /* its last reading */
+        double stroke_sensor_imu_mm;/* the IMU's stroke when it last checked the sensor in the air */
+        bool stroke_sensor_disagrees; /* … and the sensor was off by more than STROKE_SENSOR_CHECK_MM */
         enum fault fault;
         int fault_errno;            /* positive errno of the failed driver call */
         enum rt_sensor fault_sensor; /* for FAULT_SENSOR_LOST */

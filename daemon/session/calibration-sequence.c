@@ -168,6 +168,14 @@ static int finish(struct calibration *c, const struct identify_sums *sums)
         if (r < 0)
                 return fail(c, r, "the head's motion at the stroke's ends tells no stroke gain");
         res->head_mass_kg = 2.0 * c->cfg.body_mass_kg / res->stroke_gain;
+        r = identify_stroke_sensor_map(sums, res->stroke_gain, &res->stroke_sensor_map);
+        if (r == -EINVAL)
+                return fail(c, r, "the stroke sensor reads the same at both ends of the stroke: "
+                                  "it does not follow the stroke mechanism");
+        if (r < 0 && r != -ENODATA)
+                return fail(c, r, "the head's motion at the stroke's ends tells no stroke for the "
+                                  "stroke sensor's map");
+        res->stroke_sensor_measured = r == 0;
         r = identify_motor_solve(sums, res->bus_voltage_v, res->head_mass_kg, &res->motor);
         if (r < 0)
                 return fail(c, r, "the steps and spin-downs tell no motor model");
@@ -332,6 +340,8 @@ void calibration_apply(const struct calibration_result *res, struct control_para
         p->speed.duty_max = duty_max;
         p->speed.default_slew_ppm_per_s = slew;
         p->stroke_estimator.gain = res->stroke_gain;
+        if (res->stroke_sensor_measured)
+                p->stroke_sensor_map = res->stroke_sensor_map;
         identify_force_params(&res->motor, p->force.bus_voltage_v, body_mass_kg, &p->force);
         p->force.inductance_h = inductance_h;
         p->frame = res->frame;

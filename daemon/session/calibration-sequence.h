@@ -38,6 +38,8 @@ struct calibration_result {
         struct sensor_frame frame;
         double stroke_gain;
         double head_mass_kg;
+        bool stroke_sensor_measured;    /* the gun has a stroke sensor: its map below */
+        struct stroke_sensor_map stroke_sensor_map;
         double bus_voltage_v;           /* the pack's, while it ran */
         struct motor_identity motor;
         struct speed_control_params speed; /* the loop's, at the nominal voltage */

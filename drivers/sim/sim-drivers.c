@@ -144,6 +144,22 @@ static const struct stroke_ops sim_stroke_ops = {
         .set_position = sim_stroke_set_position,
 };
 
+static int sim_stroke_sensor_read(struct stroke_sensor *sensor, struct stroke_sensor_sample *out)
+{
+        struct sim_drivers *sim = sensor->data;
+
+        if (atomic_load_explicit(&sim->model->stroke_sensor_cut, memory_order_relaxed))
+                return -EIO;
+        out->time_ns = advance_to_now(sim);
+        out->volts = sim_gun_stroke_sensor_v(sim->model);
+        return 0;
+}
+
+static const struct stroke_sensor_ops sim_stroke_sensor_ops = {
+        .name = "sim-stroke-sensor",
+        .read = sim_stroke_sensor_read,
+};
+
 /* The charger fills the pack in the time between two readings, on the
  * main thread: nothing needs to run while the gun lies on its charger. */
 static void settle_charge(struct sim_drivers *sim)
@@ -203,6 +219,8 @@ int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gu
                 .max_mm = model->p.stroke_max_mm,
         };
         gun->battery = (struct battery){ .ops = &sim_battery_ops, .data = sim };
+        if (model->p.stroke_sensor)
+                gun->stroke_sensor = (struct stroke_sensor){ .ops = &sim_stroke_sensor_ops, .data = sim };
         gun->simulated = true;
         return 0;
 }

@@ -31,7 +31,8 @@ struct sim_drivers {
         int imu_axes[3];        /* the gun's axes as the device's, as [IMU] Axes says */
 };
 
-/* Fills gun->encoder, imu, motor, stroke and battery; sim, model and clock must
+/* Fills gun->encoder, imu, motor, stroke and battery (and stroke_sensor
+ * when the model has one); sim, model and clock must
  * outlive them. Reading a sensor first advances the model to the clock's
  * time. */
 int sim_gun_drivers_open(struct gun *gun, struct sim_drivers *sim, struct sim_gun *model,

@@ -29,6 +29,9 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .stroke_min_mm = 4.0,
                 .stroke_max_mm = 16.0,
                 .stroke_time_constant_s = 0.05,
+                .stroke_sensor_v_per_mm = 0.15,
+                .stroke_sensor_offset_v = 0.25,
+                .stroke_sensor_noise_v = 0.003,
                 .tissue_stiffness_n_per_m = 5000.0,
                 .tissue_damping_n_s_per_m = 30.0,
                 .hand_gain_m_per_n_s = 0.002,
@@ -109,6 +112,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
                 .p = *p,
                 .rng = seed ? seed : 0x9e3779b97f4a7c15ull,
                 .stroke_mm = p->stroke_min_mm,
+                .loaded_stroke_mm = p->stroke_min_mm,
         };
         atomic_init(&gun->contact_force_n, 0.0);
         atomic_init(&gun->true_speed_ppm, 0.0);
@@ -120,6 +124,7 @@ void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t 
         atomic_init(&gun->drop_requested, false);
         atomic_init(&gun->encoder_cut, false);
         atomic_init(&gun->imu_cut, false);
+        atomic_init(&gun->stroke_sensor_cut, false);
         atomic_init(&gun->head_down, false);
         atomic_init(&gun->motor_stuck, false);
         atomic_init(&gun->battery_percent, 100.0);
@@ -164,7 +169,7 @@ static double gaussian(struct sim_gun *gun)
 
 static double crank_radius_m(const struct sim_gun *gun)
 {
-        return gun->stroke_mm * 0.5e-3;
+        return gun->loaded_stroke_mm * 0.5e-3;
 }
 
 /* The contact force on the head for head position x and velocity v. The
@@ -277,6 +282,11 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
 
         gun->stroke_mm += (p->stroke_min_mm + gun->stroke_position * (p->stroke_max_mm - p->stroke_min_mm) -
                            gun->stroke_mm) * k->dt_per_stroke_time;
+        /* the mechanism yields to the push the hand feels, through the
+         * same lag as its actuator moves it: not to each blow */
+        gun->yield_mm += (p->stroke_compliance_mm_per_n * gun->mean_contact_n - gun->yield_mm) *
+                         k->dt_per_stroke_time;
+        gun->loaded_stroke_mm = fmax(0.0, gun->stroke_mm - gun->yield_mm);
         gun->time_s += dt;
 }
 
@@ -307,7 +317,7 @@ void sim_gun_advance(struct sim_gun *gun, double dt_s)
                 add_energy(gun, -gun->drawn_j / 3600.0);
         atomic_store_explicit(&gun->true_speed_ppm, gun->speed_rad_s * 60.0 / TWO_PI,
                               memory_order_relaxed);
-        atomic_store_explicit(&gun->true_stroke_mm, gun->stroke_mm, memory_order_relaxed);
+        atomic_store_explicit(&gun->true_stroke_mm, gun->loaded_stroke_mm, memory_order_relaxed);
         {
                 /* a turn under way that has taken longer than the last whole
                  * one: the crank is slower than that one says; at rest (the
@@ -430,6 +440,14 @@ void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad
                                               p->imu_range_m_s2);
                 gyro_rad_s[device] = p->imu_gyro_noise_rad_s * gaussian(gun);
         }
+}
+
+double sim_gun_stroke_sensor_v(struct sim_gun *gun)
+{
+        const struct sim_gun_params *p = &gun->p;
+
+        return p->stroke_sensor_offset_v + p->stroke_sensor_v_per_mm * gun->loaded_stroke_mm +
+               p->stroke_sensor_noise_v * gaussian(gun);
 }
 
 double sim_gun_temperature(const struct sim_gun *gun)

@@ -17,6 +17,13 @@
  * IMU on the board in the handle: the body's reaction to the head and the
  *   contact, −(m_head a_head + F_contact − F_user) / m_body, along the
  *   percussion axis (x), plus gravity (z), bias, noise and saturation.
+ * Stroke mechanism: the actuator sets the crank's eccentricity; a
+ *   compliant (backdrivable) one yields under the contact force the hand
+ *   feels (through the actuator's lag: not to each blow), losing
+ *   stroke_compliance_mm_per_n of stroke per newton. An
+ *   optional stroke-position sensor (a pot or Hall sensor after the
+ *   yielding part) reads the stroke as a voltage, with its offset and
+ *   noise.
  * Encoder: 12-bit magnetic, on the crank, mounted with its zero anywhere
  *   in the revolution and counting either way.
  * IMU: mounted with its axes permuted and signed (the [IMU] Axes form).
@@ -47,6 +54,11 @@ struct sim_gun_params {
         double stroke_min_mm;           /* 4 mm at actuator position 0 */
         double stroke_max_mm;           /* 16 mm at position 1 */
         double stroke_time_constant_s;  /* 0.05 s: the stroke actuator's lag */
+        double stroke_compliance_mm_per_n; /* 0: a rigid mechanism; 0.05 mm/N loses 2 mm at 40 N */
+        bool stroke_sensor;             /* a stroke-position sensor is fitted */
+        double stroke_sensor_v_per_mm;  /* 0.15 V/mm: 4–16 mm on 0.85–2.65 V */
+        double stroke_sensor_offset_v;  /* 0.25 V at no stroke */
+        double stroke_sensor_noise_v;   /* 3 mV RMS */
         double tissue_stiffness_n_per_m;/* 5000 N/m: relaxed muscle */
         double tissue_damping_n_s_per_m;/* 30 N·s/m */
         double hand_gain_m_per_n_s;     /* 0.002 m/(N·s): how fast the hand corrects the force */
@@ -76,7 +88,9 @@ struct sim_gun {
         double angle_rad;               /* crank angle, [0, 2π) */
         double speed_rad_s;
         double current_a;
-        double stroke_mm;
+        double stroke_mm;               /* where the actuator holds the mechanism */
+        double yield_mm;                /* what the mechanism gives under contact */
+        double loaded_stroke_mm;        /* stroke_mm less yield_mm: the head's */
         double surface_m;               /* skin surface, in the head's travel frame */
         double mean_contact_n;          /* the hand feels a smoothed force */
         double contact_n;               /* this instant */
@@ -99,7 +113,7 @@ struct sim_gun {
         _Atomic double temperature_c;
         atomic_bool jammed;             /* the head is blocked: the crank cannot turn */
         atomic_bool drop_requested;     /* the gun is let go of */
-        atomic_bool encoder_cut, imu_cut; /* the sensor stops answering */
+        atomic_bool encoder_cut, imu_cut, stroke_sensor_cut; /* the sensor stops answering */
         atomic_bool head_down;          /* held with the head to the floor, not level */
         atomic_bool motor_stuck;        /* the driver drives at full voltage, whatever it is told */
 
@@ -128,6 +142,7 @@ void sim_gun_params_default(struct sim_gun_params *p);
 #define SIM_FAMILY_PACK_MAX_V 25.2
 #define SIM_FAMILY_TISSUE_MIN 0.3       /* tissue stiffness and damping × */
 #define SIM_FAMILY_TISSUE_MAX 3.0
+#define SIM_FAMILY_COMPLIANCE_MAX_MM_PER_N 0.05 /* a stroke mechanism's, from 0 (rigid) */
 
 /* Member `seed` of the family: every constant above drawn from its range
  * around the defaults, deterministically (the same seed, the same gun);
@@ -177,13 +192,15 @@ double sim_gun_encoder_angle(const struct sim_gun *gun);
 /* The IMU in its own axes (imu_axes from the gun's). */
 void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3]);
 double sim_gun_temperature(const struct sim_gun *gun);
+/* The stroke sensor's voltage: offset, scale and noise on the head's stroke. */
+double sim_gun_stroke_sensor_v(struct sim_gun *gun);
 
 /* Ground truth, any thread. */
 double sim_gun_true_speed_ppm(const struct sim_gun *gun);
 /* The mean over the last revolution, as a person counts percussions: a
  * crank slowing to rest reads slower the longer its turn takes, 0 at rest. */
 double sim_gun_true_mean_speed_ppm(const struct sim_gun *gun);
-double sim_gun_true_stroke_mm(const struct sim_gun *gun);
+double sim_gun_true_stroke_mm(const struct sim_gun *gun); /* the head's, under load */
 double sim_gun_true_angle_rad(const struct sim_gun *gun); /* 0 with the head at its bottom */
 bool sim_gun_true_enabled(const struct sim_gun *gun);
 double sim_gun_time_s(const struct sim_gun *gun);

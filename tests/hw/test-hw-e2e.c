@@ -791,7 +791,7 @@ START_TEST(test_bad_module_stops_the_daemon)
                 { "missing", "cannot load the IIO drivers' module ",
                   "cannot open shared object file: No such file or directory" },
                 { "text", "cannot load the IIO drivers' module ", "invalid ELF header" },
-                { "other-build", "", "is version 2 of the IIO drivers' module (configuration " },
+                { "other-build", "", "is version 3 of the IIO drivers' module (configuration " },
         };
         char module_dir[192], path[256], out[2048], expected[512];
         int status;

@@ -68,6 +68,17 @@ static struct calibration_record sample(void)
         return rec;
 }
 
+/* A gun with a stroke sensor: its map, measured at the actuator's ends. */
+static struct calibration_record sample_with_sensor(void)
+{
+        struct calibration_record rec = sample();
+
+        rec.result.stroke_sensor_measured = true;
+        rec.result.stroke_sensor_map = (struct stroke_sensor_map){
+                .count = 2, .volts = { 2.91, 0.47 }, .stroke_mm = { 4.02, 15.97 } };
+        return rec;
+}
+
 START_TEST(test_round_trip)
 {
         struct calibration_record rec = sample(), back;
@@ -87,6 +98,32 @@ START_TEST(test_round_trip)
         }
         ck_assert(back.result.frame.encoder_reversed);
         ck_assert(memcmp(back.result.frame.imu_axes, rec.result.frame.imu_axes, sizeof(int[3])) == 0);
+        ck_assert(!back.result.stroke_sensor_measured);
+}
+END_TEST
+
+/* The stroke sensor's map kept, and shown by GetCalibration at both ends. */
+START_TEST(test_round_trip_stroke_sensor)
+{
+        struct calibration_record rec = sample_with_sensor(), back;
+        char error[256];
+        double value = 0.0;
+        const char *name;
+        size_t i;
+
+        ck_assert_int_eq(calibration_file_save(path_of(CALIBRATION_FILE), &rec), 0);
+        ck_assert_int_eq(calibration_file_load(path_of(CALIBRATION_FILE), &back, error, sizeof(error)), 0);
+        ck_assert(back.result.stroke_sensor_measured);
+        ck_assert_uint_eq(back.result.stroke_sensor_map.count, 2);
+        ck_assert_double_eq_tol(back.result.stroke_sensor_map.volts[1], 0.47, 1e-9);
+        ck_assert_double_eq_tol(back.result.stroke_sensor_map.stroke_mm[1], 15.97, 1e-9);
+        for (i = 0; (name = calibration_record_field(&back, i, &value)); i++)
+                if (strcmp(name, "stroke_sensor_max_stroke_v") == 0)
+                        break;
+        ck_assert_ptr_nonnull(name);
+        ck_assert_double_eq_tol(value, 0.47, 1e-9);
+        ck_assert_str_eq(calibration_record_field(&back, i + 1, &value), "stroke_sensor_max_stroke_mm");
+        ck_assert_double_eq_tol(value, 15.97, 1e-9);
 }
 END_TEST
 
@@ -111,6 +148,8 @@ START_TEST(test_damaged)
                 { "[Calibration]\nVersion=1\nWhen=5\nResistance=-2\n", ":4: Resistance -2 is outside" },
                 { "[Calibration]\nVersion=1\nWhen=5\nIMUAxes=x,x,z\n", ":4: IMUAxes" },
                 { "\xff\xfe garbage\n", ":1:" },
+                { "[Calibration]\nVersion=1\nWhen=5\nStrokeSensorMap=1:4,2:16,1.5:20\n",
+                  ":4: StrokeSensorMap \"1:4,2:16,1.5:20\": point 3" },
         };
         struct calibration_record rec = sample(), before = rec;
         char error[256], name[32];
@@ -147,6 +186,27 @@ START_TEST(test_config_wins)
 }
 END_TEST
 
+/* Calibrate's sensor map applies, unless [StrokeSensor] Map is set. */
+START_TEST(test_stroke_sensor_map_config_wins)
+{
+        struct calibration_record rec = sample_with_sensor();
+        struct settings s;
+
+        settings_defaults(&s);
+        calibration_apply_settings(&rec, &s, path_of("none.conf"));
+        ck_assert_double_eq(s.control.stroke_sensor_map.volts[0], 2.91);
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_text("percussd.conf", "[StrokeSensor]\nMap=0.5:3,3:17\n")), 0);
+        calibration_apply_settings(&rec, &s, path_of("percussd.conf"));
+        ck_assert_double_eq(s.control.stroke_sensor_map.volts[0], 0.5);
+        ck_assert_double_eq(s.control.stroke_sensor_map.stroke_mm[1], 17);
+        /* a map that folds back is refused, naming the point, and the default stays */
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_text("bad.conf", "[StrokeSensor]\nMap=0.5:3,3:17,2:18\n")), 1);
+        ck_assert_double_eq(s.control.stroke_sensor_map.volts[0], 0.85);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("calibration-file");
@@ -157,6 +217,8 @@ int main(void)
         tcase_add_test(tc, test_none);
         tcase_add_test(tc, test_damaged);
         tcase_add_test(tc, test_config_wins);
+        tcase_add_test(tc, test_round_trip_stroke_sensor);
+        tcase_add_test(tc, test_stroke_sensor_map_config_wins);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
