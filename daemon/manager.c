@@ -381,12 +381,15 @@ static int on_rt_event(sd_event_source *source, int fd, uint32_t revents, void *
 static int on_publish_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
-        bool spinning;
+        bool spinning, notice_changed;
 
         (void)usec;
         rt_read_telemetry(&m->rt, &m->telemetry);
         MANAGER_REPORT(m, telemetry);
-        if (manager_check_speed_limit(m) | manager_check_stroke_sensor(m))
+        /* both checks run every tick: each keeps its own notice */
+        notice_changed = manager_check_speed_limit(m);
+        notice_changed = manager_check_stroke_sensor(m) || notice_changed;
+        if (notice_changed)
                 MANAGER_REPORT(m, notice_changed);
         manager_check_heartbeat(m);
         manager_check_temperature(m);
