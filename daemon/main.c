@@ -13,7 +13,7 @@
 #include "drivers/iio-module.h"
 #include "frontend.h"
 #include "manager.h"
-#include "probe.h"
+#include "daemon/bringup/probe.h"
 #include "service-status.h"
 #include "settings.h"
 

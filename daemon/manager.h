@@ -28,7 +28,7 @@
 #include "drivers/sim/sim-drivers.h"
 #include "drivers/sim/sim-gun.h"
 #include "drivers/sim/sim-panel.h"
-#include "calibration.h"
+#include "daemon/bringup/calibration.h"
 #include "settings.h"
 
 #define PROFILE_DIRS_MAX 8

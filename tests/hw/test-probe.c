@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/probe.h"
+#include "daemon/bringup/probe.h"
 #include "daemon/settings.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/fake-sysfs.h"

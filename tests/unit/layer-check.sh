@@ -32,6 +32,7 @@ plant() {
 }
 plant daemon/manager.c daemon/bus/bus.h
 plant daemon/session/session.c daemon/bus/bus.h
+plant daemon/bringup/probe.c daemon/bus/bus.h
 plant daemon/control/safety.c daemon/rt/handoff.h
 plant daemon/control/safety.h common/log.h
 plant daemon/rt/rt.c daemon/session/session.h

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/calibration-file.h"
+#include "daemon/bringup/calibration-file.h"
 #include "tests/fixtures/check-main.h"
 
 static char dir[] = "/tmp/percussd-calibration-XXXXXX";

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "daemon/session/calibration-sequence.h"
-#include "settings.h"
+#include "daemon/settings.h"
 
 #define CALIBRATION_FILE "calibration.conf"
 #define CALIBRATION_FILE_VERSION 1

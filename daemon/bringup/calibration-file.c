@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "daemon/session/ini-file.h"
 #include "drivers/hw-config.h"
-#include "stroke-sensor-map-text.h"
+#include "daemon/stroke-sensor-map-text.h"
 
 /* Every figure the file holds: its key there and in GetCalibration. */
 struct field {

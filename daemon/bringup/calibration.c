@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "manager.h"
+#include "daemon/manager.h"
 
 /* The sequence looks at the telemetry this often: its steps last
  * seconds, and the RT thread itself stops the motor on contact or a fault. */
