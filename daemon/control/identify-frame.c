@@ -85,6 +85,29 @@ int identify_encoder_zero(const struct identify_sums *h, bool reversed, double *
         return 0;
 }
 
+int identify_encoder_zero_refine(const struct identify_sums *sums, bool reversed, double *zero_rad)
+{
+        double in_phase = 0.0, residual = 0.0, off_rad;
+
+        for (int end = 0; end < 2; end++) {
+                if (sums->end_revolutions[end] == 0)
+                        return -EDOM;
+                in_phase += sums->end_in_phase_m_s2[end];
+                residual += sums->end_residual_m_s2[end];
+        }
+        /* x = −K cos(φ + off) = −K cos off cos φ + K sin off sin φ, with
+         * φ the angle the zero gave: in phase −K cos off, unexplained
+         * quadrature K sin off. The revolutions' sums weigh each end by
+         * its harmonic, the long stroke's most. */
+        if (!(fabs(in_phase) / (sums->end_revolutions[0] + sums->end_revolutions[1]) >= HARMONIC_MIN_M_S2))
+                return -EDOM;
+        off_rad = atan(-residual / in_phase);
+        /* φ = ±(reading − zero) + off = ±(reading − (zero ∓ off)) */
+        *zero_rad += reversed ? off_rad : -off_rad;
+        *zero_rad -= 2.0 * M_PI * floor(*zero_rad / (2.0 * M_PI));
+        return 0;
+}
+
 int identify_harmonic_axis(const struct identify_sums *h)
 {
         double best = -1.0;

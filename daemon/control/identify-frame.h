@@ -11,7 +11,15 @@
  *  - The encoder's direction: the sign of its travel under a positive duty.
  *  - Its zero: the body recoils from the head, −(m_head/m_body) r ω² cos θ
  *    on x, so the first harmonic of x against the encoder's angle is at
- *    the angle of the head's bottom, turned by a half turn.
+ *    the angle of the head's bottom, turned by a half turn. At the low
+ *    speed and short stroke this is found at, the harmonic is weak and
+ *    the IMU's noise leaves the zero a degree off, which at the top speed
+ *    and the long stroke is a quadrature of a few m/s² that the head's
+ *    motion does not explain: more than a touch of the skin gives
+ *    (stroke-estimator.h). The stroke estimator's revolutions at the
+ *    actuator's two ends, turning faster with the harmonic up to sixteen
+ *    times stronger, tell the rest of it: that quadrature over the
+ *    in-phase part is the tangent of the angle the zero is still off.
  */
 
 #include "identify.h"
@@ -31,6 +39,11 @@ int identify_imu_axes(int level_axis, int head_down_axis, int axes[3]);
  * tell. Also the amplitude of that harmonic on x, m/s². */
 int identify_encoder_zero(const struct identify_sums *harmonic, bool reversed,
                           double *zero_rad, double *amplitude_m_s2);
+
+/* The zero from identify_encoder_zero(), set with `reversed`, refined
+ * by the stroke ends' revolutions (identify_end_revolution(), taken with
+ * that zero): -EDOM without them, or without a head's harmonic there. */
+int identify_encoder_zero_refine(const struct identify_sums *sums, bool reversed, double *zero_rad);
 
 /* The driver axis that carries the strongest first harmonic (1..3), to
  * cross-check the gun's x. */

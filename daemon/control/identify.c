@@ -121,13 +121,14 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
 }
 
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
-                             double head_in_phase_s2)
+                             double head_in_phase_s2, double residual_m_s2)
 {
         if (end > 1)
                 return;
         sums->end_revolutions[end]++;
         sums->end_in_phase_m_s2[end] += in_phase_m_s2;
         sums->end_head_s2[end] += head_in_phase_s2;
+        sums->end_residual_m_s2[end] += residual_m_s2;
 }
 
 void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts)

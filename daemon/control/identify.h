@@ -43,6 +43,7 @@ struct identify_sums {
         unsigned end_revolutions[2];
         double end_in_phase_m_s2[2];    /* body acceleration on cos θ */
         double end_head_s2[2];          /* the head's motion per unit of r, on cos θ */
+        double end_residual_m_s2[2];    /* the quadrature the head's motion does not explain */
         unsigned end_sensor_samples[2]; /* the stroke sensor's readings there */
         double end_sensor_v[2];
 
@@ -95,6 +96,6 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
 /* A revolution the stroke estimator closed at one of the actuator's ends
  * (0 or 1). */
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
-                             double head_in_phase_s2);
+                             double head_in_phase_s2, double residual_m_s2);
 /* A stroke-sensor reading at one of the actuator's ends. */
 void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts);

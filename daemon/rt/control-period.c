@@ -288,7 +288,8 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                  * head's quadrature says it touches something */
                 if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
                         identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
-                                                se->in_phase_m_s2, se->head_in_phase_s2);
+                                                se->in_phase_m_s2, se->head_in_phase_s2,
+                                                se->residual_m_s2);
                 /* a loaded board's jittery periods add a few tenths of
                  * m/s² in the air, and now and then one revolution of
                  * more; a push gives several, revolution after revolution */

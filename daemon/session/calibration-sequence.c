@@ -168,6 +168,10 @@ static int finish(struct calibration *c, const struct identify_sums *sums)
         if (r < 0)
                 return fail(c, r, "the head's motion at the stroke's ends tells no stroke gain");
         res->head_mass_kg = 2.0 * c->cfg.body_mass_kg / res->stroke_gain;
+        r = identify_encoder_zero_refine(sums, res->frame.encoder_reversed, &res->frame.encoder_zero_rad);
+        if (r < 0)
+                return fail(c, r, "the head's motion at the stroke's ends is too weak to refine "
+                                  "the encoder's zero");
         r = identify_stroke_sensor_map(sums, res->stroke_gain, &res->stroke_sensor_map);
         if (r == -EINVAL)
                 return fail(c, r, "the stroke sensor reads the same at both ends of the stroke: "
