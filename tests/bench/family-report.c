@@ -20,10 +20,10 @@
  * model's truth and how long it took.
  *
  * Usage: family-report [--noise-seed N] [GUNS]   (default 0 and 20;
- * deterministic, a few seconds). The noise seed draws the rig's own
- * randomness (sensor noise, the IMU's bias, impacts) anew for every gun
- * while the guns stay the same: a bar that holds for one draw only is a
- * tuned result. N = 0 is the draw test-family runs.
+ * deterministic, a few seconds). The noise seed draws the sensors' noise
+ * anew for every gun (sim_rig_noise_seed()) while the guns stay the
+ * same: a bar that holds for one draw only is a tuned result. N = 0 and
+ * N = 22 are the draws test-family runs.
  */
 #include <getopt.h>
 #include <math.h>
@@ -91,21 +91,6 @@ static bool report(const char *name, const struct sim_gun_params *p, uint64_t se
         return control_bars_met(&after);
 }
 
-/* The rig's seed for the gun drawn with `draw` under noise seed N (N = 0:
- * `draw` itself, test-family's), the family's own seeds (Family=)
- * untouched. splitmix64's finaliser spreads N over the whole 64 bits,
- * so that two noise seeds share no run of the sensors' noise. */
-static uint64_t rig_seed(uint64_t noise_seed, uint64_t draw)
-{
-        uint64_t z = noise_seed * 0x9e3779b97f4a7c15ull;
-
-        if (noise_seed == 0)
-                return draw;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return (z ^ (z >> 31)) + draw;
-}
-
 int main(int argc, char **argv)
 {
         static const struct option options[] = {
@@ -142,7 +127,7 @@ int main(int argc, char **argv)
         for (unsigned i = 1; i <= guns; i++) {
                 sim_gun_params_family(&p, i);
                 snprintf(name, sizeof(name), "family gun %u (Family=%u)", i, i);
-                met += report(name, &p, rig_seed(noise_seed, i + 500));
+                met += report(name, &p, sim_rig_noise_seed(noise_seed, i + 500));
                 total++;
         }
         sim_gun_params_default(&p);
@@ -151,15 +136,17 @@ int main(int argc, char **argv)
         p.inertia_kg_m2 *= 2.0;
         p.viscous_nm_s_per_rad *= 2.0;
         p.coulomb_nm *= 2.0;
-        met += report("issue 18: motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p, rig_seed(noise_seed, 31));
+        met += report("issue 18: motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p,
+                      sim_rig_noise_seed(noise_seed, 31));
         sim_gun_params_default(&p);
         p.bus_voltage_v = 20.0;
-        met += report("issue 18: pack sagged to 20 V", &p, rig_seed(noise_seed, 32));
+        met += report("issue 18: pack sagged to 20 V", &p, sim_rig_noise_seed(noise_seed, 32));
         sim_gun_params_default(&p);
         p.head_mass_kg = 0.15;
         p.body_mass_kg = 0.8;
         p.encoder_zero_deg = 117.0;
-        met += report("issue 18: head 0.15 kg, body 0.8 kg (and the encoder's zero at 117°)", &p, rig_seed(noise_seed, 33));
+        met += report("issue 18: head 0.15 kg, body 0.8 kg (and the encoder's zero at 117°)", &p,
+                      sim_rig_noise_seed(noise_seed, 33));
         total += 3;
         printf("after calibration, %u of %u guns inside every bar\n", met, total);
         return met == total ? 0 : 1;

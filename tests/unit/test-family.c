@@ -9,6 +9,12 @@
  * whatever the encoder's zero) and the force within ±10 % or ±3 N with the
  * measured pack voltage. tests/bench/family-report prints the same
  * figures before calibration too.
+ *
+ * Each gun is brought up under two draws of the sensors' noise
+ * (sim_rig_noise_seed()): a bar held under one draw only would be a tuned
+ * result. The second, 22, is the draw under which the encoder's zero as
+ * the phase step alone found it (0.9° off on gun 2) made the air read as
+ * contact at the top speed (identify-frame.h).
  */
 #include <check.h>
 #include <math.h>
@@ -19,17 +25,23 @@
 #include "tests/fixtures/sim-calibrate.h"
 
 #define FAMILY_SIZE 20
+static const uint64_t noise_seeds[] = { 0, 22 };
+#define NOISE_SEEDS (sizeof(noise_seeds) / sizeof(noise_seeds[0]))
 
 static struct sim_rig rig;
 
-static void bring_up_and_hold(const char *name, const struct sim_gun_params *params, uint64_t seed)
+static void bring_up_and_hold(const char *gun_name, const struct sim_gun_params *params,
+                              uint64_t noise_seed, uint64_t draw)
 {
+        uint64_t seed = sim_rig_noise_seed(noise_seed, draw);
+        char name[128];
         struct control_params control;
         struct control_figures f;
         struct calibration cal;
         double seconds;
         int r;
 
+        snprintf(name, sizeof(name), "%s, noise seed %llu", gun_name, (unsigned long long)noise_seed);
         control_params_default(&control);
         sim_rig_init_gun(&rig, params, &control, seed);
         r = sim_rig_calibrate(&rig, params->body_mass_kg, &cal, &seconds);
@@ -47,12 +59,14 @@ static void bring_up_and_hold(const char *name, const struct sim_gun_params *par
 
 START_TEST(test_family_member)
 {
+        unsigned gun = (unsigned)_i % FAMILY_SIZE + 1;
         struct sim_gun_params p;
         char name[32];
 
-        sim_gun_params_family(&p, (uint64_t)_i + 1);
-        snprintf(name, sizeof(name), "family gun %d", _i + 1);
-        bring_up_and_hold(name, &p, (uint64_t)_i + 500);
+        /* the draws family-report makes */
+        sim_gun_params_family(&p, gun);
+        snprintf(name, sizeof(name), "family gun %u", gun);
+        bring_up_and_hold(name, &p, noise_seeds[(unsigned)_i / FAMILY_SIZE], gun + 500);
 }
 END_TEST
 
@@ -67,7 +81,8 @@ START_TEST(test_weak_motor)
         p.inertia_kg_m2 *= 2.0;
         p.viscous_nm_s_per_rad *= 2.0;
         p.coulomb_nm *= 2.0;
-        bring_up_and_hold("motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p, 31);
+        bring_up_and_hold("motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p,
+                          noise_seeds[_i], 31);
 }
 END_TEST
 
@@ -77,7 +92,7 @@ START_TEST(test_sagged_pack)
 
         sim_gun_params_default(&p);
         p.bus_voltage_v = 20.0;
-        bring_up_and_hold("pack sagged to 20 V", &p, 32);
+        bring_up_and_hold("pack sagged to 20 V", &p, noise_seeds[_i], 32);
 }
 END_TEST
 
@@ -89,7 +104,7 @@ START_TEST(test_heavy_head)
         p.head_mass_kg = 0.15;
         p.body_mass_kg = 0.8;
         p.encoder_zero_deg = 117.0; /* and an encoder whose zero is not at the bottom */
-        bring_up_and_hold("head 0.15 kg, body 0.8 kg, encoder zero at 117°", &p, 33);
+        bring_up_and_hold("head 0.15 kg, body 0.8 kg, encoder zero at 117°", &p, noise_seeds[_i], 33);
 }
 END_TEST
 
@@ -100,12 +115,12 @@ int main(void)
         TCase *issue = tcase_create("issue-18");
 
         tcase_set_timeout(family, 300);
-        tcase_add_loop_test(family, test_family_member, 0, FAMILY_SIZE);
+        tcase_add_loop_test(family, test_family_member, 0, (int)(FAMILY_SIZE * NOISE_SEEDS));
         suite_add_tcase(s, family);
         tcase_set_timeout(issue, 120);
-        tcase_add_test(issue, test_weak_motor);
-        tcase_add_test(issue, test_sagged_pack);
-        tcase_add_test(issue, test_heavy_head);
+        tcase_add_loop_test(issue, test_weak_motor, 0, (int)NOISE_SEEDS);
+        tcase_add_loop_test(issue, test_sagged_pack, 0, (int)NOISE_SEEDS);
+        tcase_add_loop_test(issue, test_heavy_head, 0, (int)NOISE_SEEDS);
         suite_add_tcase(s, issue);
         return run_suite(s);
 }
