@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/control/identify-frame.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/sim-calibrate.h"
 
@@ -108,6 +109,52 @@ START_TEST(test_family_member)
                 snprintf(name, sizeof(name), "family gun %d", _i + 1);
                 calibrate_and_check(name, &p, (uint64_t)_i + 100);
         }
+}
+END_TEST
+
+/* The zero the phase step found, a degree off either way and with the
+ * encoder either way round, is brought to the truth by the stroke ends'
+ * unexplained quadrature: the body's harmonic against the angle that zero
+ * gives, −K cos(φ + off), has −K cos off in phase and K sin off left over. */
+START_TEST(test_zero_refined)
+{
+        const double true_zero_rad = 40.0 * M_PI / 180.0;
+        const double harmonic_m_s2[2] = { 30.0, 120.0 }; /* the short stroke, the long one */
+
+        for (int i = 0; i < 4; i++) {
+                bool reversed = i & 1;
+                double found_rad = true_zero_rad + (i & 2 ? -1.0 : 1.0) * M_PI / 180.0;
+                double off_rad = (reversed ? -1.0 : 1.0) * (found_rad - true_zero_rad);
+                struct identify_sums sums = { .harmonic_samples = 0 };
+                double zero_rad = found_rad;
+
+                for (int end = 0; end < 2; end++) {
+                        sums.end_revolutions[end] = 10;
+                        sums.end_in_phase_m_s2[end] = -10.0 * harmonic_m_s2[end] * cos(off_rad);
+                        sums.end_residual_m_s2[end] = 10.0 * harmonic_m_s2[end] * sin(off_rad);
+                }
+                ck_assert_int_eq(identify_encoder_zero_refine(&sums, reversed, &zero_rad), 0);
+                ck_assert_msg(fabs(remainder(zero_rad - true_zero_rad, 2.0 * M_PI)) < 1e-9,
+                              "reversed %d: zero %.4f°, true %.4f°", reversed, zero_rad * 180 / M_PI,
+                              true_zero_rad * 180 / M_PI);
+        }
+}
+END_TEST
+
+/* Without revolutions at both ends, or with no harmonic there, the zero
+ * is left as the phase step found it. */
+START_TEST(test_zero_not_refined)
+{
+        struct identify_sums sums = { .end_revolutions = { 0, 10 },
+                                      .end_in_phase_m_s2 = { 0.0, -1200.0 },
+                                      .end_residual_m_s2 = { 0.0, 20.0 } };
+        double zero_rad = 1.0;
+
+        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad), -EDOM);
+        sums.end_revolutions[0] = 10;
+        sums.end_in_phase_m_s2[1] = 0.01;
+        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad), -EDOM);
+        ck_assert_double_eq(zero_rad, 1.0);
 }
 END_TEST
 
@@ -274,6 +321,8 @@ int main(void)
         tcase_set_timeout(identify, 120);
         tcase_add_test(identify, test_reference_gun);
         tcase_add_loop_test(identify, test_family_member, 0, 24);
+        tcase_add_test(identify, test_zero_refined);
+        tcase_add_test(identify, test_zero_not_refined);
         suite_add_tcase(s, identify);
         tcase_set_timeout(safety, 120);
         tcase_add_test(safety, test_limits_kept);
