@@ -77,7 +77,7 @@ static void start_plant(void)
         struct sim_gun_params params;
 
         sim_gun_params_default(&params);
-        plant_start(&plant, &params, 11);
+        plant_start(&plant, &params, 11, false);
 }
 
 START_TEST(test_routine_on_the_real_drivers)
@@ -85,8 +85,8 @@ START_TEST(test_routine_on_the_real_drivers)
         struct daemon_fixture f;
         const char *routines = write_routine();
         char *error_name = NULL, *state;
-        double ramp_end_s, measure_end_s, settled_after_s = 0.0, sum_sq = 0.0, sum_ppm = 0.0;
-        unsigned measured = 0, max_latency_us;
+        struct plant_speed speed;
+        unsigned max_latency_us;
         uint64_t overruns = 0; /* reported: a missed period or two is this VM's ordinary */
         bool on_time;
 
@@ -124,21 +124,9 @@ START_TEST(test_routine_on_the_real_drivers)
         ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
 
         ck_assert_msg(!isnan(plant.motor_start_s), "the daemon never drove the motor");
-        ramp_end_s = plant.motor_start_s + ROUTINE_RAMP_S;
-        measure_end_s = plant.motor_start_s + ROUTINE_DURATION_S - 0.2;
-        for (size_t i = 0; i < plant.n; i++) {
-                double t = plant.rev_end_s[i], error_ppm = plant.rev_ppm[i] - ROUTINE_SPEED_PPM;
-
-                if (t < ramp_end_s || t > measure_end_s)
-                        continue;
-                if (fabs(error_ppm) > 0.02 * ROUTINE_SPEED_PPM)
-                        settled_after_s = t - ramp_end_s;
-                if (t >= ramp_end_s + 0.5) {
-                        sum_sq += error_ppm * error_ppm;
-                        sum_ppm += plant.rev_ppm[i];
-                        measured++;
-                }
-        }
+        plant_speed_after_ramp(&plant, plant.motor_start_s + ROUTINE_RAMP_S,
+                               plant.motor_start_s + ROUTINE_DURATION_S - 0.2, ROUTINE_SPEED_PPM,
+                               &speed);
         /* The bars are the control loop's when it runs on time: on a VM
          * that holds the loop or the plant up for many periods (seen: 12–18
          * ms under load), a settling time in wall time says more about the
@@ -152,18 +140,18 @@ START_TEST(test_routine_on_the_real_drivers)
                         "over %u revolutions; %u encoder scans written, %u dropped, longest gap "
                         "%.2f ms (plant %s); loop: %llu overruns, worst wake-up %u µs; mean %.1f "
                         "ppm; bars %s; state at the end: %s\n",
-                ROUTINE_SPEED_PPM, ROUTINE_RAMP_S, settled_after_s * 1000,
-                sqrt(sum_sq / fmax(measured, 1)), 100 * sqrt(sum_sq / fmax(measured, 1)) /
-                ROUTINE_SPEED_PPM, measured, plant.samples_written, plant.samples_dropped,
+                ROUTINE_SPEED_PPM, ROUTINE_RAMP_S, speed.settled_after_s * 1000, speed.rms_error_ppm,
+                100 * speed.rms_error_ppm / ROUTINE_SPEED_PPM, speed.measured,
+                plant.samples_written, plant.samples_dropped,
                 (double)atomic_load(&plant.longest_gap_ns) * 1e-6, plant.realtime ? "SCHED_FIFO" : "SCHED_OTHER",
-                (unsigned long long)overruns, max_latency_us, sum_ppm / fmax(measured, 1),
+                (unsigned long long)overruns, max_latency_us, speed.mean_ppm,
                 on_time ? "judged" : "not judged: the machine held the loop or the plant up",
                 state);
-        ck_assert_uint_ge(measured, 50);
-        ck_assert_double_le(fabs(sum_ppm / measured - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
+        ck_assert_uint_ge(speed.measured, 50);
+        ck_assert_double_le(fabs(speed.mean_ppm - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
         if (on_time) {
-                ck_assert_double_le(settled_after_s, 0.3);
-                ck_assert_double_le(sqrt(sum_sq / measured), 0.005 * ROUTINE_SPEED_PPM);
+                ck_assert_double_le(speed.settled_after_s, 0.3);
+                ck_assert_double_le(speed.rms_error_ppm, 0.005 * ROUTINE_SPEED_PPM);
         }
         free(state);
         free(error_name);
