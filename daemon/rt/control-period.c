@@ -307,9 +307,18 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                  * more; a push gives several, revolution after revolution */
                 if (fabs(se->residual_m_s2) > fmax(CALIBRATION_CONTACT_SHARE * se->p.contact_m_s2,
                                                    CALIBRATION_CONTACT_HARMONIC_SHARE *
-                                                           fabs(se->in_phase_m_s2)))
+                                                           fabs(se->in_phase_m_s2))) {
+                        /* the tissue's damping always opposes the head: one
+                         * sign, revolution after revolution. A hole at a
+                         * revolution's end moves a piece of one into the
+                         * next, and shows in both, with opposite signs */
+                        bool positive = se->residual_m_s2 > 0.0;
+
+                        if (cp->contact_revolutions && positive != cp->contact_positive)
+                                cp->contact_revolutions = 0;
+                        cp->contact_positive = positive;
                         cp->contact_revolutions++;
-                else
+                } else
                         cp->contact_revolutions = 0;
                 cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
                 return;
