@@ -6,6 +6,9 @@
 /* Below this the Coulomb friction is smoothed (sim-gun.h) and the
  * encoder's counts are too few per period to tell the speed: 190 ppm. */
 #define IDENTIFY_MIN_SPEED_RAD_S 20.0
+/* Two intervals between samples further from even than this tell no
+ * speed at the sample between them. */
+#define IDENTIFY_UNEVEN 1.5
 
 void identify_history_reset(struct identify_history *history)
 {
@@ -49,11 +52,17 @@ static void accumulate_motor(struct identify_sums *sums, const struct identify_h
 {
         double span_s = (double)(h->time_ns[0] - h->time_ns[2]) * 1e-9;
         double period_s = (double)(h->time_ns[1] - h->time_ns[2]) * 1e-9;
+        double next_s = span_s - period_s;
         double speed_k, mean_speed;
         double x[IDENTIFY_UNKNOWNS], y;
         double radius_m = h->radius_m[2];
 
-        if (!(span_s > 0.0) || !(period_s > 0.0)) {
+        /* a central difference across a hole in the samples (a scan the
+         * loop missed, a device held up) is the mean speed of a part of
+         * the revolution, not the speed at k: the head's term, a ripple
+         * inside the revolution, would be lost in it */
+        if (!(period_s > 0.0) || !(next_s > 0.0) || next_s > IDENTIFY_UNEVEN * period_s ||
+            period_s > IDENTIFY_UNEVEN * next_s) {
                 *prev_known = false;
                 return;
         }
@@ -103,6 +112,12 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
                         sums->rest_accel_m_s2[i] += s->accel_m_s2[i];
                 return;
         }
+        /* the encoder's scan of the period before again (a device that
+         * samples no faster than the loop runs, a period early on its
+         * scans): the same instant twice would count as a sample and
+         * make the motor's intervals out of one */
+        if (history->count > 0 && s->time_ns == history->time_ns[0])
+                return;
         if (what == IDENTIFY_HARMONIC) {
                 sums->harmonic_samples++;
                 for (int i = 0; i < 3; i++) {

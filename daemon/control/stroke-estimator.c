@@ -21,6 +21,8 @@ static void begin_revolution(struct stroke_estimator *est, double running_angle_
         est->start_angle_rad = running_angle_rad;
         est->start_ns = time_ns;
         est->samples = 0;
+        est->weight_s = 0.0;
+        est->longest_step_s = 0.0;
         est->sum_accel = est->sum_accel_cos = est->sum_accel_sin = 0.0;
         est->sum_head = est->sum_head_cos = est->sum_head_sin = 0.0;
         est->sum_cos = est->sum_sin = 0.0;
@@ -33,30 +35,37 @@ static void accumulate(struct stroke_estimator *est, uint64_t time_ns, double co
         double after_s = (double)(time_ns - est->prev_ns[0]) * 1e-9;
         double before_s = (double)(est->prev_ns[0] - est->prev_ns[1]) * 1e-9;
         double c = est->prev_cos[0], s = est->prev_sin, a = est->prev_accel_m_s2;
-        double head_s2;
+        double head_s2, w;
 
         if (after_s <= 0.0 || before_s <= 0.0)
                 return;
         head_s2 = -2.0 * ((cos_angle - c) / after_s - (c - est->prev_cos[1]) / before_s) /
                   (after_s + before_s);
+        /* the sample stands for the time from halfway to the one before
+         * to halfway to the one after: the sums are time integrals even
+         * where a device's samples come unevenly (a scan the control
+         * period missed, two in one period) */
+        w = 0.5 * (after_s + before_s);
+        est->longest_step_s = fmax(est->longest_step_s, after_s);
         est->samples++;
-        est->sum_accel += a;
-        est->sum_accel_cos += a * c;
-        est->sum_accel_sin += a * s;
-        est->sum_head += head_s2;
-        est->sum_head_cos += head_s2 * c;
-        est->sum_head_sin += head_s2 * s;
-        est->sum_cos += c;
-        est->sum_sin += s;
+        est->weight_s += w;
+        est->sum_accel += w * a;
+        est->sum_accel_cos += w * a * c;
+        est->sum_accel_sin += w * a * s;
+        est->sum_head += w * head_s2;
+        est->sum_head_cos += w * head_s2 * c;
+        est->sum_head_sin += w * head_s2 * s;
+        est->sum_cos += w * c;
+        est->sum_sin += w * s;
 }
 
-/* The revolution's samples are evenly spaced in time, so their sums are
- * time averages; the means are taken out of the products so that a
- * revolution a sample longer or shorter than 2π leaks no gravity or bias
- * into the harmonic. */
+/* The revolution's sums are time integrals, over n (its span) time
+ * averages; the means are taken out of the products so that a revolution
+ * a sample longer or shorter than 2π leaks no gravity or bias into the
+ * harmonic. */
 static void end_revolution(struct stroke_estimator *est, double turned_rad, double revolution_s)
 {
-        double n = est->samples;
+        double n = est->weight_s;
         double accel_mean = est->sum_accel / n, head_mean = est->sum_head / n;
         /* a second difference sees a harmonic of ω sampled every dt as
          * sinc²(ω dt / 2) of its second derivative */
@@ -64,7 +73,8 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
         unsigned average;
 
         est->revolution_s = revolution_s;
-        half_step_rad = 0.5 * turned_rad / n;
+        est->revolution_longest_step_s = est->longest_step_s;
+        half_step_rad = 0.5 * turned_rad / est->samples;
         sampled = sin(half_step_rad) / half_step_rad;
         sampled *= sampled;
         est->in_phase_m_s2 = 2.0 * (est->sum_accel_cos - accel_mean * est->sum_cos) / n;

@@ -52,12 +52,15 @@ struct stroke_estimator {
         uint64_t prev_ns[2];
         double prev_cos[2], prev_sin, prev_accel_m_s2;
         unsigned samples;
+        double weight_s;        /* the time the samples stand for */
+        double longest_step_s;  /* between two of them */
         double sum_accel, sum_accel_cos, sum_accel_sin;
         double sum_head, sum_head_cos, sum_head_sin;
         double sum_cos, sum_sin;
 
         /* the last whole revolution */
         double revolution_s;
+        double revolution_longest_step_s; /* between two of its samples */
         double in_phase_m_s2;   /* first harmonic of the body's acceleration on cos θ */
         double quadrature_m_s2; /* … and on sin θ */
         double head_in_phase_s2;/* first harmonic of h on cos θ, ≈ ω² */

@@ -14,8 +14,17 @@
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
 /* Calibrate stops on a quadrature past this many ContactQuadrature. */
 #define CALIBRATION_CONTACT_SHARE 2.0
+/* … and past this share of the head's own harmonic: the scans of a
+ * device sampling as fast as the loop runs, free of it, come unevenly to
+ * the loop (one missed, two in a period), which leaves up to a few per
+ * cent of the harmonic in quadrature in the air; a push on the tissue's
+ * damping gives tens of per cent. */
+#define CALIBRATION_CONTACT_HARMONIC_SHARE 0.1
 /* … in this many revolutions in a row. */
 #define CALIBRATION_CONTACT_REVOLUTIONS 2
+/* A revolution whose samples are further apart than this share of it
+ * somewhere tells Calibrate nothing. */
+#define CALIBRATION_STEP_SHARE 0.15
 /* A force past this share of ContactForce may be contact. */
 #define CONTACT_MAYBE_SHARE 0.5
 /* The ripple notch's step: a few revolutions to learn. */
@@ -285,7 +294,11 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                 return;
         if (sp->mode == SETPOINT_DUTY) {
                 /* Calibrate: the stroke's figures, not the loops'; the
-                 * head's quadrature says it touches something */
+                 * head's quadrature says it touches something. A
+                 * revolution with a hole in its samples (a device or a
+                 * loop held up) tells neither: its harmonic is a guess */
+                if (se->revolution_longest_step_s > CALIBRATION_STEP_SHARE * se->revolution_s)
+                        return;
                 if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
                         identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
                                                 se->in_phase_m_s2, se->head_in_phase_s2,
@@ -293,9 +306,20 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                 /* a loaded board's jittery periods add a few tenths of
                  * m/s² in the air, and now and then one revolution of
                  * more; a push gives several, revolution after revolution */
-                if (fabs(se->residual_m_s2) > CALIBRATION_CONTACT_SHARE * se->p.contact_m_s2)
+                if (fabs(se->residual_m_s2) > fmax(CALIBRATION_CONTACT_SHARE * se->p.contact_m_s2,
+                                                   CALIBRATION_CONTACT_HARMONIC_SHARE *
+                                                           fabs(se->in_phase_m_s2))) {
+                        /* the tissue's damping always opposes the head: one
+                         * sign, revolution after revolution. A hole at a
+                         * revolution's end moves a piece of one into the
+                         * next, and shows in both, with opposite signs */
+                        bool positive = se->residual_m_s2 > 0.0;
+
+                        if (cp->contact_revolutions && positive != cp->contact_positive)
+                                cp->contact_revolutions = 0;
+                        cp->contact_positive = positive;
                         cp->contact_revolutions++;
-                else
+                } else
                         cp->contact_revolutions = 0;
                 cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
                 return;

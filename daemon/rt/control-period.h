@@ -77,6 +77,7 @@ struct control_period {
         bool contact;               /* SETPOINT_DUTY stopped on contact */
         double contact_quadrature_m_s2; /* the residual that stopped it */
         unsigned contact_revolutions; /* in a row with the head's quadrature past the mark */
+        bool contact_positive;          /* … on the same side: this one */
         double ripple_cos_ppm, ripple_sin_ppm; /* the crank speed's second harmonic */
         uint64_t imu_time_ns;       /* of the IMU sample the estimators last took */
 

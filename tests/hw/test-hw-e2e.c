@@ -19,425 +19,65 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "common/time-util.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
+#include "tests/fixtures/emulated-board.h"
 #include "tests/fixtures/fake-sysfs.h"
-#include "drivers/sim/sim-gun.h"
 
-#define IIO_DEVICES "/sys/bus/iio/devices"
-#define ENC IIO_DEVICES "/iio:device0"
-#define IMU IIO_DEVICES "/iio:device1"
-#define PWM "/sys/class/pwm/pwmchip0"
-#define COUNTS_PER_REV 4096
-#define ACCEL_SCALE 0.01        /* m/s² per LSB */
-#define GYRO_SCALE 0.001        /* rad/s per LSB */
-#define PLANT_STEP_NS 200000
-#define PLANT_PIECE_S 0.005     /* a third of a revolution at 4000 ppm */
-#define PLANT_CPU 0             /* and the daemon's control thread (--rt-cpu) */
-#define RECORDS_MAX 20000
+#define IIO_DEVICES BOARD_IIO_DEVICES
+#define PWM BOARD_PWM
+#define ENC BOARD_ENC
 
 #define ROUTINE_SPEED_PPM 2000.0
 #define ROUTINE_RAMP_S 1.0
 #define ROUTINE_DURATION_S 4.0
 
-struct plant {
-        struct sim_gun model;
-        pthread_t thread;
-        atomic_bool stop;
-        /* the N of the /dev/iio:deviceN the encoder and the IMU write to, -1:
-         * the device is gone; the plant opens the FIFO when N changes */
-        atomic_int enc_index, imu_index;
-        atomic_bool imu_silent;         /* the IMU's device stays, its scans stop */
-        int enc_fifo, imu_fifo, enc_fifo_index, imu_fifo_index;
-        int motor_duty_fd, motor_enable_fd, stroke_duty_fd;
-        uint64_t enc_cut_ns;            /* the last encoder scan before it went */
-        atomic_uint_fast64_t duty_zero_ns; /* the plant then first saw duty 0 */
-        double motor_start_s;           /* model time of the first non-zero duty; NAN before */
-        double total_angle_rad;         /* unwrapped */
-        double next_rev_rad, last_rev_s;
-        double next_sample_s, sample_period_s;
-        long long counts;
-        int last_count;
-        /* the mean speed over each completed revolution */
-        size_t n;
-        double rev_end_s[RECORDS_MAX], rev_ppm[RECORDS_MAX];
-        unsigned samples_written, samples_dropped;
-        uint64_t last_write_ns, longest_gap_ns;         /* between two encoder scans */
-        bool realtime;                                  /* the plant got SCHED_FIFO */
-};
-
 static struct plant plant;
-static char dir[] = "/tmp/percussd-e2e-XXXXXX";
-
-static double read_number(int fd)
-{
-        char buf[32];
-        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-        if (n <= 0)
-                return 0.0;
-        buf[n] = 0;
-        return strtod(buf, NULL);
-}
-
-static int16_t clamp_s16(double v)
-{
-        return (int16_t)fmax(-32768.0, fmin(32767.0, round(v)));
-}
-
-static void write_samples(struct plant *p)
-{
-        unsigned char scan[16] = {0}, imu_scan[24] = {0};
-        double accel[3], gyro[3];
-        int16_t imu[6];
-        int count = (int)lround(sim_gun_encoder_angle(&p->model) / (2 * M_PI) * COUNTS_PER_REV) %
-                    COUNTS_PER_REV;
-        int delta = (count - p->last_count + COUNTS_PER_REV) % COUNTS_PER_REV;
-        uint16_t raw;
-        int64_t time_ns = (int64_t)now_ns(CLOCK_MONOTONIC);
-
-        /* the encoder counter: 16 bits, wrapping, as a hardware counter does */
-        if (delta >= COUNTS_PER_REV / 2)
-                delta -= COUNTS_PER_REV;
-        p->counts += delta;
-        p->last_count = count;
-        raw = (uint16_t)(p->counts & 0xffff);
-        memcpy(scan, &raw, sizeof(raw));
-        memcpy(scan + 8, &time_ns, sizeof(time_ns));
-        if (p->last_write_ns && (uint64_t)time_ns - p->last_write_ns > p->longest_gap_ns)
-                p->longest_gap_ns = (uint64_t)time_ns - p->last_write_ns;
-        p->last_write_ns = (uint64_t)time_ns;
-        if (p->enc_fifo < 0)
-                ;
-        else if (write(p->enc_fifo, scan, sizeof(scan)) == (ssize_t)sizeof(scan))
-                p->samples_written++;
-        else
-                p->samples_dropped++;
-
-        sim_gun_imu_read(&p->model, accel, gyro);
-        for (int i = 0; i < 3; i++) {
-                imu[i] = clamp_s16(accel[i] / ACCEL_SCALE);
-                imu[3 + i] = clamp_s16(gyro[i] / GYRO_SCALE);
-        }
-        /* the six axes, padding to 8 bytes, the timestamp */
-        memcpy(imu_scan, imu, sizeof(imu));
-        memcpy(imu_scan + 16, &time_ns, sizeof(time_ns));
-        if (p->imu_fifo >= 0 && !atomic_load(&p->imu_silent) &&
-            write(p->imu_fifo, imu_scan, sizeof(imu_scan)) != (ssize_t)sizeof(imu_scan))
-                p->samples_dropped++;
-}
-
-/* The device the test made (or removed) since the last step. */
-static void follow_device(int *fd, int *open_index, int index)
-{
-        char path[64];
-
-        if (index == *open_index)
-                return;
-        if (*fd >= 0)
-                close(*fd);
-        *fd = -1;
-        *open_index = index;
-        if (index < 0)
-                return;
-        snprintf(path, sizeof(path), "/dev/iio:device%d", index);
-        *fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-}
-
-static void follow_revolutions(struct plant *p, double angle_before, double t_before)
-{
-        double angle_after = p->model.angle_rad, t_after = sim_gun_time_s(&p->model);
-        double d = angle_after - angle_before;
-
-        if (d < -M_PI)
-                d += 2 * M_PI;
-        if (d <= 0.0)
-                return;
-        while (p->total_angle_rad + d >= p->next_rev_rad) {
-                /* the moment the crank passed the mark, between the two steps */
-                double t = t_before + (p->next_rev_rad - p->total_angle_rad) / d * (t_after - t_before);
-
-                if (p->last_rev_s > 0.0 && p->n < RECORDS_MAX) {
-                        p->rev_end_s[p->n] = t;
-                        p->rev_ppm[p->n] = 60.0 / (t - p->last_rev_s);
-                        p->n++;
-                }
-                p->last_rev_s = t;
-                p->next_rev_rad += 2 * M_PI;
-        }
-        p->total_angle_rad += d;
-}
-
-static void *plant_run(void *userdata)
-{
-        struct plant *p = userdata;
-        uint64_t last_ns = now_ns(CLOCK_MONOTONIC);
-
-        while (!atomic_load(&p->stop)) {
-                struct timespec step = { .tv_nsec = PLANT_STEP_NS };
-                double duty = read_number(p->motor_duty_fd) / 50000.0;
-                double pulse_ns = read_number(p->stroke_duty_fd);
-                double t = sim_gun_time_s(&p->model);
-                uint64_t now;
-
-                sim_gun_set_duty(&p->model, fmax(0.0, fmin(1.0, duty)));
-                sim_gun_set_enable(&p->model, read_number(p->motor_enable_fd) == 1.0);
-                sim_gun_set_stroke_position(&p->model, fmax(0.0, fmin(1.0, (pulse_ns - 1e6) / 1e6)));
-                if (duty > 0.0 && isnan(p->motor_start_s))
-                        p->motor_start_s = t;
-
-                if (atomic_load(&p->enc_index) < 0 && p->enc_fifo_index >= 0)
-                        p->enc_cut_ns = p->last_write_ns;
-                follow_device(&p->enc_fifo, &p->enc_fifo_index, atomic_load(&p->enc_index));
-                follow_device(&p->imu_fifo, &p->imu_fifo_index, atomic_load(&p->imu_index));
-                if (p->enc_fifo < 0 && duty == 0.0 && !atomic_load(&p->duty_zero_ns))
-                        atomic_store(&p->duty_zero_ns, now_ns(CLOCK_MONOTONIC));
-
-                nanosleep(&step, NULL);
-                now = now_ns(CLOCK_MONOTONIC);
-                /* all the time that passed, however long the thread was held up:
-                 * the samples carry the clock's time, the model must keep to it;
-                 * in pieces of less than a revolution, or follow_revolutions()
-                 * would miss a turn of a crank it sees only modulo 2π */
-                for (double left_s = (double)(now - last_ns) * 1e-9; left_s > 0.0;
-                     left_s -= PLANT_PIECE_S) {
-                        double angle = p->model.angle_rad, piece_t = sim_gun_time_s(&p->model);
-
-                        sim_gun_advance(&p->model, fmin(left_s, PLANT_PIECE_S));
-                        follow_revolutions(p, angle, piece_t);
-                }
-                last_ns = now;
-                if (sim_gun_time_s(&p->model) >= p->next_sample_s) {
-                        write_samples(p);
-                        p->next_sample_s += p->sample_period_s;
-                        if (p->next_sample_s < sim_gun_time_s(&p->model))
-                                p->next_sample_s = sim_gun_time_s(&p->model) + p->sample_period_s;
-                }
-        }
-        return NULL;
-}
-
-/* The encoder's sysfs directory (enc: .../iio:deviceN) as the kernel
- * shows it before anyone opened it. */
-static void lay_out_encoder(const char *enc)
-{
-        static const char *const attrs[][2] = {
-                { "name", "plant-encoder\n" },
-                { "in_count0_raw", "0\n" },
-                { "scan_elements/in_count0_en", "0\n" },
-                { "scan_elements/in_count0_index", "0\n" },
-                { "scan_elements/in_count0_type", "le:u16/16>>0\n" },
-                { "scan_elements/in_timestamp_en", "0\n" },
-                { "scan_elements/in_timestamp_index", "1\n" },
-                { "scan_elements/in_timestamp_type", "le:s64/64>>0\n" },
-                { "current_timestamp_clock", "realtime\n" },
-                { "sampling_frequency", "100\n" },
-                { "buffer/enable", "0\n" },
-                { "buffer/length", "0\n" },
-        };
-        char path[256];
-
-        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", enc, attrs[i][0]);
-                fake_write(path, attrs[i][1]);
-        }
-}
-
-static void lay_out_imu(const char *imu)
-{
-        static const char *const imu_ids[6] = { "accel_x", "accel_y", "accel_z",
-                                                "anglvel_x", "anglvel_y", "anglvel_z" };
-        static const char *const attrs[][2] = {
-                { "name", "plant-imu\n" },
-                /* the IIO core's timestamp: after the axes, s64, with the
-                 * clock attribute every buffered device with one gets */
-                { "scan_elements/in_timestamp_en", "0\n" },
-                { "scan_elements/in_timestamp_index", "6\n" },
-                { "scan_elements/in_timestamp_type", "le:s64/64>>0\n" },
-                { "current_timestamp_clock", "realtime\n" },
-                { "in_accel_scale", "0.01\n" },
-                { "in_anglvel_scale", "0.001\n" },
-                { "in_temp_raw", "3500\n" },
-                { "in_temp_scale", "10\n" },
-                { "sampling_frequency", "100\n" },
-                { "buffer/enable", "0\n" },
-                { "buffer/length", "0\n" },
-        };
-        char path[256], text[16];
-
-        for (int i = 0; i < 6; i++) {
-                snprintf(path, sizeof(path), "%s/in_%s_raw", imu, imu_ids[i]);
-                fake_write(path, "0\n");
-                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_en", imu, imu_ids[i]);
-                fake_write(path, "0\n");
-                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_index", imu, imu_ids[i]);
-                snprintf(text, sizeof(text), "%d\n", i);
-                fake_write(path, text);
-                snprintf(path, sizeof(path), "%s/scan_elements/in_%s_type", imu, imu_ids[i]);
-                fake_write(path, "le:s16/16>>0\n");
-        }
-        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", imu, attrs[i][0]);
-                fake_write(path, attrs[i][1]);
-        }
-}
-
-static void lay_out_devices(void)
-{
-        static const char *const fifos[] = { "/dev/iio:device0", "/dev/iio:device1", NULL };
-        char path[256];
-
-        fake_mount("/sys/bus");
-        fake_mount("/sys/class");
-        fake_dev_mount(fifos);
-
-        lay_out_encoder(ENC);
-        lay_out_imu(IMU);
-
-        fake_write("/sys/class/power_supply/BAT0/capacity", "76\n");
-        fake_write("/sys/class/power_supply/BAT0/status", "Discharging\n");
-
-        fake_write(PWM "/npwm", "2\n");
-        fake_write(PWM "/export", "");
-        fake_write(PWM "/unexport", "");
-        for (int i = 0; i < 2; i++)
-                for (int a = 0; a < 3; a++) {
-                        static const char *const attrs[] = { "period", "duty_cycle", "enable" };
-
-                        snprintf(path, sizeof(path), PWM "/pwm%d/%s", i, attrs[a]);
-                        fake_write(path, "");
-                }
-}
+static struct emulated_board board;
 
 static void setup(void)
 {
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        lay_out_devices();
+        board_enter_motor_rig(&board, "e2e");
 }
 
 static void teardown(void)
 {
-        char command[128];
-
-        fake_umount("/dev");
-        fake_umount("/sys/class");
-        fake_umount("/sys/bus");
-        snprintf(command, sizeof(command), "rm -rf %s", dir);
-        ck_assert_int_eq(system(command), 0);
-        strcpy(dir, "/tmp/percussd-e2e-XXXXXX");
+        board_leave(&board);
 }
 
 static const char *write_config(const char *encoder_device)
 {
-        static char path[128];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/percussd.conf", dir);
-        f = fopen(path, "we");
-        ck_assert_ptr_nonnull(f);
-        fprintf(f, "[Encoder]\nDevice=%s\nChannel=count0\nCountsPerRevolution=%d\n"
-                   "[IMU]\nDevice=plant-imu\n"
-                   "[Stroke]\nPWMChannel=1\n"
-                   "[Buttons]\nDriver=simulated\n"
-                   "[LEDs]\nDriver=simulated\n"
-                   "[Battery]\nDriver=power-supply\nName=BAT0\n"
-                   /* as the daemon fixture's: the VM's scheduling is not on trial */
-                   "[Safety]\nOverrunStreak=100\n", encoder_device, COUNTS_PER_REV);
-        ck_assert_int_eq(fclose(f), 0);
-        return path;
+        return board_write_config(&board, "[Encoder]\nDevice=%s\nChannel=count0\nCountsPerRevolution=%d\n"
+                                          "[IMU]\nDevice=plant-imu\n"
+                                          "[Stroke]\nPWMChannel=1\n"
+                                          "[Buttons]\nDriver=simulated\n"
+                                          "[LEDs]\nDriver=simulated\n"
+                                          "[Battery]\nDriver=power-supply\nName=BAT0\n"
+                                          /* as the daemon fixture's: the VM's scheduling is not on trial */
+                                          "[Safety]\nOverrunStreak=100\n",
+                                  encoder_device, BOARD_COUNTS_PER_REV);
 }
 
 static const char *write_routine(void)
 {
-        static char routines[128];
-        char path[192];
-        FILE *f;
-
-        snprintf(routines, sizeof(routines), "%s/routines", dir);
-        ck_assert_int_eq(mkdir(routines, 0755), 0);
-        snprintf(path, sizeof(path), "%s/e2e.ini", routines);
-        f = fopen(path, "we");
-        ck_assert_ptr_nonnull(f);
-        fprintf(f, "[routine]\ntitle = End to end\ndescription = One step on the real drivers.\n"
-                   "[step 1]\nmuscle = calves\nside = left\nspeed = %.0f\namplitude = 10\n"
-                   "duration = %.1f\nramp = %.1f\n",
-                ROUTINE_SPEED_PPM, ROUTINE_DURATION_S, ROUTINE_RAMP_S);
-        ck_assert_int_eq(fclose(f), 0);
-        return routines;
+        return board_write_routine(&board, "e2e", ROUTINE_SPEED_PPM, ROUTINE_DURATION_S, ROUTINE_RAMP_S);
 }
 
-static int open_attr(const char *path, int flags)
-{
-        int fd = open(path, flags | O_CLOEXEC);
-
-        ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-        return fd;
-}
-
-static void plant_start(struct plant *p)
+/* The default gun, as the controller's own constants describe it. */
+static void start_plant(void)
 {
         struct sim_gun_params params;
-        pthread_attr_t attr;
-        struct sched_param sched = { .sched_priority = 90 };
-        cpu_set_t cpus;
-        double hz = 0;
 
         sim_gun_params_default(&params);
-        sim_gun_init(&p->model, &params, 11);
-        p->motor_start_s = NAN;
-        p->next_rev_rad = 2 * M_PI;
-        p->enc_fifo = p->imu_fifo = p->enc_fifo_index = p->imu_fifo_index = -1;
-        atomic_store(&p->enc_index, 0);
-        atomic_store(&p->imu_index, 1);
-        atomic_store(&p->imu_silent, false);
-        p->motor_duty_fd = open_attr(PWM "/pwm0/duty_cycle", O_RDONLY);
-        p->motor_enable_fd = open_attr(PWM "/pwm0/enable", O_RDONLY);
-        p->stroke_duty_fd = open_attr(PWM "/pwm1/duty_cycle", O_RDONLY);
-        /* the device paced at the rate the daemon set */
-        sscanf(fake_read(ENC "/sampling_frequency"), "%lf", &hz);
-        ck_assert_double_ge(hz, 250);
-        p->sample_period_s = 1.0 / hz;
-
-        /* above the daemon's control thread (RTPriority=80), on its CPU: the
-         * plant stands for hardware, which neither another process nor a
-         * stalled virtual CPU delays behind the daemon's back (a late sample
-         * is a stale sensor) */
-        pthread_attr_init(&attr);
-        CPU_ZERO(&cpus);
-        CPU_SET(PLANT_CPU, &cpus);
-        pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
-        pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-        pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-        pthread_attr_setschedparam(&attr, &sched);
-        p->realtime = pthread_create(&p->thread, &attr, plant_run, p) == 0;
-        if (!p->realtime)
-                ck_assert_int_eq(pthread_create(&p->thread, NULL, plant_run, p), 0);
-        pthread_attr_destroy(&attr);
-}
-
-static void plant_stop(struct plant *p)
-{
-        atomic_store(&p->stop, true);
-        pthread_join(p->thread, NULL);
-        if (p->enc_fifo >= 0)
-                close(p->enc_fifo);
-        if (p->imu_fifo >= 0)
-                close(p->imu_fifo);
-        close(p->motor_duty_fd);
-        close(p->motor_enable_fd);
-        close(p->stroke_duty_fd);
+        plant_start(&plant, &params, 11, false);
 }
 
 START_TEST(test_routine_on_the_real_drivers)
@@ -445,8 +85,8 @@ START_TEST(test_routine_on_the_real_drivers)
         struct daemon_fixture f;
         const char *routines = write_routine();
         char *error_name = NULL, *state;
-        double ramp_end_s, measure_end_s, settled_after_s = 0.0, sum_sq = 0.0, sum_ppm = 0.0;
-        unsigned measured = 0, max_latency_us;
+        struct plant_speed speed;
+        unsigned max_latency_us;
         uint64_t overruns = 0; /* reported: a missed period or two is this VM's ordinary */
         bool on_time;
 
@@ -457,7 +97,7 @@ START_TEST(test_routine_on_the_real_drivers)
         ck_assert_str_eq(fake_read(ENC "/current_timestamp_clock"), "monotonic");
         ck_assert_str_eq(fake_read(PWM "/pwm0/period"), "50000\n");
         ck_assert_str_eq(fake_read(PWM "/pwm1/period"), "20000000\n");
-        plant_start(&plant);
+        start_plant();
         /* the gauge: the kernel's power_supply class */
         ck_assert_double_eq(fixture_get_double(&f, "Battery"), 76.0);
         ck_assert(!fixture_get_bool(&f, "Charging"));
@@ -484,21 +124,9 @@ START_TEST(test_routine_on_the_real_drivers)
         ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
 
         ck_assert_msg(!isnan(plant.motor_start_s), "the daemon never drove the motor");
-        ramp_end_s = plant.motor_start_s + ROUTINE_RAMP_S;
-        measure_end_s = plant.motor_start_s + ROUTINE_DURATION_S - 0.2;
-        for (size_t i = 0; i < plant.n; i++) {
-                double t = plant.rev_end_s[i], error_ppm = plant.rev_ppm[i] - ROUTINE_SPEED_PPM;
-
-                if (t < ramp_end_s || t > measure_end_s)
-                        continue;
-                if (fabs(error_ppm) > 0.02 * ROUTINE_SPEED_PPM)
-                        settled_after_s = t - ramp_end_s;
-                if (t >= ramp_end_s + 0.5) {
-                        sum_sq += error_ppm * error_ppm;
-                        sum_ppm += plant.rev_ppm[i];
-                        measured++;
-                }
-        }
+        plant_speed_after_ramp(&plant, plant.motor_start_s + ROUTINE_RAMP_S,
+                               plant.motor_start_s + ROUTINE_DURATION_S - 0.2, ROUTINE_SPEED_PPM,
+                               &speed);
         /* The bars are the control loop's when it runs on time: on a VM
          * that holds the loop or the plant up for many periods (seen: 12–18
          * ms under load), a settling time in wall time says more about the
@@ -506,24 +134,24 @@ START_TEST(test_routine_on_the_real_drivers)
          * hold to the bars in simulated time. Here, where neither was held
          * up past 5 periods, the bars; else the loop must still hold the
          * mean through the real drivers. */
-        on_time = max_latency_us < 5000 && plant.longest_gap_ns < 5000000;
+        on_time = max_latency_us < 5000 && atomic_load(&plant.longest_gap_ns) < 5000000;
         fprintf(stderr, "real drivers, emulated devices: %.0f ppm after a %.1f s ramp: within "
                         "±2 %% %.0f ms after the ramp; steady-state RMS error %.2f ppm (%.3f %%) "
                         "over %u revolutions; %u encoder scans written, %u dropped, longest gap "
                         "%.2f ms (plant %s); loop: %llu overruns, worst wake-up %u µs; mean %.1f "
                         "ppm; bars %s; state at the end: %s\n",
-                ROUTINE_SPEED_PPM, ROUTINE_RAMP_S, settled_after_s * 1000,
-                sqrt(sum_sq / fmax(measured, 1)), 100 * sqrt(sum_sq / fmax(measured, 1)) /
-                ROUTINE_SPEED_PPM, measured, plant.samples_written, plant.samples_dropped,
-                (double)plant.longest_gap_ns * 1e-6, plant.realtime ? "SCHED_FIFO" : "SCHED_OTHER",
-                (unsigned long long)overruns, max_latency_us, sum_ppm / fmax(measured, 1),
+                ROUTINE_SPEED_PPM, ROUTINE_RAMP_S, speed.settled_after_s * 1000, speed.rms_error_ppm,
+                100 * speed.rms_error_ppm / ROUTINE_SPEED_PPM, speed.measured,
+                plant.samples_written, plant.samples_dropped,
+                (double)atomic_load(&plant.longest_gap_ns) * 1e-6, plant.realtime ? "SCHED_FIFO" : "SCHED_OTHER",
+                (unsigned long long)overruns, max_latency_us, speed.mean_ppm,
                 on_time ? "judged" : "not judged: the machine held the loop or the plant up",
                 state);
-        ck_assert_uint_ge(measured, 50);
-        ck_assert_double_le(fabs(sum_ppm / measured - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
+        ck_assert_uint_ge(speed.measured, 50);
+        ck_assert_double_le(fabs(speed.mean_ppm - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
         if (on_time) {
-                ck_assert_double_le(settled_after_s, 0.3);
-                ck_assert_double_le(sqrt(sum_sq / measured), 0.005 * ROUTINE_SPEED_PPM);
+                ck_assert_double_le(speed.settled_after_s, 0.3);
+                ck_assert_double_le(speed.rms_error_ppm, 0.005 * ROUTINE_SPEED_PPM);
         }
         free(state);
         free(error_name);
@@ -546,7 +174,7 @@ static int run_failing(const char *encoder_device, const char *module_dir, char 
         if (pid == 0) {
                 dup2(err_pipe[1], STDERR_FILENO);
                 execl(PERCUSSD_PATH, PERCUSSD_PATH, "--config", write_config(encoder_device),
-                      "--session-bus", "--state-dir", dir, "--profiles-dir", PROFILES_SRC_DIR,
+                      "--session-bus", "--state-dir", board.dir, "--profiles-dir", PROFILES_SRC_DIR,
                       "--module-dir", module_dir, (char *)NULL);
                 _exit(127);
         }
@@ -614,7 +242,7 @@ static void start_playing(struct daemon_fixture *f)
         daemon_fixture_start_hardware(f, write_config("plant-encoder"),
                                       (const char *const[]){ "--profiles-dir", write_routine(),
                                                              "--rt-cpu", "0", NULL });
-        plant_start(&plant);
+        start_plant();
         ck_assert_int_eq(fixture_call(f, "Start", "e2e", NULL, NULL), 0);
         ck_assert_msg(fixture_wait_string(f, "State", "running", 2000), "not running");
 }
@@ -637,7 +265,7 @@ START_TEST(test_device_lost_and_back)
         start_playing(&f);
         realtime = fixture_get_bool(&f, "Realtime");
         usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
-        ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_gt(board_read_number(plant.motor_duty_fd), 0.0);
 
         atomic_store(&plant.enc_index, -1);
         remove_device(0);
@@ -656,7 +284,7 @@ START_TEST(test_device_lost_and_back)
         assert_clear_refused(&f, "[Encoder] Device=plant-encoder: no IIO device of that name "
                                  "(there are: plant-imu)");
         /* the motor's driver closed: duty 0, the PWM output off */
-        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
         ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
         ck_assert_int_lt(fixture_call(&f, "Start", "e2e", &error_name, NULL), 0);
         ck_assert_str_eq(error_name, "io.percussd.Error.Faulted");
@@ -664,7 +292,7 @@ START_TEST(test_device_lost_and_back)
 
         /* the encoder back as iio:device2; meanwhile the IMU goes */
         add_fifo(2);
-        lay_out_encoder(IIO_DEVICES "/iio:device2");
+        board_lay_out_encoder(IIO_DEVICES "/iio:device2");
         atomic_store(&plant.enc_index, 2);
         atomic_store(&plant.imu_index, -1);
         remove_device(1);
@@ -674,7 +302,7 @@ START_TEST(test_device_lost_and_back)
         fixture_expect_string(&f, "State", "fault");
 
         add_fifo(3);
-        lay_out_imu(IIO_DEVICES "/iio:device3");
+        board_lay_out_imu(IIO_DEVICES "/iio:device3");
         atomic_store(&plant.imu_index, 3);
         ck_assert_int_eq(fixture_call(&f, "ClearFault", NULL, NULL, NULL), 0);
         fixture_expect_string(&f, "State", "idle");
@@ -715,7 +343,7 @@ START_TEST(test_device_lost_and_back)
          * the VM's scheduling: 20 ms, plus what the host demonstrably held
          * the loop (its worst wake-up) and the plant (its longest gap) up */
         ck_assert_double_le(lost_ms, 20.0 + max_latency_us * 1e-3 +
-                                             (double)plant.longest_gap_ns * 1e-6);
+                                             (double)atomic_load(&plant.longest_gap_ns) * 1e-6);
         ck_assert_uint_ge(counted, 20);
         ck_assert_double_le(fabs(sum_ppm / counted - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
         ck_assert_double_le(fabs(speed_ppm - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
@@ -733,7 +361,7 @@ START_TEST(test_silent_imu_is_a_lost_sensor)
 
         start_playing(&f);
         usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
-        ck_assert_double_gt(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_gt(board_read_number(plant.motor_duty_fd), 0.0);
 
         atomic_store(&plant.imu_silent, true);
         ck_assert_msg(fixture_wait_string(&f, "State", "fault", 2000), "no fault");
@@ -743,9 +371,9 @@ START_TEST(test_silent_imu_is_a_lost_sensor)
                       "FaultMessage: %s", text);
         free(text);
         for (deadline_ms = fixture_now_ms() + 1000;
-             read_number(plant.motor_duty_fd) != 0.0 && fixture_now_ms() < deadline_ms;)
+             board_read_number(plant.motor_duty_fd) != 0.0 && fixture_now_ms() < deadline_ms;)
                 usleep(1000);
-        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
 
         /* sampling again: cleared, the next routine plays */
         atomic_store(&plant.imu_silent, false);
@@ -775,7 +403,7 @@ START_TEST(test_stop_while_a_device_is_missing)
         assert_clear_refused(&f, "[Encoder] Device=plant-encoder");
         ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
         daemon_fixture_stop(&f);
-        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
         ck_assert_str_eq(fake_read(PWM "/pwm0/enable"), "0\n");
         plant_stop(&plant);
 }
@@ -799,7 +427,7 @@ START_TEST(test_bad_module_stops_the_daemon)
         int status;
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                snprintf(module_dir, sizeof(module_dir), "%s/%s", dir, cases[i].subdir);
+                snprintf(module_dir, sizeof(module_dir), "%s/%s", board.dir, cases[i].subdir);
                 snprintf(path, sizeof(path), "%s/percussd-iio.so", module_dir);
                 if (i > 0)
                         ck_assert_int_eq(mkdir(module_dir, 0755), 0);
@@ -812,8 +440,8 @@ START_TEST(test_bad_module_stops_the_daemon)
                 status = run_failing("plant-encoder", module_dir, out, sizeof(out));
                 ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s: status %#x: %s",
                               cases[i].subdir, status, out);
-                snprintf(expected, sizeof(expected), "%s/percussd.conf: [Encoder] Driver=iio: %s%s",
-                         dir, cases[i].before_path, path);
+                snprintf(expected, sizeof(expected), "%s: [Encoder] Driver=iio: %s%s",
+                         board.config, cases[i].before_path, path);
                 ck_assert_msg(strstr(out, expected), "%s: %s", cases[i].subdir, out);
                 ck_assert_msg(strstr(out, cases[i].reason), "%s: %s", cases[i].subdir, out);
                 ck_assert_msg(strstr(out, "The motor stays off; percussd stops."), "%s", out);
@@ -843,7 +471,7 @@ START_TEST(test_stuck_driver_is_a_runaway)
         text = fixture_get_string(&f, "FaultMessage");
         ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
         free(text);
-        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
         sim_gun_set_motor_stuck(&plant.model, false);
         daemon_fixture_stop(&f);
         plant_stop(&plant);

@@ -23,6 +23,7 @@
 
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
+#include "tests/fixtures/emulated-board.h"
 #include "tests/fixtures/fake-sysfs.h"
 
 #define ADC "/sys/bus/iio/devices/iio:device0"
@@ -32,15 +33,13 @@
 /* 5 V: far past the map's 2.65 V */
 #define RAW_OUT_OF_MAP "40000\n"
 
-static char dir[] = "/tmp/percussd-stroke-e2e-XXXXXX";
+static struct emulated_board board;
 
 static void setup(void)
 {
         static const char *const no_fifos[] = { NULL };
 
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        fake_mount("/sys/bus");
-        fake_dev_mount(no_fifos);
+        board_enter(&board, "stroke-e2e", no_fifos);
         fake_write(ADC "/name", "ads1115\n");
         fake_write(ADC "/in_voltage0_raw", RAW_10_MM);
         fake_write(ADC "/in_voltage0_scale", "0.125000000\n");
@@ -48,29 +47,16 @@ static void setup(void)
 
 static void teardown(void)
 {
-        char command[128];
-
-        fake_umount("/dev");
-        fake_umount("/sys/bus");
-        snprintf(command, sizeof(command), "rm -rf %s", dir);
-        ck_assert_int_eq(system(command), 0);
-        strcpy(dir, "/tmp/percussd-stroke-e2e-XXXXXX");
+        board_leave(&board);
 }
 
 static const char *write_config(const char *adc_device)
 {
-        static char path[128];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/percussd.conf", dir);
-        f = fopen(path, "we");
-        ck_assert_ptr_nonnull(f);
-        fprintf(f, "[Encoder]\nDriver=simulated\n[IMU]\nDriver=simulated\n[Motor]\nDriver=simulated\n"
-                   "[Stroke]\nDriver=simulated\n[Buttons]\nDriver=simulated\n[LEDs]\nDriver=simulated\n"
-                   "[StrokeSensor]\nDriver=iio\nDevice=%s\nChannel=voltage0\n"
-                   "[Safety]\nOverrunStreak=100\n", adc_device);
-        ck_assert_int_eq(fclose(f), 0);
-        return path;
+        return board_write_config(&board, "[Encoder]\nDriver=simulated\n[IMU]\nDriver=simulated\n"
+                                          "[Motor]\nDriver=simulated\n[Stroke]\nDriver=simulated\n"
+                                          "[Buttons]\nDriver=simulated\n[LEDs]\nDriver=simulated\n"
+                                          "[StrokeSensor]\nDriver=iio\nDevice=%s\nChannel=voltage0\n"
+                                          "[Safety]\nOverrunStreak=100\n", adc_device);
 }
 
 static char *wait_notice(struct daemon_fixture *f, const char *words)
@@ -135,7 +121,7 @@ START_TEST(test_missing_adc_stops_the_daemon)
 
         /* percussd alone: it stops before it would take the bus */
         snprintf(command, sizeof(command), "%s --config %s --session-bus --state-dir %s "
-                 "--profiles-dir %s --module-dir %s 2>&1", PERCUSSD_PATH, write_config("ads1015"), dir,
+                 "--profiles-dir %s --module-dir %s 2>&1", PERCUSSD_PATH, write_config("ads1015"), board.dir,
                  PROFILES_SRC_DIR, IIO_MODULE_BUILD_DIR);
         p = popen(command, "r");
         ck_assert_ptr_nonnull(p);
