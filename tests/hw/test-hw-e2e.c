@@ -76,6 +76,7 @@ struct plant {
         unsigned samples_written, samples_dropped;
         uint64_t last_write_ns, longest_gap_ns;         /* between two encoder scans */
         bool realtime;                                  /* the plant got SCHED_FIFO */
+        bool enc_without_timestamp;     /* the encoder's scans hold the count alone */
 };
 
 static struct plant plant;
@@ -121,7 +122,8 @@ static void write_samples(struct plant *p)
         p->last_write_ns = (uint64_t)time_ns;
         if (p->enc_fifo < 0)
                 ;
-        else if (write(p->enc_fifo, scan, sizeof(scan)) == (ssize_t)sizeof(scan))
+        else if (write(p->enc_fifo, scan, p->enc_without_timestamp ? sizeof(raw) : sizeof(scan)) ==
+                 (ssize_t)(p->enc_without_timestamp ? sizeof(raw) : sizeof(scan)))
                 p->samples_written++;
         else
                 p->samples_dropped++;
@@ -859,6 +861,61 @@ START_TEST(test_stuck_driver_is_a_runaway)
 }
 END_TEST
 
+/* An encoder whose driver has no timestamp channel: percussd stamps each
+ * scan with the time it read it. At the slowest loop, 250 Hz, a period
+ * that finds no new scan is no lost sensor: the routine plays to its end
+ * at its speed. The scans hold the enabled channels only, as the kernel
+ * packs them (sysfs-bus-iio, scan_elements): a board that went on writing
+ * its 8-byte timestamp after the channel had gone fed the daemon the
+ * timestamp's upper words as counts, a standing crank while the IMU felt
+ * the head percussing, and so sensor-lost, at 250 Hz and 1 kHz alike. */
+START_TEST(test_encoder_without_timestamps_at_250_hz)
+{
+        struct daemon_fixture f;
+        char command[256];
+        double sum_ppm = 0.0, lo_ppm = INFINITY, hi_ppm = 0.0;
+        unsigned counted = 0;
+        bool finished;
+        char *fault;
+
+        snprintf(command, sizeof(command), "rm " ENC "/scan_elements/in_timestamp_* "
+                 ENC "/current_timestamp_clock");
+        ck_assert_int_eq(system(command), 0);
+        plant.enc_without_timestamp = true;
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", write_routine(),
+                                                             "--rt-cpu", "0", "--control-hz",
+                                                             "250", NULL });
+        plant_start(&plant);
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        /* to the routine's end (a fault is for good: it never gets there) */
+        finished = fixture_wait_string(&f, "State", "idle", (int)(ROUTINE_DURATION_S * 1000) + 3000);
+        fault = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(finished && !*fault, "the routine did not finish; FaultMessage: %s", fault);
+        free(fault);
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+
+        for (size_t i = 0; i < plant.n; i++)
+                if (plant.rev_end_s[i] > plant.motor_start_s + ROUTINE_RAMP_S + 0.5 &&
+                    plant.rev_end_s[i] < plant.motor_start_s + ROUTINE_DURATION_S - 0.2) {
+                        sum_ppm += plant.rev_ppm[i];
+                        lo_ppm = fmin(lo_ppm, plant.rev_ppm[i]);
+                        hi_ppm = fmax(hi_ppm, plant.rev_ppm[i]);
+                        counted++;
+                }
+        fprintf(stderr, "encoder without timestamps, 250 Hz loop: the crank %.0f ppm (%.0f–%.0f) "
+                        "over %u revolutions for %.0f asked; %u scans written, %u dropped, longest "
+                        "gap %.2f ms\n", sum_ppm / fmax(counted, 1), lo_ppm, hi_ppm, counted,
+                ROUTINE_SPEED_PPM, plant.samples_written, plant.samples_dropped,
+                (double)plant.longest_gap_ns * 1e-6);
+        ck_assert_uint_ge(counted, 20);
+        ck_assert_double_le(fabs(sum_ppm / counted - ROUTINE_SPEED_PPM), 0.02 * ROUTINE_SPEED_PPM);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -873,6 +930,13 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
         tcase_add_test(tc, test_stuck_driver_is_a_runaway);
+        suite_add_tcase(s, tc);
+
+        /* the encoder's driver without a timestamp channel: read-time stamping */
+        tc = tcase_create("read-time");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_encoder_without_timestamps_at_250_hz);
         suite_add_tcase(s, tc);
         return s;
 }
