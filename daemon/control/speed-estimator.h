@@ -52,6 +52,13 @@ void speed_estimator_update(struct speed_estimator *est, const struct encoder_sa
 double speed_estimator_fast_ppm(const struct speed_estimator *est);
 double speed_estimator_revolution_ppm(const struct speed_estimator *est);
 
+/* The fast estimate's window is full of readings (since the reset, or
+ * since a gap it could not difference across). */
+static inline bool speed_estimator_settled(const struct speed_estimator *est)
+{
+        return est->count > est->fast_samples;
+}
+
 /* The newest running (unwrapped) angle: whole turns since the reset. */
 static inline double speed_estimator_angle_rad(const struct speed_estimator *est)
 {
