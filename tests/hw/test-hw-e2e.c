@@ -916,6 +916,44 @@ START_TEST(test_encoder_without_timestamps_at_250_hz)
 }
 END_TEST
 
+/* The motor's driver stuck on while the gun rests after a routine: no
+ * watchdog here, so the daemon's beat looks at the crank every 2.5–3.75 s;
+ * the first look finds it turning with the motor off, the loop watches it
+ * on and calls it a runaway, the duty written 0. Waited for, not timed:
+ * the reaction is printed in the plant's time. */
+START_TEST(test_stuck_driver_at_rest_is_a_runaway)
+{
+        struct daemon_fixture f;
+        double stuck_s, seen_s;
+        long deadline_ms;
+        char *text;
+
+        start_playing(&f);
+        usleep(500000);
+        fixture_call(&f, "Stop", NULL, NULL, NULL);
+        ck_assert_msg(fixture_wait_string(&f, "State", "idle", 2000), "not idle after Stop");
+        for (deadline_ms = fixture_now_ms() + 5000; fixture_get_double(&f, "Speed") != 0.0;) {
+                ck_assert_msg(fixture_now_ms() < deadline_ms, "the crank never came to rest");
+                usleep(50000);
+        }
+        stuck_s = sim_gun_time_s(&plant.model);
+        sim_gun_set_motor_stuck(&plant.model, true);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 10000), "no fault");
+        seen_s = sim_gun_time_s(&plant.model);
+        fixture_expect_string(&f, "Fault", "runaway");
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
+        free(text);
+        ck_assert_double_eq(read_number(plant.motor_duty_fd), 0.0);
+        sim_gun_set_motor_stuck(&plant.model, false);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+        fprintf(stderr, "stuck driver at rest on the emulated board: fault seen on the bus %.0f ms "
+                        "after the driver stuck (a look every 2.5–3.75 s, then RunawayTime 100 ms)\n",
+                (seen_s - stuck_s) * 1e3);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -930,6 +968,13 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
         tcase_add_test(tc, test_stuck_driver_is_a_runaway);
+        suite_add_tcase(s, tc);
+
+        /* the crank at rest, the control thread asleep but for its looks */
+        tc = tcase_create("at-rest");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_stuck_driver_at_rest_is_a_runaway);
         suite_add_tcase(s, tc);
 
         /* the encoder's driver without a timestamp channel: read-time stamping */
