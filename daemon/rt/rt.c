@@ -164,9 +164,10 @@ static void *rt_thread(void *userdata)
                 (void)control_period_run(&rt->control, rt->gun, sp, tm);
 
                 /* Calibrate measures the gun at rest too */
-                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY)
-                        motor_off_since_ns = stopped_since_ns = 0, looking = false;
-                else {
+                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY) {
+                        motor_off_since_ns = stopped_since_ns = 0;
+                        looking = false;
+                } else {
                         if (!motor_off_since_ns)
                                 motor_off_since_ns = woke_ns;
                         if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >=
