@@ -15,6 +15,7 @@
 #include "power.h"
 #include "service-status.h"
 #include "stroke-sensor-watch.h"
+#include "watchdog.h"
 
 #define POST_RUN_ROUTINE "post-run"
 #define MANUAL_ROUTINE "manual"
@@ -438,10 +439,7 @@ static int setup_event_loop(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to watch SIGTERM and SIGINT: %m");
 
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up the systemd watchdog: %m");
-        return 0;
+        return watchdog_start(m);
 }
 
 static int setup_rt(struct manager *m)
@@ -578,6 +576,7 @@ struct manager *manager_free(struct manager *m)
         manager_calibration_free(m);
         manager_finish_clear(m, -ESHUTDOWN);
         m->publish_timer = sd_event_source_disable_unref(m->publish_timer);
+        m->watchdog_beat = sd_event_source_disable_unref(m->watchdog_beat);
         power_close(m);
         m->rt_event_source = sd_event_source_disable_unref(m->rt_event_source);
         rt_stop(&m->rt);

@@ -123,6 +123,11 @@ struct manager {
         sd_event_source *clear_timeout;
         char clear_refusal[768];        /* why a clear was refused (-EAGAIN), a sentence */
 
+        /* the systemd watchdog's keep-alive and the looks at a resting crank (watchdog.h) */
+        sd_event_source *watchdog_beat;
+        uint64_t watchdog_beat_usec;
+        bool watchdog_armed;            /* WATCHDOG_USEC asks for keep-alives */
+
         struct telemetry telemetry;     /* the newest the RT thread gave */
         sd_event_source *rt_event_source;
         sd_event_source *publish_timer;

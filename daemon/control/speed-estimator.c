@@ -5,6 +5,8 @@
 
 #define TWO_PI (2.0 * M_PI)
 #define RAD_PER_S_TO_PPM (60.0 / TWO_PI)
+/* half a turn at SPEED_ESTIMATOR_MAX_PPM */
+#define ANGLE_GAP_MAX_NS ((uint64_t)(0.5 * 60.0 / SPEED_ESTIMATOR_MAX_PPM * 1e9))
 
 void speed_estimator_init(struct speed_estimator *est, enum encoder_quantity quantity,
                           double control_hz)
@@ -22,6 +24,7 @@ void speed_estimator_reset(struct speed_estimator *est)
         est->head = 0;
         est->count = 0;
         est->last_value = 0.0;
+        est->held_ppm = 0.0;
 }
 
 /* The shortest signed turn from one wrapped angle to the next: right as
@@ -46,16 +49,27 @@ static unsigned older(const struct speed_estimator *est, unsigned back)
 void speed_estimator_update(struct speed_estimator *est, const struct encoder_sample *sample)
 {
         double angle = 0.0;
+        bool gap = false;
 
         if (est->count > 0) {
                 uint64_t prev_ns = est->time_ns[est->head];
                 double dt_s = sample->time_ns > prev_ns ? (double)(sample->time_ns - prev_ns) * 1e-9 : 0.0;
 
-                if (est->quantity == ENCODER_ANGLE)
+                if (est->quantity == ENCODER_ANGLE) {
                         angle = est->angle_rad[est->head] + angle_step(est->last_value, sample->value);
-                else /* trapezoidal integration of the velocity */
+                        /* a late period, or a backlog of which only the newest
+                         * scan counts: how many turns lie between is unknown */
+                        gap = sample->time_ns > prev_ns && sample->time_ns - prev_ns > ANGLE_GAP_MAX_NS;
+                } else /* trapezoidal integration of the velocity */
                         angle = est->angle_rad[est->head] + 0.5 * (est->last_value + sample->value) * dt_s;
-                est->head = (est->head + 1) % est->capacity;
+                if (gap) {
+                        /* the history starts again from this reading: no window
+                         * spans the gap; the running angle goes on, its turns
+                         * a guess that no speed is taken from */
+                        est->held_ppm = speed_estimator_fast_ppm(est);
+                        est->count = 0;
+                } else
+                        est->head = (est->head + 1) % est->capacity;
         }
         est->time_ns[est->head] = sample->time_ns;
         est->angle_rad[est->head] = angle;
@@ -80,8 +94,9 @@ double speed_estimator_fast_ppm(const struct speed_estimator *est)
         unsigned back;
 
         if (est->count < 2) {
-                return est->quantity == ENCODER_ANGULAR_VELOCITY && est->count == 1 ?
-                               est->last_value * RAD_PER_S_TO_PPM : 0.0;
+                if (est->quantity == ENCODER_ANGLE)
+                        return est->count == 1 ? est->held_ppm : 0.0;
+                return est->count == 1 ? est->last_value * RAD_PER_S_TO_PPM : 0.0;
         }
         back = est->fast_samples < est->count - 1 ? est->fast_samples : est->count - 1;
         return ppm_between(est, back);

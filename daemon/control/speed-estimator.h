@@ -23,6 +23,13 @@
 /* The fast estimate's window: 4 ms holds hundreds of counts of a 12-bit
  * encoder at 2000 ppm, so one count of quantisation is 0.2 %. */
 #define SPEED_ESTIMATOR_FAST_WINDOW_S 0.004
+/* The fastest crank the estimates must follow turn by turn: the
+ * envelope's 3 200 ppm and a quarter over it, where a crank is a runaway
+ * whatever its turns. Two readings of an angle channel further apart than
+ * half a turn at this speed (7.5 ms) may be any number of turns apart. At
+ * 250 Hz two scans of a device sampling at twice the rate are 6 ms apart
+ * when the loop wakes on either side of a scan: that still counts. */
+#define SPEED_ESTIMATOR_MAX_PPM 4000.0
 
 struct speed_estimator {
         enum encoder_quantity quantity;
@@ -33,6 +40,9 @@ struct speed_estimator {
         unsigned head;                  /* index of the newest sample */
         unsigned count;
         double last_value;              /* the channel's previous reading */
+        /* an angle channel's speed before a gap too long to difference
+         * across, held until two readings follow it */
+        double held_ppm;
 };
 
 void speed_estimator_init(struct speed_estimator *est, enum encoder_quantity quantity,
@@ -41,6 +51,13 @@ void speed_estimator_reset(struct speed_estimator *est);
 void speed_estimator_update(struct speed_estimator *est, const struct encoder_sample *sample);
 double speed_estimator_fast_ppm(const struct speed_estimator *est);
 double speed_estimator_revolution_ppm(const struct speed_estimator *est);
+
+/* The fast estimate's window is full of readings (since the reset, or
+ * since a gap it could not difference across). */
+static inline bool speed_estimator_settled(const struct speed_estimator *est)
+{
+        return est->count > est->fast_samples;
+}
 
 /* The newest running (unwrapped) angle: whole turns since the reset. */
 static inline double speed_estimator_angle_rad(const struct speed_estimator *est)

@@ -105,7 +105,7 @@ static void *rt_thread(void *userdata)
         struct rt *rt = userdata;
         struct telemetry state = rt->counters;
         uint64_t next_ns = 0, stopped_since_ns = 0, motor_off_since_ns = 0;
-        bool sleeping = true;
+        bool sleeping = true, looking = false;
 
         atomic_store(&rt->tid, (int)gettid());
         prefault_stack();
@@ -117,11 +117,17 @@ static void *rt_thread(void *userdata)
                 uint32_t clears_before = rt->control.fault_clears;
                 uint64_t woke_ns, late_ns;
                 struct timespec next_ts;
+                bool quiet_look = false;
 
                 if (sleeping) {
+                        bool work, look;
+
                         sleep_until_woken(rt);
-                        if (!atomic_load(&rt->quit) && !work_waiting(rt))
+                        work = work_waiting(rt);
+                        look = atomic_exchange(&rt->look_now, false);
+                        if (!atomic_load(&rt->quit) && !work && !look)
                                 continue;
+                        looking = look && !work;
                         control_period_reset(&rt->control);
                         next_ns = now_ns(CLOCK_MONOTONIC);
                         stopped_since_ns = motor_off_since_ns = 0;
@@ -158,9 +164,10 @@ static void *rt_thread(void *userdata)
                 (void)control_period_run(&rt->control, rt->gun, sp, tm);
 
                 /* Calibrate measures the gun at rest too */
-                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY)
+                if (rt->control.motor_on || sp->mode == SETPOINT_DUTY) {
                         motor_off_since_ns = stopped_since_ns = 0;
-                else {
+                        looking = false;
+                } else {
                         if (!motor_off_since_ns)
                                 motor_off_since_ns = woke_ns;
                         if (fabs(speed_estimator_fast_ppm(&rt->control.speed_estimator)) >=
@@ -174,6 +181,14 @@ static void *rt_thread(void *userdata)
                         sleeping = (stopped_since_ns && woke_ns - stopped_since_ns >= RT_STOPPED_NS) ||
                                    woke_ns - motor_off_since_ns >= RT_COAST_MAX_NS ||
                                    rt->control.fault == FAULT_SENSOR_LOST;
+                        /* a look answers once the fast estimate's window is full:
+                         * a crank at rest sends the thread back to sleep, one
+                         * that turns is watched on as after Stop */
+                        if (looking && speed_estimator_settled(&rt->control.speed_estimator)) {
+                                sleeping = sleeping || stopped_since_ns;
+                                quiet_look = sleeping && rt->control.fault == FAULT_NONE;
+                                looking = false;
+                        }
                 }
                 tm->resting = sleeping;
                 if (sleeping) /* the last word until the motor runs again: the crank rests */
@@ -181,7 +196,7 @@ static void *rt_thread(void *userdata)
                 triple_buffer_publish(&rt->telemetry_handoff);
 
                 if ((rt->control.fault != FAULT_NONE && fault_before == FAULT_NONE) ||
-                    rt->control.fault_clears != clears_before || sleeping)
+                    rt->control.fault_clears != clears_before || (sleeping && !quiet_look))
                         signal_main(rt);
         }
 
@@ -267,6 +282,7 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
         triple_buffer_init(&rt->telemetry_handoff, rt->telemetry_slots, sizeof(struct telemetry));
         atomic_init(&rt->quit, false);
         atomic_init(&rt->motor_off_now, false);
+        atomic_init(&rt->look_now, false);
         /* until the first period: a gun at rest */
         rt->counters.resting = true;
         *(struct telemetry *)triple_buffer_write_slot(&rt->telemetry_handoff) = rt->counters;
@@ -346,6 +362,19 @@ void rt_set_setpoint(struct rt *rt, const struct setpoint *sp)
         }
 }
 
+void rt_look(struct rt *rt)
+{
+        struct telemetry tm;
+
+        if (!rt->thread_started)
+                return;
+        (void)rt_read_telemetry(rt, &tm);
+        if (!tm.resting)
+                return;
+        atomic_store(&rt->look_now, true);
+        wake(rt);
+}
+
 bool rt_read_telemetry(struct rt *rt, struct telemetry *out)
 {
         bool fresh = triple_buffer_update(&rt->telemetry_handoff);
@@ -384,6 +413,7 @@ int rt_resume(struct rt *rt)
                             rt->config.control_hz);
         atomic_store(&rt->quit, false);
         atomic_store(&rt->motor_off_now, false);
+        atomic_store(&rt->look_now, false);
         rt->fifo = false;
         r = create_thread(rt, &rt->config);
         if (r < 0)

@@ -5,7 +5,8 @@
  * The real-time thread: paces control_period_run() with
  * clock_nanosleep(TIMER_ABSTIME) on CLOCK_MONOTONIC, under SCHED_FIFO with
  * memory locked when the system allows it. It sleeps (blocked, no
- * wake-ups) while the motor is off and the crank has stopped.
+ * wake-ups) while the motor is off and the crank has stopped, but for a
+ * look at the crank when the main thread asks for one (rt_look()).
  */
 
 #include <pthread.h>
@@ -40,6 +41,7 @@ struct rt {
         int event_fd;           /* eventfd, RT → main: a fault, a fault cleared, the motor stopped */
         atomic_bool quit;
         atomic_bool motor_off_now;  /* main → RT: a motor-off set-point, act before the period */
+        atomic_bool look_now;       /* main → RT: look at the resting crank (rt_look()) */
 
         pthread_t thread;
         atomic_int tid;         /* the thread's kernel id, for /proc/self/task/ */
@@ -65,6 +67,15 @@ int rt_start(struct rt *rt, struct gun *gun, const struct control_params *params
  * that turns the running motor off interrupts the thread's sleep: it acts
  * at once, not at its next period. */
 void rt_set_setpoint(struct rt *rt, const struct setpoint *sp);
+
+/* Main thread: while the crank rests and the thread sleeps, wakes it for
+ * one look at the crank: the periods that fill the fast speed estimate's
+ * window (5 at 1 kHz, 2 at 250 Hz), and those that drain a sensor's
+ * backlog. A crank found turning is then watched as after Stop, where the
+ * safety supervisor judges a runaway (a driver stuck on); one at rest
+ * sends the thread back to sleep without a word to the main thread.
+ * Nothing is done while the thread runs, or is halted. */
+void rt_look(struct rt *rt);
 
 /* Main thread: the newest telemetry; returns true when it is new. */
 bool rt_read_telemetry(struct rt *rt, struct telemetry *out);

@@ -487,6 +487,106 @@ START_TEST(test_stuck_driver_is_a_runaway)
 }
 END_TEST
 
+/* An encoder whose driver has no timestamp channel: percussd stamps each
+ * scan with the time it read it. At the slowest loop, 250 Hz, a period
+ * that finds no new scan is no lost sensor: the routine plays to its end,
+ * at its speed when the machine kept time. The scans hold the enabled channels only, as the kernel
+ * packs them (sysfs-bus-iio, scan_elements): a board that went on writing
+ * its 8-byte timestamp after the channel had gone fed the daemon the
+ * timestamp's upper words as counts, a standing crank while the IMU felt
+ * the head percussing, and so sensor-lost, at 250 Hz and 1 kHz alike. */
+START_TEST(test_encoder_without_timestamps_at_250_hz)
+{
+        struct daemon_fixture f;
+        char command[256];
+        double sum_ppm = 0.0, lo_ppm = INFINITY, hi_ppm = 0.0;
+        unsigned counted = 0, max_latency_us;
+        bool finished, on_time;
+        char *fault;
+
+        snprintf(command, sizeof(command), "rm " ENC "/scan_elements/in_timestamp_* "
+                 ENC "/current_timestamp_clock");
+        ck_assert_int_eq(system(command), 0);
+        daemon_fixture_start_hardware(&f, write_config("plant-encoder"),
+                                      (const char *const[]){ "--profiles-dir", write_routine(),
+                                                             "--rt-cpu", "0", "--control-hz",
+                                                             "250", NULL });
+        start_plant();
+        ck_assert_int_eq(fixture_call(&f, "Start", "e2e", NULL, NULL), 0);
+        ck_assert_msg(fixture_wait_string(&f, "State", "running", 2000), "not running");
+        /* to the routine's end (a fault is for good: it never gets there) */
+        finished = fixture_wait_string(&f, "State", "idle", (int)(ROUTINE_DURATION_S * 1000) + 3000);
+        fault = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(finished && !*fault, "the routine did not finish; FaultMessage: %s", fault);
+        free(fault);
+        max_latency_us = fixture_get_u32(&f, "MaxLatency");
+        ck_assert_int_eq(daemon_fixture_terminate(&f, 5000), 0);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+
+        for (size_t i = 0; i < plant.n; i++)
+                if (plant.rev_end_s[i] > plant.motor_start_s + ROUTINE_RAMP_S + 0.5 &&
+                    plant.rev_end_s[i] < plant.motor_start_s + ROUTINE_DURATION_S - 0.2) {
+                        sum_ppm += plant.rev_ppm[i];
+                        lo_ppm = fmin(lo_ppm, plant.rev_ppm[i]);
+                        hi_ppm = fmax(hi_ppm, plant.rev_ppm[i]);
+                        counted++;
+                }
+        /* a read-time stamp is as late as the loop and the plant were held
+         * up: the speed is held to its mean where neither was past a period */
+        on_time = max_latency_us < 4000 && plant.longest_gap_ns < 4000000;
+        fprintf(stderr, "encoder without timestamps, 250 Hz loop: the crank %.0f ppm (%.0f–%.0f) "
+                        "over %u revolutions for %.0f asked; %u scans written, %u dropped, longest "
+                        "gap %.2f ms; worst wake-up %u µs; mean %s\n", sum_ppm / fmax(counted, 1),
+                lo_ppm, hi_ppm, counted, ROUTINE_SPEED_PPM, plant.samples_written,
+                plant.samples_dropped, (double)plant.longest_gap_ns * 1e-6, max_latency_us,
+                on_time ? "judged" : "not judged: the machine held the loop or the plant up");
+        ck_assert(!plant.enc_timestamped);
+        ck_assert_uint_ge(counted, 20);
+        if (on_time)
+                ck_assert_double_le(fabs(sum_ppm / counted - ROUTINE_SPEED_PPM),
+                                    0.02 * ROUTINE_SPEED_PPM);
+}
+END_TEST
+
+/* The motor's driver stuck on while the gun rests after a routine: no
+ * watchdog here, so the daemon's beat looks at the crank every 2.5–3.75 s;
+ * the first look finds it turning with the motor off, the loop watches it
+ * on and calls it a runaway, the duty written 0. Waited for, not timed:
+ * the reaction is printed in the plant's time. */
+START_TEST(test_stuck_driver_at_rest_is_a_runaway)
+{
+        struct daemon_fixture f;
+        double stuck_s, seen_s;
+        long deadline_ms;
+        char *text;
+
+        start_playing(&f);
+        usleep(500000);
+        fixture_call(&f, "Stop", NULL, NULL, NULL);
+        ck_assert_msg(fixture_wait_string(&f, "State", "idle", 2000), "not idle after Stop");
+        for (deadline_ms = fixture_now_ms() + 5000; fixture_get_double(&f, "Speed") != 0.0;) {
+                ck_assert_msg(fixture_now_ms() < deadline_ms, "the crank never came to rest");
+                usleep(50000);
+        }
+        stuck_s = sim_gun_time_s(&plant.model);
+        sim_gun_set_motor_stuck(&plant.model, true);
+        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 10000), "no fault");
+        seen_s = sim_gun_time_s(&plant.model);
+        fixture_expect_string(&f, "Fault", "runaway");
+        text = fixture_get_string(&f, "FaultMessage");
+        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
+        free(text);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
+        sim_gun_set_motor_stuck(&plant.model, false);
+        daemon_fixture_stop(&f);
+        plant_stop(&plant);
+        fprintf(stderr, "stuck driver at rest on the emulated board: fault seen on the bus %.0f ms "
+                        "after the driver stuck (a look every 2.5–3.75 s, then RunawayTime 100 ms)\n",
+                (seen_s - stuck_s) * 1e3);
+}
+END_TEST
+
 static Suite *e2e_suite(void)
 {
         Suite *s = suite_create("hw-e2e");
@@ -501,6 +601,20 @@ static Suite *e2e_suite(void)
         tcase_add_test(tc, test_silent_imu_is_a_lost_sensor);
         tcase_add_test(tc, test_bad_module_stops_the_daemon);
         tcase_add_test(tc, test_stuck_driver_is_a_runaway);
+        suite_add_tcase(s, tc);
+
+        /* the crank at rest, the control thread asleep but for its looks */
+        tc = tcase_create("at-rest");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_stuck_driver_at_rest_is_a_runaway);
+        suite_add_tcase(s, tc);
+
+        /* the encoder's driver without a timestamp channel: read-time stamping */
+        tc = tcase_create("read-time");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_encoder_without_timestamps_at_250_hz);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -203,6 +203,57 @@ START_TEST(test_safe_stop_without_state_dir_fails_loudly)
 }
 END_TEST
 
+/* The looks at a resting crank ride the keep-alives: at 1 s, one every
+ * 0.5–0.75 s, far more than a runaway's confirmation (RunawayTime, 100 ms)
+ * takes. */
+#define LOOK_WATCHDOG_USEC "1000000"
+
+static void setup_looks(void)
+{
+        daemon_fixture_start_service(&fixture, LOOK_WATCHDOG_USEC);
+        snprintf(board_path, sizeof(board_path), "%s/%s", fixture.dir, SIM_BOARD_FILE);
+}
+
+/* A motor driver stuck on while the gun rests after a routine: the look
+ * at the next keep-alive finds the crank turning with the motor off, the
+ * loop watches it on and calls it a runaway. Counted in keep-alives, not
+ * in wall time: the fault comes with the keep-alive whose look saw it, or
+ * with the next when the main thread was held up past it. Looks at a
+ * healthy crank at rest raise nothing. */
+START_TEST(test_stuck_driver_at_rest_is_a_runaway)
+{
+        struct sim_board board;
+        char status[1024];
+        unsigned pings = 0;
+        long deadline;
+
+        spin_up();
+        call("Stop", NULL);
+        ck_assert(wait_notification("STATUS=Idle", 2000, NULL, NULL, 0));
+        /* telemetry ends with Speed 0 once the crank rests and the thread sleeps */
+        for (deadline = fixture_now_ms() + 5000; fixture_get_double(&fixture, "Speed") != 0.0;) {
+                ck_assert_msg(fixture_now_ms() < deadline, "the crank never came to rest");
+                usleep(50000);
+        }
+        for (unsigned i = 0; i < 3; i++)
+                ck_assert_msg(wait_notification("WATCHDOG=1", 5000, NULL, NULL, 0),
+                              "no keep-alive with WATCHDOG_USEC=" LOOK_WATCHDOG_USEC);
+        fixture_expect_string(&fixture, "State", "idle");
+
+        fixture_simulator(&fixture, "StickMotor", "b", 1);
+        ck_assert_msg(wait_notification("STATUS=Fault runaway", 10000, &pings, status, sizeof(status)),
+                      "no runaway fault after the driver stuck at rest");
+        ck_assert_msg(strstr(status, "may be stuck on"), "status \"%s\"", status);
+        ck_assert_msg(pings >= 1 && pings <= 2, "%u keep-alives before the fault", pings);
+        fixture_expect_string(&fixture, "Fault", "runaway");
+        ck_assert_int_eq(sim_board_open(&board, board_path), 0);
+        ck_assert(!atomic_load(&board.regs->enable));
+        ck_assert(atomic_load(&board.regs->duty) == 0.0);
+        sim_board_close(&board);
+        fixture_simulator(&fixture, "StickMotor", "b", 0);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("service");
@@ -216,6 +267,12 @@ int main(void)
         tcase_add_test(tc, test_sigterm_stops_motor_writes_session_exits_0);
         tcase_add_test(tc, test_safe_stop_after_kill_9);
         tcase_add_test(tc, test_safe_stop_without_state_dir_fails_loudly);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("looks");
+        tcase_add_checked_fixture(tc, setup_looks, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_stuck_driver_at_rest_is_a_runaway);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }

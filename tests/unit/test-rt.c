@@ -8,6 +8,7 @@
 #include <check.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -309,6 +310,56 @@ START_TEST(test_halt_and_resume)
 }
 END_TEST
 
+static bool look_over(const struct telemetry *tm)
+{
+        return tm->resting && tm->periods > 0;
+}
+
+static bool runaway_seen(const struct telemetry *tm)
+{
+        return tm->fault == FAULT_RUNAWAY;
+}
+
+/* The control thread asleep over a gun at rest, and the looks the main
+ * thread asks for at its watchdog's beat: one at a crank at rest runs the
+ * periods that fill the fast estimate's window, and sends the thread back
+ * to sleep without a word to the main thread; one at a crank a driver
+ * stuck on turns watches it on until the runaway, which it signals, the
+ * driver's enable off. Waited for on the telemetry and the eventfd. */
+START_TEST(test_looks_at_a_resting_crank)
+{
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = !SANITIZED,
+                                   .cpu = -1 };
+        struct pollfd event = { .events = POLLIN };
+        struct telemetry tm;
+
+        rig_open(&rig.gun, 9);
+        rig_start(&config);
+        event.fd = rig.rt.event_fd;
+
+        rt_look(&rig.rt);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, look_over), "the look never ended");
+        ck_assert_uint_eq(tm.periods, rig.rt.control.speed_estimator.fast_samples + 1);
+        ck_assert(tm.fault == FAULT_NONE);
+        ck_assert_int_eq(poll(&event, 1, 0), 0);
+
+        sim_gun_set_motor_stuck(&rig.model, true);
+        rt_look(&rig.rt);
+        ck_assert_int_eq(poll(&event, 1, 5000), 1);
+        rt_ack_event(&rig.rt);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, runaway_seen), "no runaway: fault %s",
+                      fault_to_string(tm.fault));
+        ck_assert(!tm.motor_on);
+        ck_assert(!rig.model.enabled);
+        fprintf(stderr, "look at rest: %llu periods; stuck driver at rest: runaway after %llu "
+                        "periods of watching\n",
+                (unsigned long long)rig.rt.control.speed_estimator.fast_samples + 1,
+                (unsigned long long)(tm.periods - rig.rt.control.speed_estimator.fast_samples - 1));
+        sim_gun_set_motor_stuck(&rig.model, false);
+        rt_stop(&rig.rt);
+}
+END_TEST
+
 static Suite *rt_suite(void)
 {
         Suite *s = suite_create("rt");
@@ -317,6 +368,7 @@ static Suite *rt_suite(void)
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_steady_state_and_idle);
         tcase_add_test(tc, test_halt_and_resume);
+        tcase_add_test(tc, test_looks_at_a_resting_crank);
         suite_add_tcase(s, tc);
         return s;
 }
