@@ -42,6 +42,12 @@ void safety_reset(struct safety *s)
         *s = (struct safety){0};
 }
 
+void safety_assume_coasting(struct safety *s, const struct safety_params *p)
+{
+        s->ceiling_ppm = ENVELOPE_SPEED_MAX_PPM +
+                         fmax(p->runaway_ratio * ENVELOPE_SPEED_MAX_PPM, p->runaway_margin_ppm);
+}
+
 static bool stalled(struct safety *s, const struct safety_params *p, const struct safety_input *in)
 {
         bool slow = in->motor_on && in->setpoint_ppm >= p->stall_min_setpoint_ppm &&

@@ -86,6 +86,11 @@ void safety_params_default(struct safety_params *p);
  * command to follow. */
 bool safety_setpoint_allowed(bool motor_on, double speed_ppm, double stroke_mm, double ramp_s);
 void safety_reset(struct safety *s);
+/* After safety_reset(), for a crank the loop did not see come to rest (a
+ * thread started again over it, one that slept while it may still have
+ * turned): it may be coasting down from as fast as the gun is ever driven,
+ * so the runaway ceiling falls from there. */
+void safety_assume_coasting(struct safety *s, const struct safety_params *p);
 /* FAULT_NONE, or the fault this period shows. */
 enum fault safety_check(struct safety *s, const struct safety_params *p,
                            const struct safety_input *in);

@@ -129,6 +129,8 @@ static void *rt_thread(void *userdata)
                                 continue;
                         looking = look && !work;
                         control_period_reset(&rt->control);
+                        if (rt->rest_unseen)
+                                safety_assume_coasting(&rt->control.safety, rt->safety);
                         next_ns = now_ns(CLOCK_MONOTONIC);
                         stopped_since_ns = motor_off_since_ns = 0;
                         sleeping = false;
@@ -190,6 +192,8 @@ static void *rt_thread(void *userdata)
                                 looking = false;
                         }
                 }
+                if (sleeping)
+                        rt->rest_unseen = !stopped_since_ns;
                 tm->resting = sleeping;
                 if (sleeping) /* the last word until the motor runs again: the crank rests */
                         tm->speed_ppm = tm->amplitude_mm = tm->force_n = 0.0;
@@ -413,8 +417,12 @@ int rt_resume(struct rt *rt)
                             rt->config.control_hz);
         atomic_store(&rt->quit, false);
         atomic_store(&rt->motor_off_now, false);
-        atomic_store(&rt->look_now, false);
         rt->fifo = false;
+        /* the new thread's first act is a look at the crank, which may still
+         * turn: Calibrate ends on a move */
+        rt->rest_unseen = true;
+        atomic_store(&rt->look_now, true);
+        wake(rt);
         r = create_thread(rt, &rt->config);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the control thread again: %m");

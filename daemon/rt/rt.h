@@ -42,6 +42,7 @@ struct rt {
         atomic_bool quit;
         atomic_bool motor_off_now;  /* main → RT: a motor-off set-point, act before the period */
         atomic_bool look_now;       /* main → RT: look at the resting crank (rt_look()) */
+        bool rest_unseen;           /* the thread did not see the crank come to rest */
 
         pthread_t thread;
         atomic_int tid;         /* the thread's kernel id, for /proc/self/task/ */

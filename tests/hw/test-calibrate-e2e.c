@@ -52,8 +52,6 @@
 #define CALIBRATION_TIMEOUT_MS 45000
 /* the person turns the gun this long after the Notice asks */
 #define TURN_DELAY_MS 500
-/* the crank at rest, as the model's friction brings it asymptotically */
-#define REST_PPM 1.0
 #define DUTY_MAX 0.95                   /* [Control] DutyMax's default */
 #define SPEED_MAX_PPM 3200.0            /* the routines' top speed */
 /* the host held neither the loop nor the plant up past 5 periods */
@@ -326,15 +324,9 @@ START_TEST(test_calibrate_through_the_real_drivers)
                 ck_assert_double_le(fabs(off(m.coulomb_nm, gun.coulomb_nm)), 0.20);
         }
 
-        /* a routine on what was measured, once the crank rests: Calibrate
-         * ends on a step at 0.3 DutyMax, and a routine started while the
-         * crank still coasts (Speed reads 0 then: the loop sleeps) faults
-         * runaway, the crank faster than the ramp asks; a bug of its own,
-         * reported, not this test's */
-        for (long end_ms = fixture_now_ms() + 5000;
-             sim_gun_true_speed_ppm(&plant.model) > REST_PPM && fixture_now_ms() < end_ms;)
-                usleep(20000);
-        ck_assert_double_le(sim_gun_true_speed_ppm(&plant.model), REST_PPM);
+        /* a routine on what was measured, at once, as a person would: the
+         * crank still coasts from Calibrate's last move (the control thread,
+         * started again on the result, watches it) */
         atomic_store(&plant.longest_gap_ns, 0);
         ck_assert_int_eq(fixture_call(&d, "Start", "e2e", NULL, NULL), 0);
         ck_assert_msg(fixture_wait_string(&d, "State", "running", 2000), "not running");

@@ -360,6 +360,51 @@ START_TEST(test_looks_at_a_resting_crank)
 }
 END_TEST
 
+static bool watching_a_coast(const struct telemetry *tm)
+{
+        return !tm->resting && tm->speed_ppm > 300.0;
+}
+
+/* Started again over a crank that still turns (Calibrate ends on a move,
+ * then the thread starts again on what it measured): the new thread looks
+ * at once, finds the crank coasting and watches it to rest, Speed true all
+ * the way, and no runaway, though the loop never saw how fast it was
+ * driven: the ceiling falls from the first speed it sees. A gun with
+ * little friction, SpinDownRate set to its slow coast, so that the crank
+ * still turns however late the thread starts again. */
+START_TEST(test_resumed_over_a_coasting_crank)
+{
+        struct rt_config config = { .control_hz = 1000, .priority = 50, .lock_memory = false,
+                                   .cpu = -1 };
+        struct telemetry tm;
+        bool rested = false;
+
+        rig_open(&rig.gun, 13);
+        rig.model.p.coulomb_nm /= 8;
+        rig.model.p.viscous_nm_s_per_rad /= 8;
+        rig.safety.spin_down_ppm_per_s = 300;
+        rig_start(&config);
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = true, .speed_ppm = 2000,
+                                                 .ramp_s = 0.2, .stroke_mm = 10 });
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, at_speed), "not at speed: %.0f ppm", tm.speed_ppm);
+        rt_set_setpoint(&rig.rt, &(struct setpoint){ .motor_on = false });
+        rt_halt(&rig.rt);
+        ck_assert(!sim_gun_true_enabled(&rig.model));
+
+        ck_assert_int_eq(rt_resume(&rig.rt), 0);
+        ck_assert_msg(wait_telemetry(&rig.rt, &tm, watching_a_coast),
+                      "the crank coasts at %.0f ppm, the thread publishes %.0f ppm%s",
+                      sim_gun_true_speed_ppm(&rig.model), tm.speed_ppm,
+                      tm.resting ? " and sleeps" : "");
+        for (int i = 0; i < 10 && !rested; i++)
+                rested = wait_telemetry(&rig.rt, &tm, look_over);
+        ck_assert_msg(rested, "the crank never came to rest: %.0f ppm", tm.speed_ppm);
+        ck_assert_msg(tm.fault == FAULT_NONE, "fault %s over a healthy coast", fault_to_string(tm.fault));
+        ck_assert_double_lt(fabs(sim_gun_true_speed_ppm(&rig.model)), 10.0);
+        rt_stop(&rig.rt);
+}
+END_TEST
+
 static Suite *rt_suite(void)
 {
         Suite *s = suite_create("rt");
@@ -369,6 +414,7 @@ static Suite *rt_suite(void)
         tcase_add_test(tc, test_steady_state_and_idle);
         tcase_add_test(tc, test_halt_and_resume);
         tcase_add_test(tc, test_looks_at_a_resting_crank);
+        tcase_add_test(tc, test_resumed_over_a_coasting_crank);
         suite_add_tcase(s, tc);
         return s;
 }

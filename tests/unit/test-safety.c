@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "tests/fixtures/check-main.h"
+#include "daemon/control/envelope.h"
 #include "daemon/control/safety.h"
 #include "tests/fixtures/sim-rig.h"
 
@@ -361,6 +362,42 @@ START_TEST(test_runaway_ceiling)
 }
 END_TEST
 
+/* The loop starts watching a crank it did not see come to rest (the
+ * thread started again after Calibrate, the motor off): the ceiling falls
+ * at SpinDownRate from the envelope's top and its margin. A crank coasting
+ * down, however fast it was driven, is healthy; one held at 2000 ppm is a
+ * runaway once the ceiling passes under it, and 100 ms on. */
+START_TEST(test_runaway_ceiling_over_a_crank_not_seen_to_rest)
+{
+        struct safety s;
+        struct safety_params p;
+        struct safety_input in = { .period_s = 0.001 };
+        double coast_ppm_per_s = 1000.0;
+        unsigned periods;
+
+        safety_params_default(&p);
+        safety_reset(&s);
+        safety_assume_coasting(&s, &p);
+        for (in.revolution_ppm = in.speed_ppm = ENVELOPE_SPEED_MAX_PPM; in.revolution_ppm > 0;
+             in.revolution_ppm = in.speed_ppm -= coast_ppm_per_s * in.period_s) {
+                in.encoder_time_ns += 1000000;
+                ck_assert_int_eq(safety_check(&s, &p, &in), FAULT_NONE);
+        }
+
+        safety_reset(&s);
+        safety_assume_coasting(&s, &p);
+        in.revolution_ppm = in.speed_ppm = 2000;
+        for (periods = 1; periods < 5000; periods++) {
+                in.encoder_time_ns += 1000000;
+                if (safety_check(&s, &p, &in) != FAULT_NONE)
+                        break;
+        }
+        /* from 3520 to 2000 ppm at 800 ppm/s: 1900 ms, then 100 ms */
+        ck_assert_uint_ge(periods, 1999);
+        ck_assert_uint_le(periods, 2001);
+}
+END_TEST
+
 START_TEST(test_overrun_streak)
 {
         ck_assert_uint_eq(run_until_fault(&running, 500), 501);
@@ -430,6 +467,7 @@ static Suite *safety_suite(void)
         tcase_add_test(tc, test_runaway_after_stop);
         tcase_add_test(tc, test_no_runaway_when_coasting_down);
         tcase_add_test(tc, test_runaway_ceiling);
+        tcase_add_test(tc, test_runaway_ceiling_over_a_crank_not_seen_to_rest);
         tcase_add_test(tc, test_overrun_streak);
         tcase_add_test(tc, test_setpoint_outside_envelope);
         tcase_add_test(tc, test_temperature);
