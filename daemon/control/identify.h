@@ -34,16 +34,19 @@ struct identify_sums {
         unsigned rest_samples;
         double rest_accel_m_s2[3];
 
-        /* turning: the first harmonic of each IMU axis against the crank angle */
+        /* turning: the first harmonic of each IMU axis against the crank
+         * angle its sample is the motion of, and the speed it turned at */
         unsigned harmonic_samples;
         double accel[3], accel_cos[3], accel_sin[3];
         double cos_sum, sin_sum;
+        double harmonic_speed_rad_s;
 
         /* the stroke estimator's whole revolutions at the actuator's two ends */
         unsigned end_revolutions[2];
         double end_in_phase_m_s2[2];    /* body acceleration on cos θ */
         double end_head_s2[2];          /* the head's motion per unit of r, on cos θ */
         double end_residual_m_s2[2];    /* the quadrature the head's motion does not explain */
+        double end_in_phase_speed[2];   /* the in-phase part times the revolution's speed, rad/s */
         unsigned end_sensor_samples[2]; /* the stroke sensor's readings there */
         double end_sensor_v[2];
 
@@ -81,6 +84,8 @@ struct identify_sample {
         uint64_t time_ns;               /* the encoder's sample: the RT thread wakes with jitter */
         double running_angle_rad;       /* crank angle, unwrapped, 0 with the head at its bottom */
         double cos_angle, sin_angle;    /* of the crank angle */
+        double imu_cos_angle, imu_sin_angle; /* of the angle the IMU's sample is the motion of */
+        double speed_rad_s;             /* the crank's, forward */
         double accel_m_s2[3];           /* in the gun's axes */
         double duty;                    /* to be run until the next sample */
         bool driven;
@@ -96,6 +101,6 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
 /* A revolution the stroke estimator closed at one of the actuator's ends
  * (0 or 1). */
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
-                             double head_in_phase_s2, double residual_m_s2);
+                             double head_in_phase_s2, double residual_m_s2, double speed_rad_s);
 /* A stroke-sensor reading at one of the actuator's ends. */
 void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts);

@@ -7,15 +7,20 @@
  * percussion axis, the head moving out), y and z. The control laws want
  * the crank angle with the head at its bottom at 0, turning forward, and
  * the body's acceleration in the gun's axes; a board is mounted as it
- * is. The settings say it, Calibrate measures it. No I/O: RT.
+ * is. An IMU's samples lag the motion they measure (its digital
+ * low-pass: a millisecond or more, 19° of crank at 3200 ppm): the IMU's
+ * sample is compared with the crank angle that much earlier. The
+ * settings say it, Calibrate measures it. No I/O: RT.
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct sensor_frame {
         bool encoder_reversed;          /* the encoder counts down as the crank turns forward */
         double encoder_zero_rad;        /* the encoder's reading with the head at its bottom */
         int imu_axes[3];                /* the gun's x, y, z as the driver's axes: 1..3, signed */
+        double imu_delay_s;             /* the IMU's sample is the motion this long before its time */
 };
 
 void sensor_frame_identity(struct sensor_frame *f);
@@ -25,6 +30,11 @@ bool sensor_frame_axes_valid(const int axes[3]);
 double sensor_frame_angle(const struct sensor_frame *f, double encoder_rad);
 /* A crank angular velocity, from the encoder's. */
 double sensor_frame_velocity(const struct sensor_frame *f, double encoder_rad_s);
+/* How far the crank turned, rad, from where it was when the IMU's
+ * sample was taken to the encoder's sample: the IMU's sample time less
+ * its delay, turning at speed_rad_s (the crank's, forward). */
+double sensor_frame_imu_lag_rad(const struct sensor_frame *f, double speed_rad_s,
+                                int64_t imu_after_encoder_ns);
 /* A vector of the driver's axes in the gun's; in and out may not overlap. */
 void sensor_frame_imu(const struct sensor_frame *f, const double driver[3], double gun[3]);
 /* Axes a after axes b: the gun's axes as b's driver reads them through a. */

@@ -14,8 +14,11 @@
 #define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
 /* Calibrate stops on a quadrature past this many ContactQuadrature. */
 #define CALIBRATION_CONTACT_SHARE 2.0
-/* … in this many revolutions in a row. */
+/* … in this many revolutions in a row, or in one past this many: the
+ * jitter's odd revolution is a tenth of that, a push's first whole one
+ * within it more */
 #define CALIBRATION_CONTACT_REVOLUTIONS 2
+#define CALIBRATION_CONTACT_AT_ONCE_SHARE 10.0
 /* A force past this share of ContactForce may be contact. */
 #define CONTACT_MAYBE_SHARE 0.5
 /* The ripple notch's step: a few revolutions to learn. */
@@ -257,6 +260,24 @@ static void publish_amplitude(struct control_period *cp, const struct gun *gun)
         }
 }
 
+/* The cosine and sine of the crank angle the IMU's sample is the motion
+ * of: the encoder's carried back by a rotation. With the devices' own
+ * timestamps the two scans may be periods apart (the IMU's comes in
+ * bursts, or slower), and the IMU's filter lags a millisecond or more:
+ * too far for a short series. */
+static void imu_angle(const struct control_period *cp, const struct encoder_sample *sample,
+                      const struct imu_sample *imu, double *imu_cos, double *imu_sin)
+{
+        double lag_rad = sensor_frame_imu_lag_rad(&cp->frame, speed_estimator_fast_ppm(&cp->speed_estimator) *
+                                                                      PPM_TO_RAD_S,
+                                                  (int64_t)(imu->time_ns - sample->time_ns));
+        double c = cos(sample->value), s = sin(sample->value);
+        double lag_cos = cos(lag_rad), lag_sin = sin(lag_rad);
+
+        *imu_cos = c * lag_cos + s * lag_sin;
+        *imu_sin = s * lag_cos - c * lag_sin;
+}
+
 /* Stroke and force, from this period's samples; once per revolution the
  * amplitude loop learns from them. The estimators want the crank's
  * absolute angle (the head is at the bottom at 0): an angle channel. */
@@ -265,23 +286,15 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
 {
         const struct stroke_estimator *se = &cp->stroke_estimator;
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
-        double c = cos(sample->value), s = sin(sample->value);
-        /* the crank turned on between the encoder's and the IMU's samples:
-         * the angle is carried along by a rotation. With the devices' own
-         * timestamps the two scans may be periods apart (the IMU's comes
-         * in bursts, or slower), too far for a short series */
-        double shift_rad = speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S *
-                           ((double)(int64_t)(imu->time_ns - sample->time_ns) * 1e-9);
-        double shift_cos = cos(shift_rad);
-        double shift_sin = sin(shift_rad);
+        double s = sin(sample->value), imu_cos, imu_sin;
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, c, s, accel_m_s2,
-                               cp->duty);
-        if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns,
-                                     c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
-                                     accel_m_s2))
+        imu_angle(cp, sample, imu, &imu_cos, &imu_sin);
+        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, s, imu_cos,
+                               imu_sin, accel_m_s2, cp->duty);
+        if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns, imu_cos,
+                                     imu_sin, accel_m_s2))
                 return;
         if (sp->mode == SETPOINT_DUTY) {
                 /* Calibrate: the stroke's figures, not the loops'; the
@@ -289,7 +302,7 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                 if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
                         identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
                                                 se->in_phase_m_s2, se->head_in_phase_s2,
-                                                se->residual_m_s2);
+                                                se->residual_m_s2, 2.0 * M_PI / se->revolution_s);
                 /* a loaded board's jittery periods add a few tenths of
                  * m/s² in the air, and now and then one revolution of
                  * more; a push gives several, revolution after revolution */
@@ -297,7 +310,8 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                         cp->contact_revolutions++;
                 else
                         cp->contact_revolutions = 0;
-                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
+                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS ||
+                                 fabs(se->residual_m_s2) > CALIBRATION_CONTACT_AT_ONCE_SHARE * se->p.contact_m_s2;
                 return;
         }
 
@@ -616,13 +630,20 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
             (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX))
                 identify_end_sensor(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX, cp->sensor_volts);
         if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
-            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
+            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING) {
+                double imu_cos, imu_sin;
+
+                imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
                                 &(struct identify_sample){
                                         .time_ns = sample.time_ns,
                                         .running_angle_rad = speed_estimator_angle_rad(&cp->speed_estimator),
                                         .cos_angle = cos(sample.value),
                                         .sin_angle = sin(sample.value),
+                                        .imu_cos_angle = imu_cos,
+                                        .imu_sin_angle = imu_sin,
+                                        .speed_rad_s = speed_estimator_fast_ppm(&cp->speed_estimator) *
+                                                       PPM_TO_RAD_S,
                                         .accel_m_s2 = { imu.accel_m_s2[0], imu.accel_m_s2[1],
                                                         imu.accel_m_s2[2] },
                                         .duty = duty,
@@ -630,7 +651,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                                         .bus_voltage_v = bus_voltage_v,
                                         .radius_m = stroke_radius_m(cp, &gun->stroke),
                                 });
-        else
+        } else
                 identify_history_reset(&cp->identify_history);
 
         publish_amplitude(cp, gun);

@@ -60,16 +60,18 @@ static void calibrate_and_check(const char *name, const struct sim_gun_params *p
         sim_rig_init_gun(&rig, params, &control, seed);
         r = sim_rig_calibrate(&rig, params->body_mass_kg, &cal, &seconds);
         ck_assert_msg(r == 1, "%s: calibration failed (%d): %s; frame so far %d,%d,%d reversed %d "
-                      "zero %.1f° (true %d,%d,%d, %d, %.1f°)", name, r, cal.why,
+                      "zero %.1f° delay %.3f ms (true %d,%d,%d, %d, %.1f°, %.3f ms)", name, r, cal.why,
                       cal.result.frame.imu_axes[0], cal.result.frame.imu_axes[1],
                       cal.result.frame.imu_axes[2], cal.result.frame.encoder_reversed,
-                      cal.result.frame.encoder_zero_rad * 180 / M_PI, params->imu_axes[0],
+                      cal.result.frame.encoder_zero_rad * 180 / M_PI,
+                      cal.result.frame.imu_delay_s * 1e3, params->imu_axes[0],
                       params->imu_axes[1], params->imu_axes[2], params->encoder_reversed,
-                      params->encoder_zero_deg);
+                      params->encoder_zero_deg, params->imu_delay_s * 1e3);
         m = &cal.result.motor;
         fprintf(stderr, "%s: %.1f s; back-EMF %+.1f %%, viscous %+.1f %%, Coulomb %+.1f %%, "
                         "inertia %+.1f %%, stroke gain %+.2f %%, zero off %.2f°, R %+.1f %%, "
-                        "axes %d,%d,%d (true %d,%d,%d), reversed %d (true %d)\n",
+                        "axes %d,%d,%d (true %d,%d,%d), reversed %d (true %d), IMU delay %.3f ms "
+                        "(true %.3f ms)\n",
                 name, seconds, 100 * off(m->torque_constant_nm_per_a, t.back_emf),
                 100 * off(m->viscous_nm_s_per_rad, t.viscous), 100 * off(m->coulomb_nm, t.coulomb),
                 100 * off(m->inertia_kg_m2, t.inertia), 100 * off(cal.result.stroke_gain, t.gain),
@@ -77,7 +79,8 @@ static void calibrate_and_check(const char *name, const struct sim_gun_params *p
                 100 * off(m->resistance_ohm, params->resistance_ohm),
                 cal.result.frame.imu_axes[0], cal.result.frame.imu_axes[1],
                 cal.result.frame.imu_axes[2], params->imu_axes[0], params->imu_axes[1],
-                params->imu_axes[2], cal.result.frame.encoder_reversed, params->encoder_reversed);
+                params->imu_axes[2], cal.result.frame.encoder_reversed, params->encoder_reversed,
+                cal.result.frame.imu_delay_s * 1e3, params->imu_delay_s * 1e3);
         ck_assert_double_le(seconds, 60.0);
         ck_assert(memcmp(cal.result.frame.imu_axes, params->imu_axes, sizeof(params->imu_axes)) == 0);
         ck_assert(cal.result.frame.encoder_reversed == params->encoder_reversed);
@@ -126,14 +129,16 @@ START_TEST(test_zero_refined)
                 double found_rad = true_zero_rad + (i & 2 ? -1.0 : 1.0) * M_PI / 180.0;
                 double off_rad = (reversed ? -1.0 : 1.0) * (found_rad - true_zero_rad);
                 struct identify_sums sums = { .harmonic_samples = 0 };
-                double zero_rad = found_rad;
+                double zero_rad = found_rad, delay_s = 1e-3;
 
                 for (int end = 0; end < 2; end++) {
                         sums.end_revolutions[end] = 10;
                         sums.end_in_phase_m_s2[end] = -10.0 * harmonic_m_s2[end] * cos(off_rad);
                         sums.end_residual_m_s2[end] = 10.0 * harmonic_m_s2[end] * sin(off_rad);
                 }
-                ck_assert_int_eq(identify_encoder_zero_refine(&sums, reversed, &zero_rad), 0);
+                /* no speeds told: the delay stays */
+                ck_assert_int_eq(identify_encoder_zero_refine(&sums, reversed, &zero_rad, &delay_s), 0);
+                ck_assert_double_eq(delay_s, 1e-3);
                 ck_assert_msg(fabs(remainder(zero_rad - true_zero_rad, 2.0 * M_PI)) < 1e-9,
                               "reversed %d: zero %.4f°, true %.4f°", reversed, zero_rad * 180 / M_PI,
                               true_zero_rad * 180 / M_PI);
@@ -148,13 +153,14 @@ START_TEST(test_zero_not_refined)
         struct identify_sums sums = { .end_revolutions = { 0, 10 },
                                       .end_in_phase_m_s2 = { 0.0, -1200.0 },
                                       .end_residual_m_s2 = { 0.0, 20.0 } };
-        double zero_rad = 1.0;
+        double zero_rad = 1.0, delay_s = 1e-3;
 
-        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad), -EDOM);
+        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad, &delay_s), -EDOM);
         sums.end_revolutions[0] = 10;
         sums.end_in_phase_m_s2[1] = 0.01;
-        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad), -EDOM);
+        ck_assert_int_eq(identify_encoder_zero_refine(&sums, false, &zero_rad, &delay_s), -EDOM);
         ck_assert_double_eq(zero_rad, 1.0);
+        ck_assert_double_eq(delay_s, 1e-3);
 }
 END_TEST
 
