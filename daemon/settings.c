@@ -103,7 +103,7 @@ static const struct key keys[] = {
         { "IMU", "Device", KEY_STRING, FIELD(hw.imu.device), 0, HW_NAME_MAX, "" },
         { "IMU", "SamplingFrequency", KEY_DOUBLE, FIELD(hw.imu.sampling_hz), 0, 100000, "Hz" },
         { "IMU", "Axes", KEY_AXES, FIELD(hw.imu.axes), 0, 0, "" },
-        { "IMU", "Delay", KEY_MS, FIELD(control.frame.imu_delay_s), 0, 100, "ms" },
+        { "IMU", "Delay", KEY_MS, FIELD(control.frame.imu_delay_s), 0, 10, "ms" },
         { "IMU", "Buffered", KEY_BOOL, FIELD(hw.imu.buffered), 0, 1, "" },
         { "IMU", "Trigger", KEY_STRING, FIELD(hw.imu.trigger), 0, HW_NAME_MAX, "" },
         { "IMU", "ThermalZone", KEY_STRING, FIELD(hw.imu.thermal_zone), 0, HW_PATH_MAX, "" },

@@ -41,7 +41,7 @@ static const struct field fields[] = {
         { "HeadMass", "head_mass_kg", RESULT(head_mass_kg), 0.001, 10, false },
         { "BusVoltage", "bus_voltage_v", RESULT(bus_voltage_v), 1, 100, false },
         { "EncoderZero", "encoder_zero_rad", RESULT(frame.encoder_zero_rad), 0, 2 * M_PI, false },
-        { "IMUDelay", "imu_delay_s", RESULT(frame.imu_delay_s), 0, 0.1, true },
+        { "IMUDelay", "imu_delay_s", RESULT(frame.imu_delay_s), 0, 0.01, true },
 };
 #define FIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -103,7 +103,7 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
                         sums->rest_accel_m_s2[i] += s->accel_m_s2[i];
                 return;
         }
-        if (what == IDENTIFY_HARMONIC) {
+        if (what == IDENTIFY_HARMONIC && s->imu_known) {
                 sums->harmonic_samples++;
                 for (int i = 0; i < 3; i++) {
                         sums->accel[i] += s->accel_m_s2[i];

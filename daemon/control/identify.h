@@ -84,7 +84,8 @@ struct identify_sample {
         uint64_t time_ns;               /* the encoder's sample: the RT thread wakes with jitter */
         double running_angle_rad;       /* crank angle, unwrapped, 0 with the head at its bottom */
         double cos_angle, sin_angle;    /* of the crank angle */
-        double imu_cos_angle, imu_sin_angle; /* of the angle the IMU's sample is the motion of */
+        bool imu_known;                 /* the angle the IMU's sample is the motion of is known … */
+        double imu_cos_angle, imu_sin_angle; /* … and these are its */
         double speed_rad_s;             /* the crank's, forward */
         double accel_m_s2[3];           /* in the gun's axes */
         double duty;                    /* to be run until the next sample */

@@ -39,12 +39,6 @@ double sensor_frame_velocity(const struct sensor_frame *f, double encoder_rad_s)
         return f->encoder_reversed ? -encoder_rad_s : encoder_rad_s;
 }
 
-double sensor_frame_imu_lag_rad(const struct sensor_frame *f, double speed_rad_s,
-                                int64_t imu_after_encoder_ns)
-{
-        return speed_rad_s * (f->imu_delay_s - (double)imu_after_encoder_ns * 1e-9);
-}
-
 void sensor_frame_imu(const struct sensor_frame *f, const double driver[3], double gun[3])
 {
         for (int i = 0; i < 3; i++)

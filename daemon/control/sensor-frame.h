@@ -14,7 +14,6 @@
  */
 
 #include <stdbool.h>
-#include <stdint.h>
 
 struct sensor_frame {
         bool encoder_reversed;          /* the encoder counts down as the crank turns forward */
@@ -30,11 +29,6 @@ bool sensor_frame_axes_valid(const int axes[3]);
 double sensor_frame_angle(const struct sensor_frame *f, double encoder_rad);
 /* A crank angular velocity, from the encoder's. */
 double sensor_frame_velocity(const struct sensor_frame *f, double encoder_rad_s);
-/* How far the crank turned, rad, from where it was when the IMU's
- * sample was taken to the encoder's sample: the IMU's sample time less
- * its delay, turning at speed_rad_s (the crank's, forward). */
-double sensor_frame_imu_lag_rad(const struct sensor_frame *f, double speed_rad_s,
-                                int64_t imu_after_encoder_ns);
 /* A vector of the driver's axes in the gun's; in and out may not overlap. */
 void sensor_frame_imu(const struct sensor_frame *f, const double driver[3], double gun[3]);
 /* Axes a after axes b: the gun's axes as b's driver reads them through a. */

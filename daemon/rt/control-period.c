@@ -99,6 +99,7 @@ static void restart_estimates(struct control_period *cp)
 void control_period_reset(struct control_period *cp)
 {
         speed_estimator_reset(&cp->speed_estimator);
+        angle_history_reset(&cp->angle_history);
         safety_reset(&cp->safety);
         restart_estimates(cp);
         cp->motor_on = false;
@@ -261,21 +262,24 @@ static void publish_amplitude(struct control_period *cp, const struct gun *gun)
 }
 
 /* The cosine and sine of the crank angle the IMU's sample is the motion
- * of: the encoder's carried back by a rotation. With the devices' own
- * timestamps the two scans may be periods apart (the IMU's comes in
- * bursts, or slower), and the IMU's filter lags a millisecond or more:
- * too far for a short series. */
-static void imu_angle(const struct control_period *cp, const struct encoder_sample *sample,
+ * of: the angle at the IMU's sample time less its delay (with the
+ * devices' own timestamps the two scans may be periods apart, the IMU's
+ * coming in bursts, or slower; the IMU's filter lags a millisecond or
+ * more), looked up in the encoder's last periods. False while they do
+ * not reach back that far (the frame, and the history, just changed):
+ * the sample then is compared with nothing. */
+static bool imu_angle(const struct control_period *cp, const struct encoder_sample *sample,
                       const struct imu_sample *imu, double *imu_cos, double *imu_sin)
 {
-        double lag_rad = sensor_frame_imu_lag_rad(&cp->frame, speed_estimator_fast_ppm(&cp->speed_estimator) *
-                                                                      PPM_TO_RAD_S,
-                                                  (int64_t)(imu->time_ns - sample->time_ns));
-        double c = cos(sample->value), s = sin(sample->value);
-        double lag_cos = cos(lag_rad), lag_sin = sin(lag_rad);
+        uint64_t delay_ns = (uint64_t)(cp->frame.imu_delay_s * 1e9);
+        uint64_t when_ns = imu->time_ns > delay_ns ? imu->time_ns - delay_ns : 0;
+        double then_rad = angle_history_at(&cp->angle_history, when_ns,
+                                           speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S);
+        double angle_rad = sample->value - (speed_estimator_angle_rad(&cp->speed_estimator) - then_rad);
 
-        *imu_cos = c * lag_cos + s * lag_sin;
-        *imu_sin = s * lag_cos - c * lag_sin;
+        *imu_cos = cos(angle_rad);
+        *imu_sin = sin(angle_rad);
+        return isfinite(angle_rad);
 }
 
 /* Stroke and force, from this period's samples; once per revolution the
@@ -290,7 +294,8 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        imu_angle(cp, sample, imu, &imu_cos, &imu_sin);
+        if (!imu_angle(cp, sample, imu, &imu_cos, &imu_sin))
+                return;
         force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, s, imu_cos,
                                imu_sin, accel_m_s2, cp->duty);
         if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns, imu_cos,
@@ -520,6 +525,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                  * old frame means nothing in the new one */
                 cp->frame = *frame;
                 speed_estimator_reset(&cp->speed_estimator);
+        angle_history_reset(&cp->angle_history);
                 restart_estimates(cp);
                 identify_history_reset(&cp->identify_history);
         }
@@ -568,6 +574,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 enum fault verdict;
 
                 speed_estimator_update(&cp->speed_estimator, &sample);
+                if (gun->encoder.quantity == ENCODER_ANGLE)
+                        angle_history_push(&cp->angle_history, sample.time_ns,
+                                           speed_estimator_angle_rad(&cp->speed_estimator));
                 verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
                         .period_s = cp->period_s,
                         .motor_on = cp->motor_on,
@@ -632,14 +641,15 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
             gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING) {
                 double imu_cos, imu_sin;
+                bool imu_known = imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
 
-                imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
                                 &(struct identify_sample){
                                         .time_ns = sample.time_ns,
                                         .running_angle_rad = speed_estimator_angle_rad(&cp->speed_estimator),
                                         .cos_angle = cos(sample.value),
                                         .sin_angle = sin(sample.value),
+                                        .imu_known = imu_known,
                                         .imu_cos_angle = imu_cos,
                                         .imu_sin_angle = imu_sin,
                                         .speed_rad_s = speed_estimator_fast_ppm(&cp->speed_estimator) *
