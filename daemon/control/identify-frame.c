@@ -12,7 +12,7 @@
 #define GRAVITY_DOMINANCE 3.0
 /* The head's harmonic, m/s², below which its phase is noise. */
 #define HARMONIC_MIN_M_S2 0.2
-/* The stroke ends' speeds this far apart (300 ppm) tell the delay too. */
+/* The short stroke's faster speed this far from the ends' (300 ppm) tells the delay too. */
 #define REFINE_SPEEDS_APART_RAD_S 31.4
 
 int identify_gravity_axis(const struct identify_sums *rest)
@@ -122,16 +122,15 @@ int identify_zero_and_delay(const struct identify_phase *phases, unsigned count,
 int identify_encoder_zero_refine(const struct identify_sums *sums, bool reversed, double *zero_rad,
                                  double *delay_s)
 {
-        double in_phase = 0.0, residual = 0.0, off_rad, end_off_rad[2], end_speed_rad_s[2];
-        bool each_end = true;
+        double in_phase = 0.0, residual = 0.0, in_phase_speed = 0.0, off_rad;
+        unsigned fast = IDENTIFY_END_SPEEDS - 1;
 
         for (int end = 0; end < 2; end++) {
                 if (sums->end_revolutions[end] == 0)
                         return -EDOM;
                 in_phase += sums->end_in_phase_m_s2[end];
                 residual += sums->end_residual_m_s2[end];
-                each_end = each_end && fabs(sums->end_in_phase_m_s2[end]) / sums->end_revolutions[end] >=
-                                               HARMONIC_MIN_M_S2;
+                in_phase_speed += sums->end_in_phase_speed[end];
         }
         /* x = −K cos(φ + off) = −K cos off cos φ + K sin off sin φ, with
          * φ the angle the zero and the delay gave: in phase −K cos off,
@@ -140,17 +139,20 @@ int identify_encoder_zero_refine(const struct identify_sums *sums, bool reversed
         if (!(fabs(in_phase) / (sums->end_revolutions[0] + sums->end_revolutions[1]) >= HARMONIC_MIN_M_S2))
                 return -EDOM;
         off_rad = atan(-residual / in_phase);
-        /* ends turned at speeds apart: off = off₀ − ω (τ − delay), the
+        /* the short stroke again, faster: off = off₀ − ω (τ − delay), the
          * angle the crank turns in what the delay is still short */
-        for (int end = 0; each_end && end < 2; end++) {
-                end_off_rad[end] = atan(-sums->end_residual_m_s2[end] / sums->end_in_phase_m_s2[end]);
-                end_speed_rad_s[end] = sums->end_in_phase_speed[end] / sums->end_in_phase_m_s2[end];
-        }
-        if (each_end && fabs(end_speed_rad_s[1] - end_speed_rad_s[0]) >= REFINE_SPEEDS_APART_RAD_S) {
-                double slope_s = (end_off_rad[1] - end_off_rad[0]) / (end_speed_rad_s[1] - end_speed_rad_s[0]);
+        if (sums->end_revolutions[fast] > 0 &&
+            fabs(sums->end_in_phase_m_s2[fast]) / sums->end_revolutions[fast] >= HARMONIC_MIN_M_S2) {
+                double slow_rad_s = in_phase_speed / in_phase;
+                double fast_rad_s = sums->end_in_phase_speed[fast] / sums->end_in_phase_m_s2[fast];
+                double fast_off_rad = atan(-sums->end_residual_m_s2[fast] / sums->end_in_phase_m_s2[fast]);
 
-                *delay_s -= slope_s;
-                off_rad = end_off_rad[0] - slope_s * end_speed_rad_s[0];
+                if (fabs(fast_rad_s - slow_rad_s) >= REFINE_SPEEDS_APART_RAD_S) {
+                        double slope_s = (fast_off_rad - off_rad) / (fast_rad_s - slow_rad_s);
+
+                        *delay_s -= slope_s;
+                        off_rad -= slope_s * slow_rad_s;
+                }
         }
         /* φ = ±(reading − zero) + off = ±(reading − (zero ∓ off)) */
         *zero_rad += reversed ? off_rad : -off_rad;

@@ -23,8 +23,8 @@
  *    (stroke-estimator.h). The stroke estimator's revolutions at the
  *    actuator's two ends, turning faster with the harmonic up to sixteen
  *    times stronger, tell the rest of it: that quadrature over the
- *    in-phase part is the tangent of the angle the zero is still off; at
- *    ends turned at two speeds, that angle against the speed tells what
+ *    in-phase part is the tangent of the angle the zero is still off; the
+ *    short stroke turned faster, that angle against the speed tells what
  *    the delay is still off too (at the top speed and the long stroke a
  *    tenth of a degree is a touch of the skin: 10 µs of delay).
  */
@@ -58,9 +58,10 @@ int identify_zero_and_delay(const struct identify_phase *phases, unsigned count,
 
 /* The zero and the delay from identify_zero_and_delay(), set with
  * `reversed`, refined by the stroke ends' revolutions
- * (identify_end_revolution(), taken with them): both when the ends turned
- * at speeds far enough apart, the zero alone else. -EDOM without them, or
- * without a head's harmonic there. */
+ * (identify_end_revolution(), taken with them): the zero by the two
+ * ends', the delay too by the short stroke's at a speed far enough from
+ * theirs. -EDOM without the ends' revolutions, or without a head's
+ * harmonic there. */
 int identify_encoder_zero_refine(const struct identify_sums *sums, bool reversed, double *zero_rad,
                                  double *delay_s);
 

@@ -124,7 +124,7 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
                              double head_in_phase_s2, double residual_m_s2, double speed_rad_s)
 {
-        if (end > 1)
+        if (end >= IDENTIFY_END_SPEEDS)
                 return;
         sums->end_revolutions[end]++;
         sums->end_in_phase_m_s2[end] += in_phase_m_s2;

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #define IDENTIFY_UNKNOWNS 6 /* μ, A, D, E, b, C */
+#define IDENTIFY_END_SPEEDS 3 /* position 0, position 1, position 0 faster */
 
 struct identify_sums {
         /* at rest: the IMU's mean, gravity and bias */
@@ -41,12 +42,13 @@ struct identify_sums {
         double cos_sum, sin_sum;
         double harmonic_speed_rad_s;
 
-        /* the stroke estimator's whole revolutions at the actuator's two ends */
-        unsigned end_revolutions[2];
-        double end_in_phase_m_s2[2];    /* body acceleration on cos θ */
-        double end_head_s2[2];          /* the head's motion per unit of r, on cos θ */
-        double end_residual_m_s2[2];    /* the quadrature the head's motion does not explain */
-        double end_in_phase_speed[2];   /* the in-phase part times the revolution's speed, rad/s */
+        /* the stroke estimator's whole revolutions at the actuator's two
+         * ends, and at its position 0 again, faster (IDENTIFY_END_SPEEDS) */
+        unsigned end_revolutions[IDENTIFY_END_SPEEDS];
+        double end_in_phase_m_s2[IDENTIFY_END_SPEEDS];  /* body acceleration on cos θ */
+        double end_head_s2[IDENTIFY_END_SPEEDS];        /* the head's motion per unit of r, on cos θ */
+        double end_residual_m_s2[IDENTIFY_END_SPEEDS];  /* the quadrature the head's motion does not explain */
+        double end_in_phase_speed[IDENTIFY_END_SPEEDS]; /* the in-phase part times the speed, rad/s */
         unsigned end_sensor_samples[2]; /* the stroke sensor's readings there */
         double end_sensor_v[2];
 
@@ -78,6 +80,7 @@ enum identify_what {
         IDENTIFY_MOTOR,                 /* the motor only */
         IDENTIFY_STROKE_MIN,            /* the stroke at the actuator's position 0, and the motor */
         IDENTIFY_STROKE_MAX,            /* … at 1, and the motor */
+        IDENTIFY_STROKE_MIN_FAST,       /* the head's phase at position 0, faster, and the motor */
 };
 
 struct identify_sample {
@@ -100,7 +103,7 @@ void identify_history_reset(struct identify_history *history);
 void identify_update(struct identify_sums *sums, struct identify_history *history,
                      enum identify_what what, const struct identify_sample *s);
 /* A revolution the stroke estimator closed at one of the actuator's ends
- * (0 or 1). */
+ * (0 or 1), or at position 0 faster (2). */
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
                              double head_in_phase_s2, double residual_m_s2, double speed_rad_s);
 /* A stroke-sensor reading at one of the actuator's ends. */

@@ -304,8 +304,11 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
         if (sp->mode == SETPOINT_DUTY) {
                 /* Calibrate: the stroke's figures, not the loops'; the
                  * head's quadrature says it touches something */
-                if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
-                        identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
+                if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX ||
+                    sp->identify == IDENTIFY_STROKE_MIN_FAST)
+                        identify_end_revolution(&cp->identify,
+                                                sp->identify == IDENTIFY_STROKE_MIN_FAST ? 2 :
+                                                sp->identify == IDENTIFY_STROKE_MAX,
                                                 se->in_phase_m_s2, se->head_in_phase_s2,
                                                 se->residual_m_s2, 2.0 * M_PI / se->revolution_s);
                 /* a loaded board's jittery periods add a few tenths of

@@ -28,15 +28,16 @@
 /* the phase's speeds must lie this far apart to tell the IMU's delay */
 #define PHASE_SPEEDS_APART_PPM 300.0
 
-/* The head's harmonic at two speeds: at the low one first (a wrong zero
- * turns nothing much yet), then at three quarters of the top one (its
- * harmonic four times stronger, the sooner told); each settles, then is
+/* The head's harmonic at two speeds: a faster one first (its harmonic
+ * stronger, the sooner told; under a duty no speed limit eases, whose
+ * easing would ripple the torque with the angle), then the low one, from
+ * which the motor's moves start as they always did. Each settles, then is
  * summed. The duty is a share of DutyMax, the speed its limit. */
 static const struct phase_speed {
         double duty_share, speed_max_ppm, settle_s, seconds;
 } phase_speeds[CALIBRATION_PHASE_SPEEDS] = {
-        { 0.3, PHASE_SPEED_MAX_PPM, 1.0, 2.0 },
         { 0.45, ENVELOPE_SPEED_MAX_PPM, 0.6, 1.0 },
+        { 0.3, PHASE_SPEED_MAX_PPM, 1.0, 2.0 },
 };
 
 /* The motor step's moves: duty steps and spin-downs at the short stroke
@@ -61,7 +62,10 @@ static const struct move moves[] = {
         { true, 0.35, 0, IDENTIFY_MOTOR, 0.6 },
         { true, 0.7, 0, IDENTIFY_MOTOR, 0.6 },
         { false, 0, 0, IDENTIFY_MOTOR, 1.5 },
-        { true, 0.7, 0, IDENTIFY_MOTOR, 0.6 },
+        /* the short stroke's revolutions at the top duty: against the
+         * stroke ends' at the slower duty below, the head's phase tells
+         * what the phase step left of the IMU's delay */
+        { true, 0.7, 0, IDENTIFY_STROKE_MIN_FAST, 0.6 },
         { false, 0, 0, IDENTIFY_MOTOR, 1.5 },
         /* the actuator moves while the crank stands: the head's motion
          * then is no stroke, and the motor is off anyway */
@@ -70,9 +74,7 @@ static const struct move moves[] = {
         { true, 0.35, 1, IDENTIFY_MOTOR, 0.6 },
         { false, 0, 1, IDENTIFY_MOTOR, 1.5 },
         { false, 0, 0, IDENTIFY_NOTHING, 0.3 },
-        /* faster than at the long stroke: the ends' two speeds tell
-         * what the phase step left of the IMU's delay */
-        { true, 0.6, 0, IDENTIFY_STROKE_MIN, 1.5 },
+        { true, 0.3, 0, IDENTIFY_STROKE_MIN, 1.5 },
 };
 #define MOVES (sizeof(moves) / sizeof(moves[0]))
 
@@ -293,7 +295,8 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
                 }
                 c->result.frame.encoder_reversed = tm->crank_speed_ppm < 0.0;
                 enter(c, CALIBRATION_PHASE, now_ns);
-                hand(c, true, 0.3 * c->cfg.duty_max, 0, IDENTIFY_NOTHING, PHASE_SPEED_MAX_PPM);
+                hand(c, true, phase_speeds[0].duty_share * c->cfg.duty_max, 0, IDENTIFY_NOTHING,
+                     phase_speeds[0].speed_max_ppm);
                 break;
         case CALIBRATION_PHASE: {
                 const struct phase_speed *speed = &phase_speeds[c->phase_speed];
