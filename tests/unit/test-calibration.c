@@ -224,6 +224,108 @@ START_TEST(test_zero_refined)
 }
 END_TEST
 
+/* A deterministic noise, ±√3 σ uniform: the IMU's 0.2 m/s² RMS. */
+static double noise_m_s2(uint64_t *state)
+{
+        *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+        return 0.2 * sqrt(3.0) * (2.0 * (double)(*state >> 11) * 0x1.0p-53 - 1.0);
+}
+
+/* The phase step's sums, as the control period takes them, from an IMU
+ * 2 ms behind the encoder: at 1100 and 2300 ppm, the head's harmonic
+ * 4 and 17 m/s² under 0.2 m/s² of noise, 2 s and 1 s at 1 kHz (the
+ * slow phase's noise alone is about 10 µs of delay). The fit gives the
+ * delay within 20 µs (0.4° at 3200 ppm, which the stroke ends then
+ * refine) and the zero within 0.2°, whichever way the encoder counts. */
+START_TEST(test_zero_and_delay)
+{
+        const double delay_s = 2e-3, speeds_ppm[2] = { 1100, 2300 }, amplitude_m_s2[2] = { 4, 17 };
+        const double seconds[2] = { 2.0, 1.0 };
+
+        for (int reversed = 0; reversed < 2; reversed++) {
+                const double zero_rad = 200.0 * M_PI / 180.0;
+                /* the sums' angle is the reading turned by the direction alone */
+                double sums_zero_rad = reversed ? -zero_rad : zero_rad;
+                struct identify_phase phases[2];
+                double found_zero_rad, found_delay_s;
+                uint64_t state = 7;
+
+                for (int k = 0; k < 2; k++) {
+                        struct identify_sums sums = { .harmonic_samples = 0 };
+                        struct identify_history history = { .count = 0 };
+                        double speed_rad_s = speeds_ppm[k] * 2.0 * M_PI / 60.0;
+
+                        for (unsigned i = 0; i < (unsigned)(seconds[k] * 1000); i++) {
+                                double angle_rad = 0.3 + speed_rad_s * i * 1e-3;
+                                /* the body's recoil of the crank's angle 2 ms ago */
+                                double crank_then_rad = angle_rad - speed_rad_s * delay_s - sums_zero_rad;
+                                struct identify_sample sample = {
+                                        .time_ns = (uint64_t)i * 1000000u,
+                                        .running_angle_rad = angle_rad,
+                                        .cos_angle = cos(angle_rad),
+                                        .sin_angle = sin(angle_rad),
+                                        .imu_known = true,
+                                        .imu_cos_angle = cos(angle_rad),
+                                        .imu_sin_angle = sin(angle_rad),
+                                        .speed_rad_s = speed_rad_s,
+                                        .accel_m_s2 = { -amplitude_m_s2[k] * cos(crank_then_rad) +
+                                                                noise_m_s2(&state),
+                                                        noise_m_s2(&state), 9.8 + noise_m_s2(&state) },
+                                };
+
+                                identify_update(&sums, &history, IDENTIFY_HARMONIC, &sample);
+                        }
+                        ck_assert_int_eq(identify_harmonic_phase(&sums, &phases[k]), 0);
+                }
+                ck_assert_int_eq(identify_zero_and_delay(phases, 2, reversed, &found_zero_rad,
+                                                         &found_delay_s), 0);
+                fprintf(stderr, "reversed %d: delay %.4f ms (true 2 ms), zero %.3f° off\n", reversed,
+                        found_delay_s * 1e3, remainder(found_zero_rad - zero_rad, 2 * M_PI) * 180 / M_PI);
+                ck_assert_double_le(fabs(found_delay_s - delay_s), 20e-6);
+                ck_assert_double_le(fabs(remainder(found_zero_rad - zero_rad, 2 * M_PI)) * 180 / M_PI, 0.2);
+        }
+        /* one speed, or two too close, tell no delay */
+        {
+                struct identify_phase same[2] = { { .phase_rad = 1.0, .speed_rad_s = 200, .weight = 1 },
+                                                  { .phase_rad = 1.1, .speed_rad_s = 200, .weight = 1 } };
+                double z, d;
+
+                ck_assert_int_eq(identify_zero_and_delay(same, 1, false, &z, &d), -EDOM);
+                ck_assert_int_eq(identify_zero_and_delay(same, 2, false, &z, &d), -EDOM);
+        }
+}
+END_TEST
+
+/* What the phase step left of the delay, 40 µs, and of the zero, half a
+ * degree, both come out of the stroke ends' revolutions (slow, 1500 ppm)
+ * and the short stroke's at the top duty (2700 ppm): the angle the zero
+ * and the delay gave is off by 0.5° + ω × 40 µs. */
+START_TEST(test_delay_refined)
+{
+        const double true_zero_rad = 40.0 * M_PI / 180.0, true_delay_s = 2e-3;
+        const double speed_rad_s[3] = { 157.0, 157.0, 283.0 }, harmonic_m_s2[3] = { 30, 120, 97 };
+
+        for (int reversed = 0; reversed < 2; reversed++) {
+                double zero_rad = true_zero_rad + (reversed ? -0.5 : 0.5) * M_PI / 180.0;
+                double delay_s = true_delay_s - 40e-6;
+                struct identify_sums sums = { .harmonic_samples = 0 };
+
+                for (unsigned end = 0; end < IDENTIFY_END_SPEEDS; end++)
+                        for (int rev = 0; rev < 10; rev++) {
+                                double off_rad = 0.5 * M_PI / 180.0 - speed_rad_s[end] * 40e-6;
+
+                                identify_end_revolution(&sums, end, -harmonic_m_s2[end] * cos(off_rad), 1.0,
+                                                        harmonic_m_s2[end] * sin(off_rad), speed_rad_s[end]);
+                        }
+                ck_assert_int_eq(identify_encoder_zero_refine(&sums, reversed, &zero_rad, &delay_s), 0);
+                ck_assert_msg(fabs(delay_s - true_delay_s) < 1e-9 &&
+                                      fabs(remainder(zero_rad - true_zero_rad, 2 * M_PI)) < 1e-6,
+                              "reversed %d: delay %.6f ms, zero %.4f°", reversed, delay_s * 1e3,
+                              zero_rad * 180 / M_PI);
+        }
+}
+END_TEST
+
 /* Without revolutions at both ends, or with no harmonic there, the zero
  * is left as the phase step found it. */
 START_TEST(test_zero_not_refined)
@@ -407,6 +509,8 @@ int main(void)
         tcase_add_loop_test(identify, test_family_member, 0, 24);
         tcase_add_test(identify, test_zero_refined);
         tcase_add_test(identify, test_imu_delay_air);
+        tcase_add_test(identify, test_zero_and_delay);
+        tcase_add_test(identify, test_delay_refined);
         tcase_add_test(identify, test_zero_not_refined);
         suite_add_tcase(s, identify);
         tcase_set_timeout(safety, 120);
