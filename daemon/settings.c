@@ -28,6 +28,7 @@ enum key_type {
         KEY_DRIVER,     /* enum hw_driver: "simulated" or the real driver, named in unit */
         KEY_AXES,       /* int[3], see hw_parse_axes() */
         KEY_DEGREES,    /* stored as rad */
+        KEY_MS,         /* stored as s */
         KEY_STROKE_MAP, /* struct stroke_sensor_map, see stroke-sensor-map-text.h */
 };
 
@@ -102,6 +103,7 @@ static const struct key keys[] = {
         { "IMU", "Device", KEY_STRING, FIELD(hw.imu.device), 0, HW_NAME_MAX, "" },
         { "IMU", "SamplingFrequency", KEY_DOUBLE, FIELD(hw.imu.sampling_hz), 0, 100000, "Hz" },
         { "IMU", "Axes", KEY_AXES, FIELD(hw.imu.axes), 0, 0, "" },
+        { "IMU", "Delay", KEY_MS, FIELD(control.frame.imu_delay_s), 0, 10, "ms" },
         { "IMU", "Buffered", KEY_BOOL, FIELD(hw.imu.buffered), 0, 1, "" },
         { "IMU", "Trigger", KEY_STRING, FIELD(hw.imu.trigger), 0, HW_NAME_MAX, "" },
         { "IMU", "ThermalZone", KEY_STRING, FIELD(hw.imu.thermal_zone), 0, HW_PATH_MAX, "" },
@@ -172,6 +174,7 @@ static const struct key keys[] = {
         { "Simulator", "EncoderZero", KEY_DOUBLE, FIELD(simulator.encoder_zero_deg), 0, 360, "°" },
         { "Simulator", "EncoderReversed", KEY_BOOL, FIELD(simulator.encoder_reversed), 0, 1, "" },
         { "Simulator", "IMUAxes", KEY_AXES, FIELD(simulator.imu_axes), 0, 0, "" },
+        { "Simulator", "IMUDelay", KEY_MS, FIELD(simulator.imu_delay_s), 0, SIM_IMU_DELAY_MAX_S * 1e3, "ms" },
 };
 
 #define KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -229,6 +232,9 @@ int settings_key_value(const struct settings *c, size_t i, double *value, double
                 break;
         case KEY_DEGREES:
                 *value = *(const double *)(const void *)field * 180.0 / M_PI;
+                break;
+        case KEY_MS:
+                *value = *(const double *)(const void *)field * 1e3;
                 break;
         case KEY_STRING:
                 /* its length, against the longest it may be */
@@ -420,6 +426,9 @@ static int apply_key(struct ini_file *f, const char *name, const char *value)
         case KEY_DEGREES:
                 *(double *)(void *)field = v * M_PI / 180.0;
                 break;
+        case KEY_MS:
+                *(double *)(void *)field = v * 1e-3;
+                break;
         case KEY_HOURS:
                 *(uint64_t *)(void *)field = (uint64_t)(v * (double)USEC_PER_HOUR);
                 break;
@@ -513,7 +522,7 @@ static void draw_family(struct parse *p)
                 return;
         sim_gun_params_family(&drawn, p->config->simulator_family);
         for (size_t i = 0; i < KEYS; i++) {
-                size_t size = keys[i].type == KEY_DOUBLE ? sizeof(double) :
+                size_t size = keys[i].type == KEY_DOUBLE || keys[i].type == KEY_MS ? sizeof(double) :
                               keys[i].type == KEY_UNSIGNED ? sizeof(unsigned) :
                                             keys[i].type == KEY_BOOL ? sizeof(bool) : sizeof(int[3]);
 

@@ -22,24 +22,26 @@ struct field {
         const char *name;               /* in GetCalibration, with its unit */
         size_t offset;                  /* a double in struct calibration_record */
         double min, max;
+        bool optional;                  /* files from before it was measured lack it: 0 */
 };
 
 #define RESULT(f) (offsetof(struct calibration_record, result) + offsetof(struct calibration_result, f))
 
 static const struct field fields[] = {
-        { "TorqueConstant", "torque_constant_nm_per_a", RESULT(motor.torque_constant_nm_per_a), 1e-4, 10 },
-        { "Resistance", "resistance_ohm", RESULT(motor.resistance_ohm), 1e-3, 100 },
-        { "Inertia", "inertia_kg_m2", RESULT(motor.inertia_kg_m2), 1e-9, 1 },
-        { "Viscous", "viscous_nm_s_per_rad", RESULT(motor.viscous_nm_s_per_rad), 0, 1 },
-        { "Coulomb", "coulomb_nm", RESULT(motor.coulomb_nm), 0, 10 },
-        { "FeedForward", "ff_duty_per_ppm", RESULT(speed.ff_duty_per_ppm), 0, 0.01 },
-        { "FeedForwardOffset", "ff_duty_offset", RESULT(speed.ff_duty_offset), 0, 0.5 },
-        { "SpeedKp", "speed_kp_duty_per_ppm", RESULT(speed.kp_duty_per_ppm), 0, 0.01 },
-        { "SpeedKi", "speed_ki_duty_per_ppm_s", RESULT(speed.ki_duty_per_ppm_s), 0, 1 },
-        { "StrokeGain", "stroke_gain", RESULT(stroke_gain), 1, 200 },
-        { "HeadMass", "head_mass_kg", RESULT(head_mass_kg), 0.001, 10 },
-        { "BusVoltage", "bus_voltage_v", RESULT(bus_voltage_v), 1, 100 },
-        { "EncoderZero", "encoder_zero_rad", RESULT(frame.encoder_zero_rad), 0, 2 * M_PI },
+        { "TorqueConstant", "torque_constant_nm_per_a", RESULT(motor.torque_constant_nm_per_a), 1e-4, 10, false },
+        { "Resistance", "resistance_ohm", RESULT(motor.resistance_ohm), 1e-3, 100, false },
+        { "Inertia", "inertia_kg_m2", RESULT(motor.inertia_kg_m2), 1e-9, 1, false },
+        { "Viscous", "viscous_nm_s_per_rad", RESULT(motor.viscous_nm_s_per_rad), 0, 1, false },
+        { "Coulomb", "coulomb_nm", RESULT(motor.coulomb_nm), 0, 10, false },
+        { "FeedForward", "ff_duty_per_ppm", RESULT(speed.ff_duty_per_ppm), 0, 0.01, false },
+        { "FeedForwardOffset", "ff_duty_offset", RESULT(speed.ff_duty_offset), 0, 0.5, false },
+        { "SpeedKp", "speed_kp_duty_per_ppm", RESULT(speed.kp_duty_per_ppm), 0, 0.01, false },
+        { "SpeedKi", "speed_ki_duty_per_ppm_s", RESULT(speed.ki_duty_per_ppm_s), 0, 1, false },
+        { "StrokeGain", "stroke_gain", RESULT(stroke_gain), 1, 200, false },
+        { "HeadMass", "head_mass_kg", RESULT(head_mass_kg), 0.001, 10, false },
+        { "BusVoltage", "bus_voltage_v", RESULT(bus_voltage_v), 1, 100, false },
+        { "EncoderZero", "encoder_zero_rad", RESULT(frame.encoder_zero_rad), 0, 2 * M_PI, false },
+        { "IMUDelay", "imu_delay_s", RESULT(frame.imu_delay_s), 0, 0.01, true },
 };
 #define FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -237,7 +239,7 @@ int calibration_file_load(const char *path, struct calibration_record *rec, char
         if (r < 0)
                 return -EINVAL;
         for (size_t i = 0; i < FIELDS; i++)
-                if (!l.seen[i]) {
+                if (!l.seen[i] && !fields[i].optional) {
                         snprintf(error, error_size, "%s: %s is missing", path, fields[i].key);
                         return -EINVAL;
                 }
@@ -294,6 +296,7 @@ void calibration_apply_settings(const struct calibration_record *rec, struct set
         apply_scaled(c, config_path, "Encoder", "Zero", &p->frame.encoder_zero_rad,
                      res->frame.encoder_zero_rad, 180.0 / M_PI);
         apply(c, config_path, "Encoder", "Reversed", &reversed, res->frame.encoder_reversed);
+        apply_scaled(c, config_path, "IMU", "Delay", &p->frame.imu_delay_s, res->frame.imu_delay_s, 1e3);
         p->frame.encoder_reversed = reversed != 0.0;
         /* Calibrate measured the axes through the driver's map: with the
          * file's [IMU] Axes set, that map is the file's and stays alone */

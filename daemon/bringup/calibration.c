@@ -110,14 +110,17 @@ static int adopt(struct manager *m)
                                           "calibration: %m");
         snprintf(cal->message, sizeof(cal->message),
                  "Calibrated in %.0f s: back-EMF %.4f V·s/rad, resistance %.3f Ω, inertia %.3g kg·m², "
-                 "friction %.3g N·m + %.3g N·m·s/rad, stroke gain %.2f, encoder zero %.1f°%s%s%s.",
+                 "friction %.3g N·m + %.3g N·m·s/rad, stroke gain %.2f, encoder zero %.1f°, "
+                 "IMU delay %.2f ms%s%s%s%s.",
                  (double)(monotonic_ns() - cal->sequence.started_ns) * 1e-9,
                  res->motor.torque_constant_nm_per_a, res->motor.resistance_ohm,
                  res->motor.inertia_kg_m2, res->motor.coulomb_nm, res->motor.viscous_nm_s_per_rad,
                  res->stroke_gain, res->frame.encoder_zero_rad * 180.0 / M_PI,
+                 res->frame.imu_delay_s * 1e3,
                  res->direction_differs ? ", the encoder counts the other way than configured" : "",
                  res->axes_differ ? ", the IMU is mounted otherwise than [IMU] Axes says" : "",
-                 res->zero_differs ? ", its zero is not the configured one" : "");
+                 res->zero_differs ? ", its zero is not the configured one" : "",
+                 res->delay_differs ? ", the IMU lags otherwise than [IMU] Delay says" : "");
         return 0;
 }
 

@@ -27,7 +27,7 @@ struct manager_calibration {
         sd_event_source *timer;
         bool have_record;
         struct calibration_record record;
-        char message[320];              /* the last one's outcome, a sentence */
+        char message[400];              /* the last one's outcome, a sentence */
 };
 
 struct manager;

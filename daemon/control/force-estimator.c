@@ -46,7 +46,7 @@ static void accumulate(struct force_estimator *fe, double running_angle_rad, dou
                            /* a revolution within STROKE_ESTIMATOR_REVOLUTION_MAX_S
                             * is far from standstill, where it would be smoothed */
                            copysign(p->coulomb_nm, speed_rad_s);
-        double cos2 = fe->prev_cos * fe->prev_cos - fe->prev_sin * fe->prev_sin;
+        double cos2 = fe->prev_imu_cos * fe->prev_imu_cos - fe->prev_imu_sin * fe->prev_imu_sin;
 
         /* the period's torque against the mean of sin θ across it; the
          * rotor's acceleration between this period and the last against
@@ -68,8 +68,8 @@ static void accumulate(struct force_estimator *fe, double running_angle_rad, dou
 }
 
 void force_estimator_update(struct force_estimator *fe, uint64_t time_ns,
-                            double running_angle_rad, double cos_angle, double sin_angle,
-                            double accel_m_s2, double duty)
+                            double running_angle_rad, double sin_angle, double imu_cos_angle,
+                            double imu_sin_angle, double accel_m_s2, double duty)
 {
         if (fe->primed) {
                 double dt_s = (double)(int64_t)(time_ns - fe->prev_time_ns) * 1e-9;
@@ -83,7 +83,8 @@ void force_estimator_update(struct force_estimator *fe, uint64_t time_ns,
         fe->prev_time_ns = time_ns;
         fe->prev_angle_rad = running_angle_rad;
         fe->prev_sin = sin_angle;
-        fe->prev_cos = cos_angle;
+        fe->prev_imu_cos = imu_cos_angle;
+        fe->prev_imu_sin = imu_sin_angle;
         fe->prev_accel_m_s2 = accel_m_s2;
 }
 

@@ -39,7 +39,8 @@ struct force_estimator {
         double period_s;                /* the loop's, bounding a sample's interval */
         bool primed;                    /* a previous sample is known */
         uint64_t prev_time_ns;
-        double prev_angle_rad, prev_speed_rad_s, prev_sin, prev_cos, prev_accel_m_s2;
+        double prev_angle_rad, prev_speed_rad_s, prev_sin, prev_accel_m_s2;
+        double prev_imu_cos, prev_imu_sin;   /* of the angle the IMU's sample is the motion of */
         bool prev_speed_known;
         double current_a;               /* the winding's current, modelled */
 
@@ -67,14 +68,15 @@ void force_estimator_reset(struct force_estimator *fe);
 
 /* One period: the time of the encoder's sample (a period's length is
  * what the clock says, not what the loop asked for: a late wake-up makes
- * it longer), the crank's running angle and the sine and cosine of its
- * angle then, the body's acceleration then, and the duty the motor ran at
- * since the last sample. Call once per period, before
+ * it longer), the crank's running angle and the sine of its angle then
+ * (the motor's torque), the body's acceleration and the cosine and sine
+ * of the angle it is the motion of (sensor-frame.h: the IMU lags), and
+ * the duty the motor ran at since the last sample. Call once per period, before
  * force_estimator_end_revolution() when the stroke estimator closed one
  * with this sample. */
 void force_estimator_update(struct force_estimator *fe, uint64_t time_ns,
-                            double running_angle_rad, double cos_angle, double sin_angle,
-                            double accel_m_s2, double duty);
+                            double running_angle_rad, double sin_angle, double imu_cos_angle,
+                            double imu_sin_angle, double accel_m_s2, double duty);
 
 /* Closes the revolution that lasted revolution_s, with the stroke it ran
  * at; returns the averaged force (for the loops: quick to see contact) and

@@ -118,15 +118,16 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
          * make the motor's intervals out of one */
         if (history->count > 0 && s->time_ns == history->time_ns[0])
                 return;
-        if (what == IDENTIFY_HARMONIC) {
+        if (what == IDENTIFY_HARMONIC && s->imu_known) {
                 sums->harmonic_samples++;
                 for (int i = 0; i < 3; i++) {
                         sums->accel[i] += s->accel_m_s2[i];
-                        sums->accel_cos[i] += s->accel_m_s2[i] * s->cos_angle;
-                        sums->accel_sin[i] += s->accel_m_s2[i] * s->sin_angle;
+                        sums->accel_cos[i] += s->accel_m_s2[i] * s->imu_cos_angle;
+                        sums->accel_sin[i] += s->accel_m_s2[i] * s->imu_sin_angle;
                 }
-                sums->cos_sum += s->cos_angle;
-                sums->sin_sum += s->sin_angle;
+                sums->cos_sum += s->imu_cos_angle;
+                sums->sin_sum += s->imu_sin_angle;
+                sums->harmonic_speed_rad_s += s->speed_rad_s;
         }
         push(history, s);
         if (history->count == 1)
@@ -136,14 +137,15 @@ void identify_update(struct identify_sums *sums, struct identify_history *histor
 }
 
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
-                             double head_in_phase_s2, double residual_m_s2)
+                             double head_in_phase_s2, double residual_m_s2, double speed_rad_s)
 {
-        if (end > 1)
+        if (end >= IDENTIFY_END_SPEEDS)
                 return;
         sums->end_revolutions[end]++;
         sums->end_in_phase_m_s2[end] += in_phase_m_s2;
         sums->end_head_s2[end] += head_in_phase_s2;
         sums->end_residual_m_s2[end] += residual_m_s2;
+        sums->end_in_phase_speed[end] += in_phase_m_s2 * speed_rad_s;
 }
 
 void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts)

@@ -28,22 +28,27 @@
 #include <stdint.h>
 
 #define IDENTIFY_UNKNOWNS 6 /* μ, A, D, E, b, C */
+#define IDENTIFY_END_SPEEDS 3 /* position 0, position 1, position 0 faster */
 
 struct identify_sums {
         /* at rest: the IMU's mean, gravity and bias */
         unsigned rest_samples;
         double rest_accel_m_s2[3];
 
-        /* turning: the first harmonic of each IMU axis against the crank angle */
+        /* turning: the first harmonic of each IMU axis against the crank
+         * angle its sample is the motion of, and the speed it turned at */
         unsigned harmonic_samples;
         double accel[3], accel_cos[3], accel_sin[3];
         double cos_sum, sin_sum;
+        double harmonic_speed_rad_s;
 
-        /* the stroke estimator's whole revolutions at the actuator's two ends */
-        unsigned end_revolutions[2];
-        double end_in_phase_m_s2[2];    /* body acceleration on cos θ */
-        double end_head_s2[2];          /* the head's motion per unit of r, on cos θ */
-        double end_residual_m_s2[2];    /* the quadrature the head's motion does not explain */
+        /* the stroke estimator's whole revolutions at the actuator's two
+         * ends, and at its position 0 again, faster (IDENTIFY_END_SPEEDS) */
+        unsigned end_revolutions[IDENTIFY_END_SPEEDS];
+        double end_in_phase_m_s2[IDENTIFY_END_SPEEDS];  /* body acceleration on cos θ */
+        double end_head_s2[IDENTIFY_END_SPEEDS];        /* the head's motion per unit of r, on cos θ */
+        double end_residual_m_s2[IDENTIFY_END_SPEEDS];  /* the quadrature the head's motion does not explain */
+        double end_in_phase_speed[IDENTIFY_END_SPEEDS]; /* the in-phase part times the speed, rad/s */
         unsigned end_sensor_samples[2]; /* the stroke sensor's readings there */
         double end_sensor_v[2];
 
@@ -75,12 +80,16 @@ enum identify_what {
         IDENTIFY_MOTOR,                 /* the motor only */
         IDENTIFY_STROKE_MIN,            /* the stroke at the actuator's position 0, and the motor */
         IDENTIFY_STROKE_MAX,            /* … at 1, and the motor */
+        IDENTIFY_STROKE_MIN_FAST,       /* the head's phase at position 0, faster, and the motor */
 };
 
 struct identify_sample {
         uint64_t time_ns;               /* the encoder's sample: the RT thread wakes with jitter */
         double running_angle_rad;       /* crank angle, unwrapped, 0 with the head at its bottom */
         double cos_angle, sin_angle;    /* of the crank angle */
+        bool imu_known;                 /* the angle the IMU's sample is the motion of is known … */
+        double imu_cos_angle, imu_sin_angle; /* … and these are its */
+        double speed_rad_s;             /* the crank's, forward */
         double accel_m_s2[3];           /* in the gun's axes */
         double duty;                    /* to be run until the next sample */
         bool driven;
@@ -94,8 +103,8 @@ void identify_history_reset(struct identify_history *history);
 void identify_update(struct identify_sums *sums, struct identify_history *history,
                      enum identify_what what, const struct identify_sample *s);
 /* A revolution the stroke estimator closed at one of the actuator's ends
- * (0 or 1). */
+ * (0 or 1), or at position 0 faster (2). */
 void identify_end_revolution(struct identify_sums *sums, unsigned end, double in_phase_m_s2,
-                             double head_in_phase_s2, double residual_m_s2);
+                             double head_in_phase_s2, double residual_m_s2, double speed_rad_s);
 /* A stroke-sensor reading at one of the actuator's ends. */
 void identify_end_sensor(struct identify_sums *sums, unsigned end, double volts);

@@ -20,8 +20,11 @@
  * cent of the harmonic in quadrature in the air; a push on the tissue's
  * damping gives tens of per cent. */
 #define CALIBRATION_CONTACT_HARMONIC_SHARE 0.1
-/* … in this many revolutions in a row. */
+/* … in this many revolutions in a row, or in one past this many
+ * ContactQuadrature: the jitter's odd revolution is a tenth of that, a
+ * push's first whole one within it more */
 #define CALIBRATION_CONTACT_REVOLUTIONS 2
+#define CALIBRATION_CONTACT_AT_ONCE_SHARE 10.0
 /* A revolution whose samples are further apart than this share of it
  * somewhere tells Calibrate nothing. */
 #define CALIBRATION_STEP_SHARE 0.15
@@ -105,6 +108,7 @@ static void restart_estimates(struct control_period *cp)
 void control_period_reset(struct control_period *cp)
 {
         speed_estimator_reset(&cp->speed_estimator);
+        angle_history_reset(&cp->angle_history);
         safety_reset(&cp->safety);
         restart_estimates(cp);
         cp->motor_on = false;
@@ -266,6 +270,27 @@ static void publish_amplitude(struct control_period *cp, const struct gun *gun)
         }
 }
 
+/* The cosine and sine of the crank angle the IMU's sample is the motion
+ * of: the angle at the IMU's sample time less its delay (with the
+ * devices' own timestamps the two scans may be periods apart, the IMU's
+ * coming in bursts, or slower; the IMU's filter lags a millisecond or
+ * more), looked up in the encoder's last periods. False while they do
+ * not reach back that far (the frame, and the history, just changed):
+ * the sample then is compared with nothing. */
+static bool imu_angle(const struct control_period *cp, const struct encoder_sample *sample,
+                      const struct imu_sample *imu, double *imu_cos, double *imu_sin)
+{
+        uint64_t delay_ns = (uint64_t)(cp->frame.imu_delay_s * 1e9);
+        uint64_t when_ns = imu->time_ns > delay_ns ? imu->time_ns - delay_ns : 0;
+        double then_rad = angle_history_at(&cp->angle_history, when_ns,
+                                           speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S);
+        double angle_rad = sample->value - (speed_estimator_angle_rad(&cp->speed_estimator) - then_rad);
+
+        *imu_cos = cos(angle_rad);
+        *imu_sin = sin(angle_rad);
+        return isfinite(angle_rad);
+}
+
 /* Stroke and force, from this period's samples; once per revolution the
  * amplitude loop learns from them. The estimators want the crank's
  * absolute angle (the head is at the bottom at 0): an angle channel. */
@@ -274,23 +299,16 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
 {
         const struct stroke_estimator *se = &cp->stroke_estimator;
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
-        double c = cos(sample->value), s = sin(sample->value);
-        /* the crank turned on between the encoder's and the IMU's samples:
-         * the angle is carried along by a rotation. With the devices' own
-         * timestamps the two scans may be periods apart (the IMU's comes
-         * in bursts, or slower), too far for a short series */
-        double shift_rad = speed_estimator_fast_ppm(&cp->speed_estimator) * PPM_TO_RAD_S *
-                           ((double)(int64_t)(imu->time_ns - sample->time_ns) * 1e-9);
-        double shift_cos = cos(shift_rad);
-        double shift_sin = sin(shift_rad);
+        double s = sin(sample->value), imu_cos, imu_sin;
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, c, s, accel_m_s2,
-                               cp->duty);
-        if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns,
-                                     c * shift_cos - s * shift_sin, s * shift_cos + c * shift_sin,
-                                     accel_m_s2))
+        if (!imu_angle(cp, sample, imu, &imu_cos, &imu_sin))
+                return;
+        force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, s, imu_cos,
+                               imu_sin, accel_m_s2, cp->duty);
+        if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns, imu_cos,
+                                     imu_sin, accel_m_s2))
                 return;
         if (sp->mode == SETPOINT_DUTY) {
                 /* Calibrate: the stroke's figures, not the loops'; the
@@ -299,10 +317,13 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                  * loop held up) tells neither: its harmonic is a guess */
                 if (se->revolution_longest_step_s > CALIBRATION_STEP_SHARE * se->revolution_s)
                         return;
-                if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX)
-                        identify_end_revolution(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX,
+                if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX ||
+                    sp->identify == IDENTIFY_STROKE_MIN_FAST)
+                        identify_end_revolution(&cp->identify,
+                                                sp->identify == IDENTIFY_STROKE_MIN_FAST ? 2 :
+                                                sp->identify == IDENTIFY_STROKE_MAX,
                                                 se->in_phase_m_s2, se->head_in_phase_s2,
-                                                se->residual_m_s2);
+                                                se->residual_m_s2, 2.0 * M_PI / se->revolution_s);
                 /* a loaded board's jittery periods add a few tenths of
                  * m/s² in the air, and now and then one revolution of
                  * more; a push gives several, revolution after revolution */
@@ -321,7 +342,8 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                         cp->contact_revolutions++;
                 } else
                         cp->contact_revolutions = 0;
-                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
+                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS ||
+                                 fabs(se->residual_m_s2) > CALIBRATION_CONTACT_AT_ONCE_SHARE * se->p.contact_m_s2;
                 return;
         }
 
@@ -530,6 +552,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                  * old frame means nothing in the new one */
                 cp->frame = *frame;
                 speed_estimator_reset(&cp->speed_estimator);
+        angle_history_reset(&cp->angle_history);
                 restart_estimates(cp);
                 identify_history_reset(&cp->identify_history);
         }
@@ -578,6 +601,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 enum fault verdict;
 
                 speed_estimator_update(&cp->speed_estimator, &sample);
+                if (gun->encoder.quantity == ENCODER_ANGLE)
+                        angle_history_push(&cp->angle_history, sample.time_ns,
+                                           speed_estimator_angle_rad(&cp->speed_estimator));
                 verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
                         .period_s = cp->period_s,
                         .motor_on = cp->motor_on,
@@ -640,13 +666,21 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
             (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX))
                 identify_end_sensor(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX, cp->sensor_volts);
         if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
-            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
+            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING) {
+                double imu_cos, imu_sin;
+                bool imu_known = imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
+
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
                                 &(struct identify_sample){
                                         .time_ns = sample.time_ns,
                                         .running_angle_rad = speed_estimator_angle_rad(&cp->speed_estimator),
                                         .cos_angle = cos(sample.value),
                                         .sin_angle = sin(sample.value),
+                                        .imu_known = imu_known,
+                                        .imu_cos_angle = imu_cos,
+                                        .imu_sin_angle = imu_sin,
+                                        .speed_rad_s = speed_estimator_fast_ppm(&cp->speed_estimator) *
+                                                       PPM_TO_RAD_S,
                                         .accel_m_s2 = { imu.accel_m_s2[0], imu.accel_m_s2[1],
                                                         imu.accel_m_s2[2] },
                                         .duty = duty,
@@ -654,7 +688,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                                         .bus_voltage_v = bus_voltage_v,
                                         .radius_m = stroke_radius_m(cp, &gun->stroke),
                                 });
-        else
+        } else
                 identify_history_reset(&cp->identify_history);
 
         publish_amplitude(cp, gun);

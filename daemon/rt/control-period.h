@@ -8,6 +8,7 @@
  */
 
 #include "daemon/control/amplitude-source.h"
+#include "daemon/control/angle-history.h"
 #include "daemon/control/control-speed.h"
 #include "daemon/control/control-stroke.h"
 #include "drivers/driver.h"
@@ -45,6 +46,7 @@ struct control_params {
 
 struct control_period {
         struct speed_estimator speed_estimator;
+        struct angle_history angle_history; /* the IMU's samples are of earlier angles */
         struct speed_control speed_control;
         struct stroke_estimator stroke_estimator;
         struct force_estimator force_estimator;

@@ -14,16 +14,31 @@
 #include "daemon/control/identify-stroke.h"
 
 #define NS_PER_S 1000000000ull
+#define PPM_TO_RAD_S (2.0 * M_PI / 60.0)
+/* a delay this far from [IMU] Delay is worth a word: 6° of crank at 3200 ppm */
+#define DELAY_DIFFERS_S 0.3e-3
 #define REST_S 1.0
 #define HEAD_DOWN_WINDOW_S 0.5
 #define DIRECTION_S 0.6
 #define DIRECTION_DUTY 0.15
 /* a crank slower than this under the direction's duty does not turn */
 #define DIRECTION_MIN_PPM 60.0
-#define PHASE_SETTLE_S 1.0
-#define PHASE_S 2.0
 /* "a low speed": the bottom of the routines' range */
 #define PHASE_SPEED_MAX_PPM ENVELOPE_SPEED_MIN_PPM
+/* the phase's speeds must lie this far apart to tell the IMU's delay */
+#define PHASE_SPEEDS_APART_PPM 300.0
+
+/* The head's harmonic at two speeds: a faster one first (its harmonic
+ * stronger, the sooner told; under a duty no speed limit eases, whose
+ * easing would ripple the torque with the angle), then the low one, from
+ * which the motor's moves start as they always did. Each settles, then is
+ * summed. The duty is a share of DutyMax, the speed its limit. */
+static const struct phase_speed {
+        double duty_share, speed_max_ppm, settle_s, seconds;
+} phase_speeds[CALIBRATION_PHASE_SPEEDS] = {
+        { 0.45, ENVELOPE_SPEED_MAX_PPM, 0.6, 1.0 },
+        { 0.3, PHASE_SPEED_MAX_PPM, 1.0, 2.0 },
+};
 
 /* The motor step's moves: duty steps and spin-downs at the short stroke
  * (the head's inertia hardly changes with the angle there), then at the
@@ -47,7 +62,10 @@ static const struct move moves[] = {
         { true, 0.35, 0, IDENTIFY_MOTOR, 0.6 },
         { true, 0.7, 0, IDENTIFY_MOTOR, 0.6 },
         { false, 0, 0, IDENTIFY_MOTOR, 1.5 },
-        { true, 0.7, 0, IDENTIFY_MOTOR, 0.6 },
+        /* the short stroke's revolutions at the top duty: against the
+         * stroke ends' at the slower duty below, the head's phase tells
+         * what the phase step left of the IMU's delay */
+        { true, 0.7, 0, IDENTIFY_STROKE_MIN_FAST, 0.6 },
         { false, 0, 0, IDENTIFY_MOTOR, 1.5 },
         /* the actuator moves while the crank stands: the head's motion
          * then is no stroke, and the motor is off anyway */
@@ -168,10 +186,12 @@ static int finish(struct calibration *c, const struct identify_sums *sums)
         if (r < 0)
                 return fail(c, r, "the head's motion at the stroke's ends tells no stroke gain");
         res->head_mass_kg = 2.0 * c->cfg.body_mass_kg / res->stroke_gain;
-        r = identify_encoder_zero_refine(sums, res->frame.encoder_reversed, &res->frame.encoder_zero_rad);
+        r = identify_encoder_zero_refine(sums, res->frame.encoder_reversed, &res->frame.encoder_zero_rad,
+                                         &res->frame.imu_delay_s);
         if (r < 0)
                 return fail(c, r, "the head's motion at the stroke's ends is too weak to refine "
                                   "the encoder's zero");
+        res->frame.imu_delay_s = fmax(0.0, res->frame.imu_delay_s);
         r = identify_stroke_sensor_map(sums, res->stroke_gain, &res->stroke_sensor_map);
         if (r == -EINVAL)
                 return fail(c, r, "the stroke sensor reads the same at both ends of the stroke: "
@@ -190,6 +210,7 @@ static int finish(struct calibration *c, const struct identify_sums *sums)
         res->direction_differs = res->frame.encoder_reversed != settings->encoder_reversed;
         res->zero_differs = fabs(remainder(res->frame.encoder_zero_rad - settings->encoder_zero_rad,
                                            2.0 * M_PI)) > 3.0 * M_PI / 180.0;
+        res->delay_differs = fabs(res->frame.imu_delay_s - settings->imu_delay_s) > DELAY_DIFFERS_S;
         c->state = CALIBRATION_DONE;
         c->sp = (struct setpoint){ .motor_on = false, .generation = ++c->generation };
         return 1;
@@ -274,20 +295,24 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
                 }
                 c->result.frame.encoder_reversed = tm->crank_speed_ppm < 0.0;
                 enter(c, CALIBRATION_PHASE, now_ns);
-                hand(c, true, 0.3 * c->cfg.duty_max, 0, IDENTIFY_NOTHING, PHASE_SPEED_MAX_PPM);
+                hand(c, true, phase_speeds[0].duty_share * c->cfg.duty_max, 0, IDENTIFY_NOTHING,
+                     phase_speeds[0].speed_max_ppm);
                 break;
         case CALIBRATION_PHASE: {
-                double amplitude_m_s2;
+                const struct phase_speed *speed = &phase_speeds[c->phase_speed];
+                struct identify_phase *phase = &c->phases[c->phase_speed];
+                double delay_s;
                 int axis;
 
-                if (in_state_s < PHASE_SETTLE_S)
+                if (in_move_s < speed->settle_s)
                         break;
                 if (c->sp.identify == IDENTIFY_NOTHING) {
                         c->epoch++;
-                        hand(c, true, 0.3 * c->cfg.duty_max, 0, IDENTIFY_HARMONIC, PHASE_SPEED_MAX_PPM);
+                        hand(c, true, speed->duty_share * c->cfg.duty_max, 0, IDENTIFY_HARMONIC,
+                             speed->speed_max_ppm);
                         break;
                 }
-                if (in_state_s < PHASE_SETTLE_S + PHASE_S)
+                if (in_move_s < speed->settle_s + speed->seconds)
                         break;
                 axis = identify_harmonic_axis(&tm->identify);
                 if (axis != 1) {
@@ -295,13 +320,35 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
                                            "that pointed down", "?xyz"[axis]);
                         break;
                 }
-                r = identify_encoder_zero(&tm->identify, c->result.frame.encoder_reversed,
-                                          &c->result.frame.encoder_zero_rad, &amplitude_m_s2);
+                r = identify_harmonic_phase(&tm->identify, phase);
                 if (r < 0) {
-                        r = fail(c, r, "the head's motion on the IMU (%.2f m/s²) is too weak to "
-                                       "find the encoder's zero", amplitude_m_s2);
+                        r = fail(c, r, "the head's motion on the IMU (%.2f m/s²) at %.0f ppm is too "
+                                       "weak to find the encoder's zero", phase->amplitude_m_s2,
+                                 fabs(tm->speed_ppm));
                         break;
                 }
+                if (++c->phase_speed < CALIBRATION_PHASE_SPEEDS) {
+                        speed = &phase_speeds[c->phase_speed];
+                        c->move_ns = now_ns;
+                        hand(c, true, speed->duty_share * c->cfg.duty_max, 0, IDENTIFY_NOTHING,
+                             speed->speed_max_ppm);
+                        break;
+                }
+                r = fabs(c->phases[1].speed_rad_s - c->phases[0].speed_rad_s) / PPM_TO_RAD_S <
+                                    PHASE_SPEEDS_APART_PPM ?
+                            -EDOM :
+                            identify_zero_and_delay(c->phases, CALIBRATION_PHASE_SPEEDS,
+                                                    c->result.frame.encoder_reversed,
+                                                    &c->result.frame.encoder_zero_rad, &delay_s);
+                if (r < 0) {
+                        r = fail(c, r, "the head's harmonic at %.0f and %.0f ppm tells no IMU delay: "
+                                       "the speeds lie too close (DutyMax %.2f)",
+                                 c->phases[0].speed_rad_s / PPM_TO_RAD_S,
+                                 c->phases[1].speed_rad_s / PPM_TO_RAD_S, c->cfg.duty_max);
+                        break;
+                }
+                /* an IMU does not see ahead: a delay below none is the phases' noise */
+                c->result.frame.imu_delay_s = fmax(0.0, delay_s);
                 enter(c, CALIBRATION_MOTOR, now_ns);
                 play_move(c);
                 break;

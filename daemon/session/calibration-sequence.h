@@ -9,7 +9,8 @@
  *   rest-level  held still and level: gravity's axis is the gun's z
  *   head-down   turned with the head to the floor: gravity's is −x
  *   direction   a small duty: which way the encoder counts
- *   phase       a low speed: the head's first harmonic gives the encoder's zero
+ *   phase       a low speed, then a faster one: the head's first harmonic
+ *               gives the encoder's zero and the IMU's delay
  *   motor       duty steps and spin-downs at both strokes: the motor, its
  *               friction, the inertia, and the stroke gain at the two ends
  * Never above DutyMax nor the routines' top speed; a fault or contact (the
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/control/identify-frame.h"
 #include "daemon/control/identify-motor.h"
 #include "daemon/control/sensor-frame.h"
 #include "daemon/rt/control-period.h"
@@ -43,8 +45,10 @@ struct calibration_result {
         double bus_voltage_v;           /* the pack's, while it ran */
         struct motor_identity motor;
         struct speed_control_params speed; /* the loop's, at the nominal voltage */
-        bool axes_differ, direction_differs, zero_differs; /* from the settings */
+        bool axes_differ, direction_differs, zero_differs, delay_differs; /* from the settings */
 };
+
+#define CALIBRATION_PHASE_SPEEDS 2
 
 enum calibration_state {
         CALIBRATION_REST_LEVEL,
@@ -61,6 +65,8 @@ struct calibration {
         struct calibration_config cfg;
         enum calibration_state state;
         unsigned move;                  /* within the motor step's moves */
+        unsigned phase_speed;           /* within the phase step's speeds */
+        struct identify_phase phases[CALIBRATION_PHASE_SPEEDS];
         uint64_t started_ns, state_ns, move_ns;
         uint32_t generation, epoch;
         struct setpoint sp;

@@ -41,6 +41,7 @@ void sim_gun_params_default(struct sim_gun_params *p)
                 .imu_bias_m_s2 = 0.1,
                 .imu_gyro_noise_rad_s = 0.01,
                 .imu_range_m_s2 = 16.0 * STANDARD_GRAVITY_M_S2,
+                .imu_delay_s = 20e-6,
                 .board_temperature_c = 35.0,
                 .pack_capacity_wh = 60.0,
                 .pack_cells = 6,
@@ -104,6 +105,8 @@ void sim_gun_params_family(struct sim_gun_params *p, uint64_t seed)
         p->bus_voltage_v = family_uniform(&state, SIM_FAMILY_PACK_MIN_V, SIM_FAMILY_PACK_MAX_V);
         p->tissue_stiffness_n_per_m *= family_ratio(&state, SIM_FAMILY_TISSUE_MIN, SIM_FAMILY_TISSUE_MAX);
         p->tissue_damping_n_s_per_m *= family_ratio(&state, SIM_FAMILY_TISSUE_MIN, SIM_FAMILY_TISSUE_MAX);
+        /* drawn last: the other constants stay the ones each seed drew before */
+        p->imu_delay_s = family_uniform(&state, SIM_FAMILY_IMU_DELAY_MIN_S, SIM_FAMILY_IMU_DELAY_MAX_S);
 }
 
 void sim_gun_init(struct sim_gun *gun, const struct sim_gun_params *p, uint64_t seed)
@@ -210,6 +213,13 @@ static void rotate(double *s, double *c, double dtheta)
         *c = *c * cos_d - s0 * sin_d;
 }
 
+/* The body recoils from the head it drives and from the tissue. */
+static double body_recoil_m_s2(const struct sim_gun *gun, double user_n)
+{
+        return -(gun->p.head_mass_kg * gun->head_accel_m_s2 + gun->contact_n - user_n) /
+               gun->p.body_mass_kg;
+}
+
 static void substep(struct sim_gun *gun, const struct substep_constants *k, double *sin_angle,
                     double *cos_angle)
 {
@@ -273,6 +283,11 @@ static void substep(struct sim_gun *gun, const struct substep_constants *k, doub
         else if (gun->angle_rad < 0.0)
                 gun->angle_rad += TWO_PI;
         gun->head_accel_m_s2 = r * (c * w * w + s * accel);
+        gun->recoil_time_s[gun->recoil_next] = gun->time_s;
+        gun->recoil_m_s2[gun->recoil_next] = body_recoil_m_s2(gun, user_n);
+        gun->recoil_next = (gun->recoil_next + 1) % SIM_IMU_DELAY_STEPS;
+        if (gun->recoil_count < SIM_IMU_DELAY_STEPS)
+                gun->recoil_count++;
         gun->turned_rad += fabs(gun->speed_rad_s) * dt;
         if (gun->turned_rad >= TWO_PI) {
                 gun->turned_rad -= TWO_PI;
@@ -408,13 +423,34 @@ static double saturate(double v, double range)
         return v > range ? range : v < -range ? -range : v;
 }
 
+/* The recoil imu_delay_s ago, between the sub-steps around then; the
+ * oldest kept when the delay reaches further. */
+static double delayed_recoil_m_s2(const struct sim_gun *gun, double user_n)
+{
+        double when_s = gun->time_s - gun->p.imu_delay_s;
+        unsigned newer = (gun->recoil_next + SIM_IMU_DELAY_STEPS - 1) % SIM_IMU_DELAY_STEPS;
+
+        if (gun->recoil_count == 0)
+                return body_recoil_m_s2(gun, user_n);
+        for (unsigned i = 1; i < gun->recoil_count; i++) {
+                unsigned older = (newer + SIM_IMU_DELAY_STEPS - 1) % SIM_IMU_DELAY_STEPS;
+                double t0 = gun->recoil_time_s[older], t1 = gun->recoil_time_s[newer];
+
+                if (when_s >= t1)
+                        return gun->recoil_m_s2[newer];
+                if (when_s >= t0)
+                        return gun->recoil_m_s2[older] + (gun->recoil_m_s2[newer] - gun->recoil_m_s2[older]) *
+                                                                 (when_s - t0) / (t1 - t0);
+                newer = older;
+        }
+        return gun->recoil_m_s2[newer];
+}
+
 void sim_gun_imu_read(struct sim_gun *gun, double accel_m_s2[3], double gyro_rad_s[3])
 {
         const struct sim_gun_params *p = &gun->p;
         double user_n = atomic_load_explicit(&gun->contact_force_n, memory_order_relaxed);
-        /* the body recoils from the head it drives and from the tissue */
-        double body_m_s2 = -(p->head_mass_kg * gun->head_accel_m_s2 + gun->contact_n - user_n) /
-                           p->body_mass_kg;
+        double body_m_s2 = delayed_recoil_m_s2(gun, user_n);
         /* the hand holds the gun up: the IMU feels that as up, the gun's
          * +z when level, −x (away from the head) with the head down */
         bool head_down = atomic_load_explicit(&gun->head_down, memory_order_relaxed);

@@ -26,7 +26,12 @@
  *   noise.
  * Encoder: 12-bit magnetic, on the crank, mounted with its zero anywhere
  *   in the revolution and counting either way.
- * IMU: mounted with its axes permuted and signed (the [IMU] Axes form).
+ * IMU: mounted with its axes permuted and signed (the [IMU] Axes form);
+ *   its samples lag the motion by imu_delay_s (the sub-steps' motion
+ *   interpolated; at least one sub-step: the sample of the sub-step just
+ *   done is the motion at its start): a real IMU's digital low-pass
+ *   delays its samples by its group delay, 1–5 ms at an MPU-6050's or an
+ *   LSM6DSx's usual settings.
  * Pack: the motor runs from a fixed bus voltage, or from the pack, whose
  *   voltage follows its charge through a cell's discharge curve.
  *
@@ -71,6 +76,7 @@ struct sim_gun_params {
         double imu_bias_m_s2;           /* 0.1 m/s² on every axis */
         double imu_gyro_noise_rad_s;    /* 0.01 rad/s RMS: the gun does not turn */
         double imu_range_m_s2;          /* ±16 g = 157 m/s² */
+        double imu_delay_s;             /* 20 µs: one sub-step; up to SIM_IMU_DELAY_MAX_S */
         double board_temperature_c;     /* 35 °C */
         double pack_capacity_wh;        /* 60 Wh: 6S 2.5 Ah */
         struct battery_curve pack_curve;/* a cell's voltage against its charge */
@@ -78,6 +84,11 @@ struct sim_gun_params {
         double charger_w;               /* 24 W into the pack: 2.5 h from empty */
         double substep_s;               /* 20 µs: well under the 0.4 ms L/R */
 };
+
+#define SIM_IMU_DELAY_MAX_S 0.01
+/* The sub-steps an IMU delay may reach back: SIM_IMU_DELAY_MAX_S at the
+ * default sub-step, with room for shorter ones */
+#define SIM_IMU_DELAY_STEPS 1024
 
 struct sim_gun {
         struct sim_gun_params p;
@@ -95,6 +106,11 @@ struct sim_gun {
         double mean_contact_n;          /* the hand feels a smoothed force */
         double contact_n;               /* this instant */
         double head_accel_m_s2;
+        /* the body's recoil along x at the start of each sub-step, the
+         * newest at recoil_next − 1: what the IMU's delay shows */
+        double recoil_time_s[SIM_IMU_DELAY_STEPS];
+        double recoil_m_s2[SIM_IMU_DELAY_STEPS];
+        unsigned recoil_next, recoil_count;
         double drawn_j;                 /* from the pack, this advance */
         double turned_rad;              /* since the revolution began, either way */
         double revolution_start_s, revolution_s; /* the last whole one's; 0: none yet */
@@ -143,6 +159,12 @@ void sim_gun_params_default(struct sim_gun_params *p);
 #define SIM_FAMILY_TISSUE_MIN 0.3       /* tissue stiffness and damping × */
 #define SIM_FAMILY_TISSUE_MAX 3.0
 #define SIM_FAMILY_COMPLIANCE_MAX_MM_PER_N 0.05 /* a stroke mechanism's, from 0 (rigid) */
+/* Not among QUALITY.md's ranges: an IMU's low-pass group delay, from
+ * none (one sub-step) to an MPU-6050's at its 44 Hz setting (about
+ * 4.9 ms; 3 ms lies between its 94 Hz and 44 Hz ones) or an LSM6DSx's
+ * at ODR/9 and a few hundred Hz of output data rate */
+#define SIM_FAMILY_IMU_DELAY_MIN_S 20e-6
+#define SIM_FAMILY_IMU_DELAY_MAX_S 3e-3
 
 /* Member `seed` of the family: every constant above drawn from its range
  * around the defaults, deterministically (the same seed, the same gun);

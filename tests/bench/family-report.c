@@ -79,7 +79,9 @@ static bool report(const char *name, const struct sim_gun_params *p, uint64_t se
         row("after", &after);
         printf("  calibrated in %.1f s: back-EMF %+.1f %%, viscous %+.1f %%, Coulomb %+.1f %%, "
                "inertia %+.1f %%, stroke gain %+.2f %%, encoder zero %.2f° off, "
-               "direction %s, IMU axes %s\n", seconds,
+               "direction %s, IMU axes %s, IMU delay %+.4f ms off (%.3f ms); in the air at "
+               "%.0f ppm and 16 mm, contact in %u of %u revolutions (quadrature up to %.2f m/s²; "
+               "before calibration %u of %u)\n", seconds,
                off_percent(cal.result.motor.torque_constant_nm_per_a, p->torque_constant_nm_per_a),
                off_percent(cal.result.motor.viscous_nm_s_per_rad, p->viscous_nm_s_per_rad),
                off_percent(cal.result.motor.coulomb_nm, p->coulomb_nm),
@@ -87,7 +89,10 @@ static bool report(const char *name, const struct sim_gun_params *p, uint64_t se
                off_percent(cal.result.stroke_gain, 2.0 * p->body_mass_kg / p->head_mass_kg),
                fabs(remainder(cal.result.frame.encoder_zero_rad * 180.0 / M_PI - p->encoder_zero_deg, 360.0)),
                cal.result.frame.encoder_reversed == p->encoder_reversed ? "right" : "WRONG",
-               memcmp(cal.result.frame.imu_axes, p->imu_axes, sizeof(p->imu_axes)) == 0 ? "right" : "WRONG");
+               memcmp(cal.result.frame.imu_axes, p->imu_axes, sizeof(p->imu_axes)) == 0 ? "right" : "WRONG",
+               (cal.result.frame.imu_delay_s - p->imu_delay_s) * 1e3, p->imu_delay_s * 1e3,
+               after.top_target_ppm, after.top_contact_revolutions, after.top_revolutions,
+               after.top_quadrature_m_s2, before.top_contact_revolutions, before.top_revolutions);
         return control_bars_met(&after);
 }
 

@@ -64,7 +64,7 @@ static struct calibration_record sample(void)
         res->head_mass_kg = 0.14;
         res->bus_voltage_v = 22.9;
         res->frame = (struct sensor_frame){ .encoder_reversed = true, .encoder_zero_rad = 2.5,
-                                            .imu_axes = { -3, 1, -2 } };
+                                            .imu_axes = { -3, 1, -2 }, .imu_delay_s = 1.7e-3 };
         return rec;
 }
 
@@ -183,6 +183,48 @@ START_TEST(test_config_wins)
         ck_assert_double_eq(s.control.speed.ff_duty_per_ppm, 2.9e-4);
         ck_assert(s.control.frame.encoder_reversed);
         ck_assert_int_eq(s.control.frame.imu_axes[0], -3);
+        ck_assert_double_eq(s.control.frame.imu_delay_s, 1.7e-3);
+}
+END_TEST
+
+/* [IMU] Delay, in ms, wins over the delay Calibrate measured. */
+START_TEST(test_imu_delay_config_wins)
+{
+        struct calibration_record rec = sample();
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_text("percussd.conf", "[IMU]\nDelay=2.5\n")), 0);
+        calibration_apply_settings(&rec, &s, path_of("percussd.conf"));
+        ck_assert_double_eq_tol(s.control.frame.imu_delay_s, 2.5e-3, 1e-15);
+        ck_assert_double_eq(s.control.frame.encoder_zero_rad, 2.5);
+}
+END_TEST
+
+/* A file written before Calibrate measured the IMU's delay loads, with
+ * none: as the estimators ran then. */
+START_TEST(test_file_without_imu_delay)
+{
+        struct calibration_record rec = sample(), back;
+        char error[256], text[2048];
+        FILE *f;
+        size_t n;
+
+        rec.result.frame.imu_delay_s = 0.0;
+        ck_assert_int_eq(calibration_file_save(path_of(CALIBRATION_FILE), &rec), 0);
+        f = fopen(path_of(CALIBRATION_FILE), "r");
+        ck_assert_ptr_nonnull(f);
+        n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        ck_assert_ptr_nonnull(strstr(text, "IMUDelay=0\n"));
+        memmove(strstr(text, "IMUDelay=0\n"), strstr(text, "IMUDelay=0\n") + strlen("IMUDelay=0\n"),
+                strlen(strstr(text, "IMUDelay=0\n") + strlen("IMUDelay=0\n")) + 1);
+        ck_assert_ptr_null(strstr(text, "IMUDelay"));
+        back.result.frame.imu_delay_s = 1.0;
+        ck_assert_int_eq(calibration_file_load(write_text("old.conf", text), &back, error, sizeof(error)), 0);
+        ck_assert_double_eq(back.result.frame.imu_delay_s, 0.0);
+        ck_assert_double_eq(back.result.frame.encoder_zero_rad, 2.5);
 }
 END_TEST
 
@@ -217,6 +259,8 @@ int main(void)
         tcase_add_test(tc, test_none);
         tcase_add_test(tc, test_damaged);
         tcase_add_test(tc, test_config_wins);
+        tcase_add_test(tc, test_imu_delay_config_wins);
+        tcase_add_test(tc, test_file_without_imu_delay);
         tcase_add_test(tc, test_round_trip_stroke_sensor);
         tcase_add_test(tc, test_stroke_sensor_map_config_wins);
         suite_add_tcase(s, tc);
