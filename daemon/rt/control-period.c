@@ -20,11 +20,8 @@
  * cent of the harmonic in quadrature in the air; a push on the tissue's
  * damping gives tens of per cent. */
 #define CALIBRATION_CONTACT_HARMONIC_SHARE 0.1
-/* … in this many revolutions in a row, or in one past this many
- * ContactQuadrature: the jitter's odd revolution is a tenth of that, a
- * push's first whole one within it more */
+/* … in this many revolutions in a row. */
 #define CALIBRATION_CONTACT_REVOLUTIONS 2
-#define CALIBRATION_CONTACT_AT_ONCE_SHARE 10.0
 /* A revolution whose samples are further apart than this share of it
  * somewhere tells Calibrate nothing. */
 #define CALIBRATION_STEP_SHARE 0.15
@@ -342,8 +339,7 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                         cp->contact_revolutions++;
                 } else
                         cp->contact_revolutions = 0;
-                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS ||
-                                 fabs(se->residual_m_s2) > CALIBRATION_CONTACT_AT_ONCE_SHARE * se->p.contact_m_s2;
+                cp->in_contact = cp->contact_revolutions >= CALIBRATION_CONTACT_REVOLUTIONS;
                 return;
         }
 
