@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
+#include "tests/fixtures/calibration-watch.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
 #include "tests/fixtures/emulated-board.h"
@@ -106,56 +107,6 @@ static const char *write_config(void)
                                           /* as the daemon fixture's: the VM's scheduling is not on trial */
                                           "[Safety]\nOverrunStreak=100\n",
                                   BOARD_COUNTS_PER_REV, gun.body_mass_kg);
-}
-
-struct finished {
-        bool seen, ok;
-        char message[512];
-};
-
-static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        struct finished *f = userdata;
-        const char *message;
-        int ok;
-
-        (void)error;
-        if (sd_bus_message_read(m, "bs", &ok, &message) < 0)
-                return 0;
-        f->seen = true;
-        f->ok = ok;
-        snprintf(f->message, sizeof(f->message), "%s", message);
-        return 0;
-}
-
-/* Runs the test's connection until the Notice holds words or the
- * calibration ended; whether the Notice did. */
-static bool wait_notice(struct daemon_fixture *d, const char *words, const struct finished *f)
-{
-        long deadline = fixture_now_ms() + CALIBRATION_TIMEOUT_MS;
-
-        while (fixture_now_ms() < deadline && !f->seen) {
-                char *notice = fixture_get_string(d, "Notice");
-                bool found = strstr(notice, words) != NULL;
-
-                free(notice);
-                if (found)
-                        return true;
-                while (sd_bus_process(d->bus, NULL) > 0)
-                        ;
-                usleep(20000);
-        }
-        return false;
-}
-
-static void wait_finished(struct daemon_fixture *d, const struct finished *f)
-{
-        long deadline = fixture_now_ms() + CALIBRATION_TIMEOUT_MS;
-
-        while (!f->seen && fixture_now_ms() < deadline)
-                if (sd_bus_process(d->bus, NULL) == 0)
-                        sd_bus_wait(d->bus, 100000);
-        ck_assert_msg(f->seen, "no CalibrationFinished within %d ms", CALIBRATION_TIMEOUT_MS);
 }
 
 /* What GetCalibration gave, the keys this test holds to the bars. */
@@ -231,27 +182,26 @@ static bool kept_time(unsigned max_latency_us)
 /* Calibrate as a person does it: the gun held level in the air, turned
  * head down when the Notice asks, kept so until the end (as
  * tests/fixtures/sim-calibrate.c does); then level again. */
-static void calibrate(struct daemon_fixture *d, struct finished *f)
+static void calibrate(struct daemon_fixture *d, struct calibration_watch *f)
 {
         char *error_name = NULL, *error_message = NULL;
 
-        ck_assert_int_ge(sd_bus_match_signal(d->bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE,
-                                             "CalibrationFinished", on_finished, f), 0);
+        calibration_watch_start(d, f);
         ck_assert_msg(fixture_call(d, "Calibrate", NULL, &error_name, &error_message) >= 0,
                       "Calibrate: %s: %s", error_name, error_message);
         fixture_expect_string(d, "State", "calibrating");
-        ck_assert_msg(wait_notice(d, "head to the floor", f), "no Notice asked for head down: %s",
-                      f->message);
+        ck_assert_msg(calibration_watch_notice(d, f, "head to the floor", CALIBRATION_TIMEOUT_MS),
+                      "no Notice asked for head down: %s", f->message);
         usleep(TURN_DELAY_MS * 1000);
         sim_gun_set_head_down(&plant.model, true);
-        wait_finished(d, f);
+        calibration_watch_finished(d, f, CALIBRATION_TIMEOUT_MS);
         sim_gun_set_head_down(&plant.model, false);
 }
 
 START_TEST(test_calibrate_through_the_real_drivers)
 {
         struct daemon_fixture d;
-        struct finished f = { .seen = false };
+        struct calibration_watch f;
         struct measured m;
         struct plant_speed speed;
         char truth_axes[16];

@@ -451,6 +451,29 @@ START_TEST(test_bad_module_stops_the_daemon)
 }
 END_TEST
 
+/* The plant's driver sticks on: waits (up to timeout_ms) for the fault,
+ * which must be runaway, its message saying so and the duty written 0;
+ * then the driver is let go and the daemon and the plant stopped. The
+ * plant's time when it stuck and when the test saw the fault. */
+static void stick_driver_until_runaway(struct daemon_fixture *f, int timeout_ms, double *stuck_s,
+                                       double *seen_s)
+{
+        char *text;
+
+        *stuck_s = sim_gun_time_s(&plant.model);
+        sim_gun_set_motor_stuck(&plant.model, true);
+        ck_assert_msg(fixture_wait_string(f, "State", "fault", timeout_ms), "no fault");
+        *seen_s = sim_gun_time_s(&plant.model);
+        fixture_expect_string(f, "Fault", "runaway");
+        text = fixture_get_string(f, "FaultMessage");
+        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
+        free(text);
+        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
+        sim_gun_set_motor_stuck(&plant.model, false);
+        daemon_fixture_stop(f);
+        plant_stop(&plant);
+}
+
 /* The motor's driver stuck on (a shorted switch: the plant's crank driven
  * at the full bus voltage whatever the PWM says): fault runaway, the duty
  * written 0. The reaction is bounded from above by when the test sees the
@@ -459,22 +482,10 @@ START_TEST(test_stuck_driver_is_a_runaway)
 {
         struct daemon_fixture f;
         double stuck_s, seen_s, over_s = NAN;
-        char *text;
 
         start_playing(&f);
         usleep((useconds_t)((ROUTINE_RAMP_S + 0.5) * 1e6));
-        stuck_s = sim_gun_time_s(&plant.model);
-        sim_gun_set_motor_stuck(&plant.model, true);
-        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 3000), "no fault");
-        seen_s = sim_gun_time_s(&plant.model);
-        fixture_expect_string(&f, "Fault", "runaway");
-        text = fixture_get_string(&f, "FaultMessage");
-        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
-        free(text);
-        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
-        sim_gun_set_motor_stuck(&plant.model, false);
-        daemon_fixture_stop(&f);
-        plant_stop(&plant);
+        stick_driver_until_runaway(&f, 3000, &stuck_s, &seen_s);
 
         for (size_t i = 0; i < plant.n && isnan(over_s); i++)
                 if (plant.rev_end_s[i] > stuck_s && plant.rev_ppm[i] > 1.1 * ROUTINE_SPEED_PPM)
@@ -559,7 +570,6 @@ START_TEST(test_stuck_driver_at_rest_is_a_runaway)
         struct daemon_fixture f;
         double stuck_s, seen_s;
         long deadline_ms;
-        char *text;
 
         start_playing(&f);
         usleep(500000);
@@ -569,18 +579,7 @@ START_TEST(test_stuck_driver_at_rest_is_a_runaway)
                 ck_assert_msg(fixture_now_ms() < deadline_ms, "the crank never came to rest");
                 usleep(50000);
         }
-        stuck_s = sim_gun_time_s(&plant.model);
-        sim_gun_set_motor_stuck(&plant.model, true);
-        ck_assert_msg(fixture_wait_string(&f, "State", "fault", 10000), "no fault");
-        seen_s = sim_gun_time_s(&plant.model);
-        fixture_expect_string(&f, "Fault", "runaway");
-        text = fixture_get_string(&f, "FaultMessage");
-        ck_assert_msg(strstr(text, "stuck on"), "FaultMessage: %s", text);
-        free(text);
-        ck_assert_double_eq(board_read_number(plant.motor_duty_fd), 0.0);
-        sim_gun_set_motor_stuck(&plant.model, false);
-        daemon_fixture_stop(&f);
-        plant_stop(&plant);
+        stick_driver_until_runaway(&f, 10000, &stuck_s, &seen_s);
         fprintf(stderr, "stuck driver at rest on the emulated board: fault seen on the bus %.0f ms "
                         "after the driver stuck (a look every 2.5–3.75 s, then RunawayTime 100 ms)\n",
                 (seen_s - stuck_s) * 1e3);

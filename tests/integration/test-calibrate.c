@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/bus-names.h"
+#include "tests/fixtures/calibration-watch.h"
 #include "tests/fixtures/check-main.h"
 #include "tests/fixtures/daemon-fixture.h"
 
@@ -25,32 +26,6 @@
 #define CALIBRATION_TIMEOUT_MS 120000
 
 static struct daemon_fixture fixture;
-
-struct finished {
-        bool seen, ok;
-        char message[512];
-};
-
-static int on_finished(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-        struct finished *f = userdata;
-        const char *message;
-        int ok;
-
-        (void)error;
-        if (sd_bus_message_read(m, "bs", &ok, &message) < 0)
-                return 0;
-        f->seen = true;
-        f->ok = ok;
-        snprintf(f->message, sizeof(f->message), "%s", message);
-        return 0;
-}
-
-static void watch_finished(struct finished *f)
-{
-        ck_assert_int_ge(sd_bus_match_signal(fixture.bus, NULL, BUS_NAME, BUS_PATH, BUS_INTERFACE,
-                                             "CalibrationFinished", on_finished, f), 0);
-}
 
 static void setup(void)
 {
@@ -98,36 +73,6 @@ static void call_refused(const char *method, const char *arg, const char *error_
         free(message);
 }
 
-/* Runs the test's connection until the Notice holds `words`, or the
- * calibration ended, or timeout; whether the Notice did. */
-static bool wait_notice(const char *words, const struct finished *f, int timeout_ms)
-{
-        long deadline = fixture_now_ms() + timeout_ms;
-
-        while (fixture_now_ms() < deadline && !f->seen) {
-                char *notice = fixture_get_string(&fixture, "Notice");
-                bool found = strstr(notice, words) != NULL;
-
-                free(notice);
-                if (found)
-                        return true;
-                while (sd_bus_process(fixture.bus, NULL) > 0)
-                        ;
-                usleep(50000);
-        }
-        return false;
-}
-
-static void wait_finished(const struct finished *f)
-{
-        long deadline = fixture_now_ms() + CALIBRATION_TIMEOUT_MS;
-
-        while (!f->seen && fixture_now_ms() < deadline)
-                if (sd_bus_process(fixture.bus, NULL) == 0)
-                        sd_bus_wait(fixture.bus, 100000);
-        ck_assert_msg(f->seen, "no CalibrationFinished within %d ms", CALIBRATION_TIMEOUT_MS);
-}
-
 static bool motor_enabled(void)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -141,16 +86,17 @@ static bool motor_enabled(void)
 
 /* Calibrate, the gun turned head down when asked; returns once the motor
  * steps begin. */
-static void calibrate_to_motor(struct finished *f)
+static void calibrate_to_motor(struct calibration_watch *f)
 {
-        watch_finished(f);
+        calibration_watch_start(&fixture, f);
         call_ok("Calibrate");
         fixture_expect_string(&fixture, "State", "calibrating");
         fixture_expect_string(&fixture, "CalibrationState", "running");
-        ck_assert_msg(wait_notice("head to the floor", f, 30000), "no Notice asked for head down");
+        ck_assert_msg(calibration_watch_notice(&fixture, f, "head to the floor", 30000),
+                      "no Notice asked for head down");
         fixture_simulator(&fixture, "HoldHeadDown", "b", true);
-        ck_assert_msg(wait_notice("steps through", f, 60000), "the motor steps never began: %s",
-                      f->message);
+        ck_assert_msg(calibration_watch_notice(&fixture, f, "steps through", 60000),
+                      "the motor steps never began: %s", f->message);
 }
 
 static size_t calibration_keys(void)
@@ -172,13 +118,13 @@ static size_t calibration_keys(void)
 
 START_TEST(test_bring_up)
 {
-        struct finished f = { .seen = false };
+        struct calibration_watch f;
         char path[160];
 
         ck_assert_uint_eq(calibration_keys(), 0);
         fixture_expect_string(&fixture, "CalibrationState", "none");
         calibrate_to_motor(&f);
-        wait_finished(&f);
+        calibration_watch_finished(&fixture, &f, CALIBRATION_TIMEOUT_MS);
         fprintf(stderr, "CalibrationFinished: %s\n", f.message);
         ck_assert_msg(f.ok, "calibration failed: %s", f.message);
         fixture_expect_string(&fixture, "CalibrationState", "done");
@@ -201,16 +147,16 @@ END_TEST
 
 START_TEST(test_busy_and_stop)
 {
-        struct finished f = { .seen = false };
+        struct calibration_watch f;
 
-        watch_finished(&f);
+        calibration_watch_start(&fixture, &f);
         call_ok("Calibrate");
         call_refused("Calibrate", NULL, BUS_ERROR_BUSY);
         call_refused("Start", "quick", BUS_ERROR_BUSY);
         call_ok("Stop");
         while (sd_bus_process(fixture.bus, NULL) > 0)
                 ;
-        wait_finished(&f);
+        calibration_watch_finished(&fixture, &f, CALIBRATION_TIMEOUT_MS);
         ck_assert(!f.ok);
         ck_assert_msg(strstr(f.message, "cancelled"), "Stop's CalibrationFinished: %s", f.message);
         fixture_expect_string(&fixture, "State", "idle");
@@ -240,11 +186,11 @@ END_TEST
 
 START_TEST(test_contact_aborts)
 {
-        struct finished f = { .seen = false };
+        struct calibration_watch f;
 
         calibrate_to_motor(&f);
         fixture_simulator(&fixture, "SetContactForce", "d", 40.0);
-        wait_finished(&f);
+        calibration_watch_finished(&fixture, &f, CALIBRATION_TIMEOUT_MS);
         ck_assert(!f.ok);
         /* the head's quadrature, or (the gun held head down, the push
          * lifting the IMU's reading of gravity) the drop detector */
@@ -259,11 +205,11 @@ END_TEST
 
 START_TEST(test_sensor_lost_aborts)
 {
-        struct finished f = { .seen = false };
+        struct calibration_watch f;
 
         calibrate_to_motor(&f);
         fixture_simulator(&fixture, "CutSensor", "sb", "encoder", true);
-        wait_finished(&f);
+        calibration_watch_finished(&fixture, &f, CALIBRATION_TIMEOUT_MS);
         ck_assert(!f.ok);
         ck_assert_msg(strstr(f.message, "sensor-lost"), "a lost sensor's CalibrationFinished: %s",
                       f.message);
