@@ -292,16 +292,15 @@ static bool imu_angle(const struct control_period *cp, const struct encoder_samp
  * amplitude loop learns from them. The estimators want the crank's
  * absolute angle (the head is at the bottom at 0): an angle channel. */
 static void estimate(struct control_period *cp, const struct setpoint *sp, bool sensor_fitted,
-                     const struct encoder_sample *sample, const struct imu_sample *imu)
+                     const struct encoder_sample *sample, const struct imu_sample *imu,
+                     double imu_cos, double imu_sin)
 {
         const struct stroke_estimator *se = &cp->stroke_estimator;
         double running_rad = speed_estimator_angle_rad(&cp->speed_estimator);
-        double s = sin(sample->value), imu_cos, imu_sin;
+        double s = sin(sample->value);
         double accel_m_s2 = imu->accel_m_s2[PERCUSSION_AXIS];
         double lever_mm;
 
-        if (!imu_angle(cp, sample, imu, &imu_cos, &imu_sin))
-                return;
         force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, s, imu_cos,
                                imu_sin, accel_m_s2, cp->duty);
         if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns, imu_cos,
@@ -537,7 +536,8 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
         struct encoder_sample sample;
         struct imu_sample imu;
         bool sensor_read = false;
-        double duty = 0.0;
+        double duty = 0.0, imu_cos = 0.0, imu_sin = 0.0;
+        bool imu_known = false;
         double bus_voltage_v = sp->bus_voltage_v > 0.0 ? sp->bus_voltage_v : cp->nominal_bus_voltage_v;
         const struct sensor_frame *frame;
         int r;
@@ -548,7 +548,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                  * old frame means nothing in the new one */
                 cp->frame = *frame;
                 speed_estimator_reset(&cp->speed_estimator);
-        angle_history_reset(&cp->angle_history);
+                angle_history_reset(&cp->angle_history);
                 restart_estimates(cp);
                 identify_history_reset(&cp->identify_history);
         }
@@ -600,6 +600,10 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 if (gun->encoder.quantity == ENCODER_ANGLE)
                         angle_history_push(&cp->angle_history, sample.time_ns,
                                            speed_estimator_angle_rad(&cp->speed_estimator));
+                /* the estimators and Calibrate's sums compare the IMU's
+                 * sample with the same angle: looked up once */
+                if (gun->imu.ops && gun->encoder.quantity == ENCODER_ANGLE)
+                        imu_known = imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
                 verdict = safety_check(&cp->safety, &cp->safety_params, &(struct safety_input){
                         .period_s = cp->period_s,
                         .motor_on = cp->motor_on,
@@ -625,7 +629,9 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                 if (r >= 0 && cp->motor_on && cp->fault == FAULT_NONE && gun->imu.ops &&
                     gun->encoder.quantity == ENCODER_ANGLE && imu.time_ns != cp->imu_time_ns) {
                         cp->imu_time_ns = imu.time_ns;
-                        estimate(cp, sp, gun->stroke_sensor.ops != NULL, &sample, &imu);
+                        if (imu_known)
+                                estimate(cp, sp, gun->stroke_sensor.ops != NULL, &sample, &imu,
+                                         imu_cos, imu_sin);
                 }
         }
 
@@ -662,10 +668,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
             (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX))
                 identify_end_sensor(&cp->identify, sp->identify == IDENTIFY_STROKE_MAX, cp->sensor_volts);
         if (r >= 0 && cp->fault == FAULT_NONE && gun->imu.ops &&
-            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING) {
-                double imu_cos, imu_sin;
-                bool imu_known = imu_angle(cp, &sample, &imu, &imu_cos, &imu_sin);
-
+            gun->encoder.quantity == ENCODER_ANGLE && sp->identify != IDENTIFY_NOTHING)
                 identify_update(&cp->identify, &cp->identify_history, sp->identify,
                                 &(struct identify_sample){
                                         .time_ns = sample.time_ns,
@@ -684,7 +687,7 @@ int control_period_run(struct control_period *cp, struct gun *gun, const struct 
                                         .bus_voltage_v = bus_voltage_v,
                                         .radius_m = stroke_radius_m(cp, &gun->stroke),
                                 });
-        } else
+        else
                 identify_history_reset(&cp->identify_history);
 
         publish_amplitude(cp, gun);
