@@ -192,11 +192,12 @@ static void *rt_thread(void *userdata)
                                 looking = false;
                         }
                 }
-                if (sleeping)
-                        rt->rest_unseen = !stopped_since_ns;
                 tm->resting = sleeping;
-                if (sleeping) /* the last word until the motor runs again: the crank rests */
+                if (sleeping) {
+                        rt->rest_unseen = !stopped_since_ns;
+                        /* the last word until the motor runs again: the crank rests */
                         tm->speed_ppm = tm->amplitude_mm = tm->force_n = 0.0;
+                }
                 triple_buffer_publish(&rt->telemetry_handoff);
 
                 if ((rt->control.fault != FAULT_NONE && fault_before == FAULT_NONE) ||
