@@ -11,7 +11,9 @@ void angle_history_reset(struct angle_history *h)
 
 void angle_history_push(struct angle_history *h, uint64_t time_ns, double running_rad)
 {
-        if (h->count > 0 && time_ns <= h->time_ns[h->newest])
+        if (h->count > 0 && time_ns == h->time_ns[h->newest])
+                return;
+        if (h->count > 0 && time_ns < h->time_ns[h->newest])
                 angle_history_reset(h);
         h->newest = h->count > 0 ? (h->newest + 1) % ANGLE_HISTORY_SAMPLES : 0;
         h->time_ns[h->newest] = time_ns;

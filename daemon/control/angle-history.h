@@ -24,8 +24,9 @@ struct angle_history {
 };
 
 void angle_history_reset(struct angle_history *h);
-/* The encoder's sample: its time and the running angle then; a sample
- * no later than the newest starts the history again. */
+/* The encoder's sample: its time and the running angle then; the newest
+ * handed over again (no new scan) is no new sample, and one earlier than
+ * the newest starts the history again. */
 void angle_history_push(struct angle_history *h, uint64_t time_ns, double running_rad);
 /* The running angle at time_ns: between two samples, the line through
  * them; after the newest, carried from it at speed_rad_s. NaN before the

@@ -51,15 +51,22 @@ void speed_estimator_update(struct speed_estimator *est, const struct encoder_sa
         double angle = 0.0;
         bool gap = false;
 
+        /* a driver with no new scan hands the last one over again: no new
+         * observation, and a window of no time between two copies would
+         * read a standing crank */
+        if (est->count > 0 && sample->time_ns == est->time_ns[est->head])
+                return;
         if (est->count > 0) {
                 uint64_t prev_ns = est->time_ns[est->head];
                 double dt_s = sample->time_ns > prev_ns ? (double)(sample->time_ns - prev_ns) * 1e-9 : 0.0;
 
+                /* a clock that stepped back spans no window either */
+                gap = sample->time_ns < prev_ns;
                 if (est->quantity == ENCODER_ANGLE) {
                         angle = est->angle_rad[est->head] + angle_step(est->last_value, sample->value);
                         /* a late period, or a backlog of which only the newest
                          * scan counts: how many turns lie between is unknown */
-                        gap = sample->time_ns > prev_ns && sample->time_ns - prev_ns > ANGLE_GAP_MAX_NS;
+                        gap = gap || sample->time_ns - prev_ns > ANGLE_GAP_MAX_NS;
                 } else /* trapezoidal integration of the velocity */
                         angle = est->angle_rad[est->head] + 0.5 * (est->last_value + sample->value) * dt_s;
                 if (gap) {

@@ -588,6 +588,32 @@ START_TEST(test_estimator_angle_backlog)
 }
 END_TEST
 
+/* A period that finds no new scan gets the last one again (the IIO
+ * driver's read): at 250 Hz on an encoder sampling at 250 Hz that is any
+ * period woken a little early. The copy read 0 ppm, the loop drove the
+ * motor to DutyMax, and the crank's next revolution was 8 % off. */
+START_TEST(test_estimator_repeated_sample)
+{
+        struct speed_estimator e;
+        uint64_t t_ns = 0;
+
+        speed_estimator_init(&e, ENCODER_ANGLE, 250.0);
+        for (unsigned i = 0; i < 100; i++) {
+                struct encoder_sample s = angle_at(2000.0, t_ns);
+
+                speed_estimator_update(&e, &s);
+                if (i % 10 == 5)
+                        speed_estimator_update(&e, &s);
+                ck_assert_msg(i == 0 || (fabs(speed_estimator_fast_ppm(&e) - 2000.0) < 1e-6 &&
+                                         fabs(speed_estimator_revolution_ppm(&e) - 2000.0) < 1e-6),
+                              "reading %u, handed over twice every 10: fast %.1f ppm, "
+                              "revolution %.1f ppm for 2000", i, speed_estimator_fast_ppm(&e),
+                              speed_estimator_revolution_ppm(&e));
+                t_ns += 4000000;
+        }
+}
+END_TEST
+
 /* Everything a caller can see of a model, to compare bit for bit. */
 struct observation {
         double speed_ppm, stroke_mm, time_s, angle_rad;
@@ -705,6 +731,7 @@ int main(void)
         tcase_add_test(parts, test_estimator_angular_velocity);
         tcase_add_test(parts, test_estimator_turning_backwards);
         tcase_add_test(parts, test_estimator_angle_backlog);
+        tcase_add_test(parts, test_estimator_repeated_sample);
         tcase_add_test(parts, test_model_is_deterministic);
         suite_add_tcase(s, parts);
         return run_suite(s);
