@@ -287,6 +287,11 @@ void calibration_apply_settings(const struct calibration_record *rec, struct set
         apply(c, config_path, "Force", "Viscous", &p->force.viscous_nm_s_per_rad,
               res->motor.viscous_nm_s_per_rad);
         apply(c, config_path, "Force", "Coulomb", &p->force.coulomb_nm, res->motor.coulomb_nm);
+        /* a runaway is told from a healthy coast by this gun's own friction
+         * and inertia: the reference gun's would take a flywheel's coast
+         * for a driver stuck on */
+        apply(c, config_path, "Safety", "SpinDownRate", &c->safety.spin_down_ppm_per_s,
+              calibration_spin_down_ppm_per_s(res, &c->safety));
         apply(c, config_path, "Control", "FeedForward", &p->speed.ff_duty_per_ppm, res->speed.ff_duty_per_ppm);
         apply(c, config_path, "Control", "FeedForwardOffset", &p->speed.ff_duty_offset,
               res->speed.ff_duty_offset);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 
+#include "envelope.h"
+
 #define RAD_S_PER_PPM (2.0 * M_PI / 60.0)
 /* The reference gun's plant, for which the default gains were tuned:
  * 24 V, k_e 0.0562 V·s/rad, R 0.4 Ω, J 3e-5 kg·m², viscous 2e-5: its
@@ -131,6 +133,17 @@ void identify_speed_gains(const struct motor_identity *m, double identified_at_v
         p->ki_duty_per_ppm_s = CALIBRATED_INTEGRATOR_SHARE * defaults.ki_duty_per_ppm_s * ratio;
         p->ff_duty_per_ppm = m->ff_duty_per_ppm * identified_at_v / bus_voltage_v;
         p->ff_duty_offset = m->ff_duty_offset * identified_at_v / bus_voltage_v;
+}
+
+double identify_spin_down_ppm_per_s(const struct motor_identity *m, double head_mass_kg,
+                                    double at_ppm)
+{
+        double radius_m = 0.5e-3 * ENVELOPE_AMPLITUDE_MAX_MM;
+        /* the head's m r² sin²θ, over a revolution */
+        double inertia_kg_m2 = m->inertia_kg_m2 + 0.5 * head_mass_kg * radius_m * radius_m;
+        double torque_nm = m->coulomb_nm + m->viscous_nm_s_per_rad * at_ppm * RAD_S_PER_PPM;
+
+        return 0.5 * torque_nm / inertia_kg_m2 / RAD_S_PER_PPM;
 }
 
 void identify_force_params(const struct motor_identity *m, double bus_voltage_v,

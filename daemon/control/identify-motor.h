@@ -39,6 +39,13 @@ int identify_motor_solve(const struct identify_sums *sums, double bus_voltage_v,
 void identify_speed_gains(const struct motor_identity *m, double identified_at_v,
                           double bus_voltage_v, struct speed_control_params *p);
 
+/* Half the slowest a healthy crank slows with the motor off: at at_ppm,
+ * the slowest speed a runaway is watched at (where friction brakes
+ * least), with a head of head_mass_kg at the longest stroke (adding the
+ * most inertia), in ppm/s. */
+double identify_spin_down_ppm_per_s(const struct motor_identity *m, double head_mass_kg,
+                                    double at_ppm);
+
 /* The force estimator's model of the gun. */
 void identify_force_params(const struct motor_identity *m, double bus_voltage_v,
                            double body_mass_kg, struct force_estimator_params *p);

@@ -24,6 +24,9 @@
 /* A sensor's staleness is judged in time, but never shorter than this
  * many periods: a slow loop sees a late scan as a whole period without. */
 #define SAFETY_STALE_PERIODS_MIN 3.0
+/* The spin-down rates a configuration or a calibration may set */
+#define SAFETY_SPIN_DOWN_MIN_PPM_PER_S 100.0
+#define SAFETY_SPIN_DOWN_MAX_PPM_PER_S 20000.0
 
 struct safety_params {
         double stall_min_setpoint_ppm;  /* 300: below it a slow crank is no sign of a jam */
@@ -41,7 +44,7 @@ struct safety_params {
         double runaway_ratio;           /* 0.10 and … */
         double runaway_margin_ppm;      /* … 150: faster than the set-point by the larger … */
         double runaway_time_s;          /* … for 0.1 s is a runaway */
-        double spin_down_ppm_per_s;     /* 800: the slowest a healthy crank slows with the
+        double spin_down_ppm_per_s;     /* 800, or Calibrate's: the slowest a healthy crank slows with the
                                          * motor off (friction over inertia, halved) */
         double temperature_limit_c;     /* 70 °C: the driver board's limit */
         double temperature_margin_c;    /* 2 °C: stop this much before the limit */

@@ -382,6 +382,15 @@ void calibration_cancel(struct calibration *c, struct setpoint *sp)
         *sp = c->sp;
 }
 
+double calibration_spin_down_ppm_per_s(const struct calibration_result *res,
+                                       const struct safety_params *safety)
+{
+        double rate = identify_spin_down_ppm_per_s(&res->motor, res->head_mass_kg,
+                                                   safety->runaway_margin_ppm);
+
+        return fmin(SAFETY_SPIN_DOWN_MAX_PPM_PER_S, fmax(SAFETY_SPIN_DOWN_MIN_PPM_PER_S, rate));
+}
+
 void calibration_apply(const struct calibration_result *res, struct control_params *p)
 {
         double duty_max = p->speed.duty_max, slew = p->speed.default_slew_ppm_per_s;

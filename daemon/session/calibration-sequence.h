@@ -92,6 +92,11 @@ int calibration_step(struct calibration *c, uint64_t now_ns, const struct teleme
 /* Stop: the motor off. */
 void calibration_cancel(struct calibration *c, struct setpoint *sp);
 
+/* The runaway check's SpinDownRate for the gun measured, within what a
+ * configuration may set. */
+double calibration_spin_down_ppm_per_s(const struct calibration_result *res,
+                                       const struct safety_params *safety);
+
 /* The loops' and estimators' parameters with what was measured: the
  * speed loop's gains and feed-forward, the stroke gain, the force
  * estimator's model (its inductance and body mass stay), the frame. */

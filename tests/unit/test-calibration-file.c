@@ -228,6 +228,37 @@ START_TEST(test_file_without_imu_delay)
 }
 END_TEST
 
+/* The runaway check's SpinDownRate is half this gun's slowest coast: at
+ * the runaway margin's 150 ppm, the 0.14 kg head at the 16 mm stroke
+ * adding its inertia; within the key's range; the file's key wins. */
+START_TEST(test_spin_down_from_calibrate)
+{
+        const double rad_s_per_ppm = 2 * M_PI / 60;
+        struct calibration_record rec = sample();
+        double torque_nm = 0.012 + 2.3e-5 * 150 * rad_s_per_ppm;
+        double inertia_kg_m2 = 4.2e-5 + 0.5 * 0.14 * 0.008 * 0.008;
+        struct settings s;
+
+        settings_defaults(&s);
+        ck_assert_double_eq(s.safety.spin_down_ppm_per_s, 800);
+        calibration_apply_settings(&rec, &s, path_of("none.conf"));
+        ck_assert_double_eq_tol(s.safety.spin_down_ppm_per_s,
+                                0.5 * torque_nm / inertia_kg_m2 / rad_s_per_ppm, 1e-9);
+        ck_assert_double_eq_tol(s.safety.spin_down_ppm_per_s, 1269.8, 0.1);
+
+        rec.result.motor.coulomb_nm = rec.result.motor.viscous_nm_s_per_rad = 0.0;
+        settings_defaults(&s);
+        calibration_apply_settings(&rec, &s, path_of("none.conf"));
+        ck_assert_double_eq(s.safety.spin_down_ppm_per_s, 100);
+
+        rec = sample();
+        settings_defaults(&s);
+        ck_assert_int_eq(settings_load(&s, write_text("percussd.conf", "[Safety]\nSpinDownRate=500\n")), 0);
+        calibration_apply_settings(&rec, &s, path_of("percussd.conf"));
+        ck_assert_double_eq(s.safety.spin_down_ppm_per_s, 500);
+}
+END_TEST
+
 /* Calibrate's sensor map applies, unless [StrokeSensor] Map is set. */
 START_TEST(test_stroke_sensor_map_config_wins)
 {
@@ -259,6 +290,7 @@ int main(void)
         tcase_add_test(tc, test_none);
         tcase_add_test(tc, test_damaged);
         tcase_add_test(tc, test_config_wins);
+        tcase_add_test(tc, test_spin_down_from_calibrate);
         tcase_add_test(tc, test_imu_delay_config_wins);
         tcase_add_test(tc, test_file_without_imu_delay);
         tcase_add_test(tc, test_round_trip_stroke_sensor);

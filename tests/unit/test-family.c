@@ -6,8 +6,9 @@
  * period, then held to every control bar: speed (settling, steady state,
  * the top speed or its SpeedLimit, the dip under a 40 N push), amplitude
  * in the air (the true stroke and the published Amplitude, positive
- * whatever the encoder's zero) and the force within ±10 % or ±3 N with the
- * measured pack voltage. tests/bench/family-report prints the same
+ * whatever the encoder's zero), the force within ±10 % or ±3 N with the
+ * measured pack voltage, and a Stop at the top speed that coasts down
+ * with no runaway. tests/bench/family-report prints the same
  * figures before calibration too.
  *
  * Each gun is brought up under two draws of the sensors' noise
@@ -49,10 +50,12 @@ static void bring_up_and_hold(const char *gun_name, const struct sim_gun_params 
         control_bars_measure(&rig, &f);
         fprintf(stderr, "%s: calibrated in %.1f s; 2000 ppm within ±2 %% after %u ms, RMS %.3f %%; "
                         "%.0f ppm after %u ms; 40 N dip %.2f %%, back in %u ms; stroke ±%.3f mm, "
-                        "Amplitude %.2f mm ±%.3f mm; force ±%.2f N (%+.2f N past the bar)\n",
+                        "Amplitude %.2f mm ±%.3f mm; force ±%.2f N (%+.2f N past the bar); coast from "
+                        "3200 ppm %.1f s at SpinDownRate %.0f ppm/s\n",
                 name, seconds, f.settle_ms, f.rms_percent, f.top_target_ppm, f.top_settle_ms,
                 f.dip_percent, f.recover_ms, f.stroke_error_mm, f.amplitude_mm,
-                f.amplitude_error_mm, f.force_error_n, f.force_excess_n);
+                f.amplitude_error_mm, f.force_error_n, f.force_excess_n, f.coast_ms * 1e-3,
+                rig.cp.safety_params.spin_down_ppm_per_s);
         ck_assert_msg(control_bars_met(&f), "%s: a control bar is not met", name);
         ck_assert_double_gt(f.amplitude_mm, 0.0);
 }
@@ -108,6 +111,22 @@ START_TEST(test_heavy_head)
 }
 END_TEST
 
+/* Outside the family: a flywheel and bearings that barely brake, the
+ * crank coasting at 400 ppm/s. The reference gun's SpinDownRate (800)
+ * took that healthy coast for a driver stuck on, at every Stop; the rate
+ * Calibrate measured does not. */
+START_TEST(test_flywheel)
+{
+        struct sim_gun_params p;
+
+        sim_gun_params_default(&p);
+        p.inertia_kg_m2 *= 4.0;
+        p.viscous_nm_s_per_rad *= 0.5;
+        p.coulomb_nm *= 0.5;
+        bring_up_and_hold("flywheel: ×4 inertia, ×0.5 friction", &p, noise_seeds[_i], 34);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("family");
@@ -121,6 +140,7 @@ int main(void)
         tcase_add_loop_test(issue, test_weak_motor, 0, (int)NOISE_SEEDS);
         tcase_add_loop_test(issue, test_sagged_pack, 0, (int)NOISE_SEEDS);
         tcase_add_loop_test(issue, test_heavy_head, 0, (int)NOISE_SEEDS);
+        tcase_add_loop_test(issue, test_flywheel, 0, (int)NOISE_SEEDS);
         suite_add_tcase(s, issue);
         return run_suite(s);
 }
