@@ -73,17 +73,24 @@ START_TEST(test_family_member)
 }
 END_TEST
 
+/* The reference gun with its motor's constants scaled */
+static void reference_motor_scaled(struct sim_gun_params *p, double torque, double resistance,
+                                   double inertia, double friction)
+{
+        sim_gun_params_default(p);
+        p->torque_constant_nm_per_a *= torque;
+        p->resistance_ohm *= resistance;
+        p->inertia_kg_m2 *= inertia;
+        p->viscous_nm_s_per_rad *= friction;
+        p->coulomb_nm *= friction;
+}
+
 /* The three guns of issue 18's table. */
 START_TEST(test_weak_motor)
 {
         struct sim_gun_params p;
 
-        sim_gun_params_default(&p);
-        p.torque_constant_nm_per_a *= 0.8;
-        p.resistance_ohm *= 1.3;
-        p.inertia_kg_m2 *= 2.0;
-        p.viscous_nm_s_per_rad *= 2.0;
-        p.coulomb_nm *= 2.0;
+        reference_motor_scaled(&p, 0.8, 1.3, 2.0, 2.0);
         bring_up_and_hold("motor ×0.8 torque, ×1.3 resistance, ×2 inertia and friction", &p,
                           noise_seeds[_i], 31);
 }
@@ -119,10 +126,7 @@ START_TEST(test_flywheel)
 {
         struct sim_gun_params p;
 
-        sim_gun_params_default(&p);
-        p.inertia_kg_m2 *= 4.0;
-        p.viscous_nm_s_per_rad *= 0.5;
-        p.coulomb_nm *= 0.5;
+        reference_motor_scaled(&p, 1.0, 1.0, 4.0, 0.5);
         bring_up_and_hold("flywheel: ×4 inertia, ×0.5 friction", &p, noise_seeds[_i], 34);
 }
 END_TEST
