@@ -48,6 +48,9 @@ struct imu_sample {
         uint64_t time_ns;
         double accel_m_s2[3];
         double gyro_rad_s[3];
+        /* an accelerometer axis at the end of its range: the motion went
+         * past it, and the value is the range, not the motion */
+        bool accel_clipped;
 };
 
 struct imu;

@@ -33,6 +33,7 @@ struct iio_imu {
         int axes[3];
         char thermal_zone_temp[HW_PATH_MAX + 8];
         double device_accel[3], device_gyro[3];
+        bool clipped;                   /* an accel axis at its limit, in the last scan read */
         struct imu_sample sample;
 };
 
@@ -46,17 +47,24 @@ static void map_axes(struct iio_imu *m, uint64_t time_ns)
                 m->sample.accel_m_s2[i] = sign * m->device_accel[a];
                 m->sample.gyro_rad_s[i] = m->has_gyro ? sign * m->device_gyro[a] : 0.0;
         }
+        m->sample.accel_clipped = m->clipped;
         m->sample.time_ns = time_ns;
 }
 
-/* A channel's value in the last scan: its place in the first scan, moved
- * to the last. */
-static double value_in_scan(const struct iio_imu *m, const struct iio_input *in, const void *last)
+/* A channel's raw value in the last scan: its place in the first scan,
+ * moved to the last. */
+static int64_t raw_in_scan(const struct iio_imu *m, const struct iio_input *in, const void *last)
 {
         ptrdiff_t offset = (const char *)iio_buffer_first(m->buffer, in->channel) -
                            (const char *)iio_buffer_first(m->buffer, m->accel[0].channel);
 
-        return iio_input_value(in, iio_input_from_buffer(in, (const char *)last + offset));
+        return iio_input_from_buffer(in, (const char *)last + offset);
+}
+
+static void take_accel(struct iio_imu *m, int axis, int64_t raw)
+{
+        m->device_accel[axis] = iio_input_value(&m->accel[axis], raw);
+        m->clipped = m->clipped || iio_input_at_limit(&m->accel[axis], raw);
 }
 
 /* The scan's own time when the device stamps it, else the read's. */
@@ -84,10 +92,12 @@ static int read_buffered(struct imu *imu, struct imu_sample *out)
                         return n;
                 if (n == 0)
                         break;
+                m->clipped = false;
                 for (int i = 0; i < 3; i++) {
-                        m->device_accel[i] = value_in_scan(m, &m->accel[i], last);
+                        take_accel(m, i, raw_in_scan(m, &m->accel[i], last));
                         if (m->has_gyro)
-                                m->device_gyro[i] = value_in_scan(m, &m->gyro[i], last);
+                                m->device_gyro[i] = iio_input_value(&m->gyro[i],
+                                                                    raw_in_scan(m, &m->gyro[i], last));
                 }
                 map_axes(m, scan_time_ns(m, last));
                 if (n < IMU_BUFFER_SAMPLES)
@@ -103,11 +113,12 @@ static int read_direct(struct imu *imu, struct imu_sample *out)
         int64_t raw;
         int r;
 
+        m->clipped = false;
         for (int i = 0; i < 3; i++) {
                 r = iio_input_read_raw(&m->accel[i], &raw);
                 if (r < 0)
                         return r;
-                m->device_accel[i] = iio_input_value(&m->accel[i], raw);
+                take_accel(m, i, raw);
                 if (m->has_gyro) {
                         r = iio_input_read_raw(&m->gyro[i], &raw);
                         if (r < 0)

@@ -51,6 +51,19 @@ int iio_input_read_raw(struct iio_input *in, int64_t *raw);
 /* RT: the channel's raw value in one sample of a refilled buffer. */
 int64_t iio_input_from_buffer(const struct iio_input *in, const void *sample);
 
+/* A raw value at either end of what the channel's bits hold: a device
+ * saturates there (an accelerometer past its range). False when the bits
+ * are unknown. */
+static inline bool iio_input_at_limit(const struct iio_input *in, int64_t raw)
+{
+        int64_t top;
+
+        if (in->bits == 0 || in->bits >= 64)
+                return false;
+        top = in->is_signed ? (int64_t)((1ull << (in->bits - 1)) - 1) : (int64_t)((1ull << in->bits) - 1);
+        return raw >= top || raw <= (in->is_signed ? -top - 1 : 0);
+}
+
 /* Sets the trigger named name (empty: leaves the device's own) as the
  * device's current_trigger, and sample_hz (0: leaves it) as the trigger's
  * sampling_frequency when it has one. */

@@ -7,8 +7,8 @@
 enum amplitude_source {
         AMPLITUDE_NONE,         /* the motor is off */
         AMPLITUDE_IMU,          /* the IMU's estimate, in the air, no stroke sensor */
-        AMPLITUDE_HELD,         /* pressed without a stroke sensor (or with one that failed):
-                                 * the last value measured */
+        AMPLITUDE_HELD,         /* pressed without a stroke sensor (or with one that failed),
+                                 * or the IMU at its limit: the last value measured */
         AMPLITUDE_SENSOR,       /* the stroke-position sensor */
         _AMPLITUDE_SOURCE_MAX,
 };

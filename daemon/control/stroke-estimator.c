@@ -23,6 +23,7 @@ static void begin_revolution(struct stroke_estimator *est, double running_angle_
         est->samples = 0;
         est->weight_s = 0.0;
         est->longest_step_s = 0.0;
+        est->clipped = false;
         est->sum_accel = est->sum_accel_cos = est->sum_accel_sin = 0.0;
         est->sum_head = est->sum_head_cos = est->sum_head_sin = 0.0;
         est->sum_cos = est->sum_sin = 0.0;
@@ -47,6 +48,7 @@ static void accumulate(struct stroke_estimator *est, uint64_t time_ns, double co
          * period missed, two in one period) */
         w = 0.5 * (after_s + before_s);
         est->longest_step_s = fmax(est->longest_step_s, after_s);
+        est->clipped = est->clipped || est->prev_clipped;
         est->samples++;
         est->weight_s += w;
         est->sum_accel += w * a;
@@ -74,6 +76,7 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
 
         est->revolution_s = revolution_s;
         est->revolution_longest_step_s = est->longest_step_s;
+        est->revolution_clipped = est->clipped;
         half_step_rad = 0.5 * turned_rad / est->samples;
         sampled = sin(half_step_rad) / half_step_rad;
         sampled *= sampled;
@@ -81,7 +84,7 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
         est->quadrature_m_s2 = 2.0 * (est->sum_accel_sin - accel_mean * est->sum_sin) / n;
         est->head_in_phase_s2 = 2.0 * (est->sum_head_cos - head_mean * est->sum_cos) / n / sampled;
         est->head_quadrature_s2 = 2.0 * (est->sum_head_sin - head_mean * est->sum_sin) / n / sampled;
-        if (!(est->head_in_phase_s2 > 0.0))
+        if (!(est->head_in_phase_s2 > 0.0) || est->clipped)
                 return;
         est->revolution_stroke_mm = -est->p.gain * est->in_phase_m_s2 / est->head_in_phase_s2 * 1e3;
         residual_m_s2 = est->quadrature_m_s2 -
@@ -96,7 +99,7 @@ static void end_revolution(struct stroke_estimator *est, double turned_rad, doub
 
 bool stroke_estimator_update(struct stroke_estimator *est, double running_angle_rad,
                              uint64_t time_ns, double cos_angle, double sin_angle,
-                             double accel_m_s2)
+                             double accel_m_s2, bool accel_clipped)
 {
         bool done = false;
 
@@ -130,6 +133,7 @@ bool stroke_estimator_update(struct stroke_estimator *est, double running_angle_
         est->prev_cos[0] = cos_angle;
         est->prev_sin = sin_angle;
         est->prev_accel_m_s2 = accel_m_s2;
+        est->prev_clipped = accel_clipped;
         if (est->history < 2)
                 est->history++;
         return done;

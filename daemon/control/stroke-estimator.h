@@ -51,7 +51,9 @@ struct stroke_estimator {
         unsigned history;
         uint64_t prev_ns[2];
         double prev_cos[2], prev_sin, prev_accel_m_s2;
+        bool prev_clipped;
         unsigned samples;
+        bool clipped;           /* one of them was the IMU's limit, not the motion */
         double weight_s;        /* the time the samples stand for */
         double longest_step_s;  /* between two of them */
         double sum_accel, sum_accel_cos, sum_accel_sin;
@@ -68,6 +70,12 @@ struct stroke_estimator {
         double revolution_stroke_mm;
         double residual_m_s2;   /* the quadrature the head's motion does not explain */
         bool contact;           /* the last revolution's quadrature says the head touches */
+        /* the IMU saturated in it: its harmonics are those of a clipped
+         * wave (a heavy head at the top speed shakes the body past an
+         * MPU-6050's ±16 g), the quadrature of the clipping, not of a
+         * touch: it tells neither the stroke nor contact, and the last
+         * revolution's stroke, residual and contact hold */
+        bool revolution_clipped;
 
         double stroke_mm;       /* averaged over the last revolutions */
         unsigned revolutions;   /* in the average, up to STROKE_ESTIMATOR_REVOLUTIONS */
@@ -77,9 +85,10 @@ void stroke_estimator_init(struct stroke_estimator *est, const struct stroke_est
 void stroke_estimator_reset(struct stroke_estimator *est);
 
 /* One sample: the crank's running (unwrapped) angle, the sine and cosine
- * of its angle when the IMU sampled, and the body's acceleration along the
- * percussion axis. Returns true when the sample closed a revolution: the
- * revolution's figures and the average are then new. */
+ * of its angle when the IMU sampled, the body's acceleration along the
+ * percussion axis and whether the IMU was at its limit. Returns true when
+ * the sample closed a revolution: the revolution's figures, and the
+ * average unless it was clipped, are then new. */
 bool stroke_estimator_update(struct stroke_estimator *est, double running_angle_rad,
                              uint64_t time_ns, double cos_angle, double sin_angle,
-                             double accel_m_s2);
+                             double accel_m_s2, bool accel_clipped);

@@ -98,6 +98,7 @@ static void restart_estimates(struct control_period *cp)
         cp->amplitude_mm = 0.0;
         cp->force_n = 0.0;
         cp->in_contact = false;
+        cp->imu_clipped = false;
         cp->free_revolutions = 0;
         cp->sensor_known = false;
 }
@@ -254,7 +255,7 @@ static void publish_amplitude(struct control_period *cp, const struct gun *gun)
                 return;
         }
         if (!gun->stroke_sensor.ops) {
-                cp->amplitude_source = cp->in_contact ? AMPLITUDE_HELD : AMPLITUDE_IMU;
+                cp->amplitude_source = cp->in_contact || cp->imu_clipped ? AMPLITUDE_HELD : AMPLITUDE_IMU;
                 return;
         }
         if (cp->sensor_errno == 0 && cp->sensor_known) {
@@ -304,14 +305,16 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
         force_estimator_update(&cp->force_estimator, sample->time_ns, running_rad, s, imu_cos,
                                imu_sin, accel_m_s2, cp->duty);
         if (!stroke_estimator_update(&cp->stroke_estimator, running_rad, sample->time_ns, imu_cos,
-                                     imu_sin, accel_m_s2))
+                                     imu_sin, accel_m_s2, imu->accel_clipped))
                 return;
         if (sp->mode == SETPOINT_DUTY) {
                 /* Calibrate: the stroke's figures, not the loops'; the
                  * head's quadrature says it touches something. A
                  * revolution with a hole in its samples (a device or a
-                 * loop held up) tells neither: its harmonic is a guess */
-                if (se->revolution_longest_step_s > CALIBRATION_STEP_SHARE * se->revolution_s)
+                 * loop held up) or a clipped one tells neither: its
+                 * harmonic is a guess */
+                if (se->revolution_longest_step_s > CALIBRATION_STEP_SHARE * se->revolution_s ||
+                    se->revolution_clipped)
                         return;
                 if (sp->identify == IDENTIFY_STROKE_MIN || sp->identify == IDENTIFY_STROKE_MAX ||
                     sp->identify == IDENTIFY_STROKE_MIN_FAST)
@@ -360,8 +363,19 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
                         cp->amplitude_offset_mm = cp->before_offset_mm[back - 1];
                 }
                 cp->free_revolutions = 0;
-        } else
+        } else if (!se->revolution_clipped)
                 cp->free_revolutions++;
+        /* the IMU saturated: the stroke is not measured, and nothing is
+         * learnt; Amplitude holds and says so. The force's share of the
+         * IMU, its second harmonic, stays near enough (a wave cut alike at
+         * both ends gains odd harmonics only): held, it would freeze the
+         * meter under a push at the top speed */
+        cp->imu_clipped = se->revolution_clipped;
+        if (se->revolution_clipped) {
+                if (!sensor_fitted && cp->amplitude_mm > 0.0)
+                        cp->amplitude_mm = cp->stroke_control.target_mm + cp->amplitude_offset_mm;
+                return;
+        }
         if (sensor_fitted) {
                 check_stroke_sensor(cp);
                 return;

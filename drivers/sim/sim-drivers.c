@@ -62,12 +62,15 @@ static int sim_imu_read(struct imu *imu, struct imu_sample *out)
                 return -EIO;
         out->time_ns = advance_to_now(sim);
         sim_gun_imu_read(sim->model, accel_m_s2, gyro_rad_s);
+        out->accel_clipped = false;
         for (int i = 0; i < 3; i++) {
                 int device = abs(sim->imu_axes[i]) - 1;
                 double sign = sim->imu_axes[i] < 0 ? -1.0 : 1.0;
 
                 out->accel_m_s2[i] = sign * accel_m_s2[device];
                 out->gyro_rad_s[i] = sign * gyro_rad_s[device];
+                out->accel_clipped = out->accel_clipped ||
+                                     fabs(accel_m_s2[i]) >= sim->model->p.imu_range_m_s2;
         }
         return 0;
 }

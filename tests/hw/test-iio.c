@@ -485,6 +485,31 @@ START_TEST(test_imu_buffered_takes_the_last_scan)
 }
 END_TEST
 
+/* An accelerometer axis at the end of its 16 bits (an MPU-6050 saturates
+ * at 0x7fff and 0x8000): the sample says it is clipped; a gyro at its end
+ * does not count, nor an accelerometer one LSB inside. */
+START_TEST(test_imu_buffered_clipped)
+{
+        struct hw_imu_config c = imu_config(true);
+        static const int16_t scans[][6] = {
+                { 32766, -32767, 200, 32767, -32768, 0 },
+                { 32767, 0, 200, 0, 0, 0 },
+                { 0, 0, -32768, 0, 0, 0 },
+        };
+        static const bool clipped[] = { false, true, true };
+        struct imu imu;
+        struct imu_sample s;
+
+        ck_assert_int_eq(iio_imu_open(&imu, &c, error, sizeof(error)), 0);
+        for (size_t i = 0; i < sizeof(scans) / sizeof(scans[0]); i++) {
+                push_scan(imu_fifo, scans[i]);
+                ck_assert_int_eq(imu.ops->read(&imu, &s), 0);
+                ck_assert_msg(s.accel_clipped == clipped[i], "scan %zu: clipped %d", i, s.accel_clipped);
+        }
+        imu.ops->close(&imu);
+}
+END_TEST
+
 /* An IMU with a timestamp channel, as the IIO core lays it out for a
  * buffered device (in_timestamp after the axes, s64 aligned to 8 bytes,
  * and current_timestamp_clock at realtime): told to stamp with
@@ -634,6 +659,7 @@ static Suite *iio_suite(void)
         tcase_add_checked_fixture(imu, setup, teardown);
         tcase_add_test(imu, test_imu_raw_reads_scaled_and_mapped);
         tcase_add_test(imu, test_imu_buffered_takes_the_last_scan);
+        tcase_add_test(imu, test_imu_buffered_clipped);
         tcase_add_test(imu, test_imu_buffered_timestamps);
         tcase_add_test(imu, test_imu_temperature_from_a_thermal_zone);
         tcase_add_test(imu, test_imu_errors_name_the_key);

@@ -50,11 +50,12 @@ static void bring_up_and_hold(const char *gun_name, const struct sim_gun_params 
         control_bars_measure(&rig, &f);
         fprintf(stderr, "%s: calibrated in %.1f s; 2000 ppm within ±2 %% after %u ms, RMS %.3f %%; "
                         "%.0f ppm after %u ms; 40 N dip %.2f %%, back in %u ms; stroke ±%.3f mm, "
-                        "Amplitude %.2f mm ±%.3f mm; force ±%.2f N (%+.2f N past the bar); coast from "
-                        "3200 ppm %.1f s at SpinDownRate %.0f ppm/s\n",
+                        "Amplitude %.2f mm ±%.3f mm; force ±%.2f N, ±%.2f N at 20 N at the top speed "
+                        "(%+.2f N past the bar); coast from 3200 ppm %.1f s at SpinDownRate %.0f ppm/s\n",
                 name, seconds, f.settle_ms, f.rms_percent, f.top_target_ppm, f.top_settle_ms,
                 f.dip_percent, f.recover_ms, f.stroke_error_mm, f.amplitude_mm,
-                f.amplitude_error_mm, f.force_error_n, f.force_excess_n, f.coast_ms * 1e-3,
+                f.amplitude_error_mm, f.force_error_n, f.top_force_error_n, f.force_excess_n,
+                f.coast_ms * 1e-3,
                 rig.cp.safety_params.spin_down_ppm_per_s);
         ck_assert_msg(control_bars_met(&f), "%s: a control bar is not met", name);
         ck_assert_double_gt(f.amplitude_mm, 0.0);
