@@ -104,13 +104,14 @@ END_TEST
 START_TEST(test_family_member)
 {
         struct sim_gun_params p;
+        unsigned member = family_member(_i);
 
-        sim_gun_params_family(&p, (uint64_t)_i + 1);
+        sim_gun_params_family(&p, (uint64_t)member + 1);
         {
                 char name[32];
 
-                snprintf(name, sizeof(name), "family gun %d", _i + 1);
-                calibrate_and_check(name, &p, (uint64_t)_i + 100);
+                snprintf(name, sizeof(name), "family gun %u", member + 1);
+                calibrate_and_check(name, &p, (uint64_t)member + 100);
         }
 }
 END_TEST
@@ -506,7 +507,7 @@ int main(void)
 
         tcase_set_timeout(identify, 120);
         tcase_add_test(identify, test_reference_gun);
-        tcase_add_loop_test(identify, test_family_member, 0, 24);
+        tcase_add_loop_test(identify, test_family_member, 0, family_loop_end(24));
         tcase_add_test(identify, test_zero_refined);
         tcase_add_test(identify, test_imu_delay_air);
         tcase_add_test(identify, test_zero_and_delay);

@@ -63,14 +63,14 @@ static void bring_up_and_hold(const char *gun_name, const struct sim_gun_params 
 
 START_TEST(test_family_member)
 {
-        unsigned gun = (unsigned)_i % FAMILY_SIZE + 1;
+        unsigned member = family_member(_i), gun = member % FAMILY_SIZE + 1;
         struct sim_gun_params p;
         char name[32];
 
         /* the draws family-report makes */
         sim_gun_params_family(&p, gun);
         snprintf(name, sizeof(name), "family gun %u", gun);
-        bring_up_and_hold(name, &p, noise_seeds[(unsigned)_i / FAMILY_SIZE], gun + 500);
+        bring_up_and_hold(name, &p, noise_seeds[member / FAMILY_SIZE], gun + 500);
 }
 END_TEST
 
@@ -139,7 +139,7 @@ int main(void)
         TCase *issue = tcase_create("issue-18");
 
         tcase_set_timeout(family, 300);
-        tcase_add_loop_test(family, test_family_member, 0, (int)(FAMILY_SIZE * NOISE_SEEDS));
+        tcase_add_loop_test(family, test_family_member, 0, family_loop_end(FAMILY_SIZE * NOISE_SEEDS));
         suite_add_tcase(s, family);
         tcase_set_timeout(issue, 120);
         tcase_add_loop_test(issue, test_weak_motor, 0, (int)NOISE_SEEDS);

@@ -345,12 +345,13 @@ START_TEST(test_family_with_sensor)
         double seconds;
         double worst[2] = { 0.0, 0.0 };
         uint32_t generation = 100;
+        unsigned member = family_member(_i);
 
-        sim_gun_params_family(&p, (uint64_t)_i + 1);
+        sim_gun_params_family(&p, (uint64_t)member + 1);
         p.stroke_sensor = true;
-        open_gun(&p, (uint64_t)_i + 700);
+        open_gun(&p, (uint64_t)member + 700);
         ck_assert_msg(sim_rig_calibrate(&rig, p.body_mass_kg, &cal, &seconds) == 1,
-                      "family gun %d: calibration failed: %s", _i + 1, cal.why);
+                      "family gun %u: calibration failed: %s", member + 1, cal.why);
         for (int c = 0; c < 2; c++) {
                 rig.model.p.stroke_compliance_mm_per_n = compliances[c];
                 for (int i = 0; i < 3; i++) {
@@ -368,7 +369,7 @@ START_TEST(test_family_with_sensor)
                 }
         }
         fprintf(stderr, "family gun %d with the sensor: true stroke within ±%.3f mm at 0.02 mm/N, "
-                        "±%.3f mm at 0.05 mm/N, at 10, 20 and 40 N\n", _i + 1, worst[0], worst[1]);
+                        "±%.3f mm at 0.05 mm/N, at 10, 20 and 40 N\n", member + 1, worst[0], worst[1]);
         ck_assert_double_le(worst[0], 0.3);
         ck_assert_double_le(worst[1], 0.3);
 }
@@ -395,7 +396,7 @@ static Suite *stroke_sensor_suite(void)
         tcase_set_timeout(calibrate, 600);
         tcase_add_test(calibrate, test_calibrate_measures_map);
         tcase_add_test(calibrate, test_calibrate_stuck_sensor);
-        tcase_add_loop_test(calibrate, test_family_with_sensor, 0, 20);
+        tcase_add_loop_test(calibrate, test_family_with_sensor, 0, family_loop_end(20));
         suite_add_tcase(s, calibrate);
         return s;
 }
