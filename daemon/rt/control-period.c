@@ -98,7 +98,6 @@ static void restart_estimates(struct control_period *cp)
         cp->amplitude_mm = 0.0;
         cp->force_n = 0.0;
         cp->in_contact = false;
-        cp->imu_clipped = false;
         cp->free_revolutions = 0;
         cp->sensor_known = false;
 }
@@ -255,7 +254,8 @@ static void publish_amplitude(struct control_period *cp, const struct gun *gun)
                 return;
         }
         if (!gun->stroke_sensor.ops) {
-                cp->amplitude_source = cp->in_contact || cp->imu_clipped ? AMPLITUDE_HELD : AMPLITUDE_IMU;
+                cp->amplitude_source = cp->in_contact || cp->stroke_estimator.revolution_clipped ?
+                                               AMPLITUDE_HELD : AMPLITUDE_IMU;
                 return;
         }
         if (cp->sensor_errno == 0 && cp->sensor_known) {
@@ -370,7 +370,6 @@ static void estimate(struct control_period *cp, const struct setpoint *sp, bool 
          * IMU, its second harmonic, stays near enough (a wave cut alike at
          * both ends gains odd harmonics only): held, it would freeze the
          * meter under a push at the top speed */
-        cp->imu_clipped = se->revolution_clipped;
         if (se->revolution_clipped) {
                 if (!sensor_fitted && cp->amplitude_mm > 0.0)
                         cp->amplitude_mm = cp->stroke_control.target_mm + cp->amplitude_offset_mm;

@@ -57,7 +57,6 @@ struct control_period {
         double amplitude_offset_mm; /* measured − target, when last measured free */
         double force_n;             /* published: estimated user force */
         bool in_contact;            /* the last revolution's force says pressed */
-        bool imu_clipped;           /* the IMU saturated in the last revolution */
         double period_s;
         uint32_t generation;        /* of the setpoint being followed */
         double slew_ppm_per_s;      /* from that setpoint's ramp */
